@@ -1,0 +1,1 @@
+"""Pure data and Kubernetes arithmetic. No I/O here."""

@@ -1,0 +1,89 @@
+"""Findings and verdicts: what a validator says about a spawn request.
+
+Pure data, no I/O here. A finding carries a stable ``code`` (DESIGN.md §3), a severity and the
+numbers behind it (``facts``); the sentences a user reads are made from those facts in
+``prevalidate.messages`` and nowhere else.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+
+class Severity(str, Enum):
+    """``error`` rejects the spawn; ``warning`` and ``info`` never do."""
+
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+
+class Code(str, Enum):
+    """Stable finding codes. Messages may change; these may not (extend, don't rename)."""
+
+    INPUT_INVALID = "input-invalid"
+    NAMESPACE_NOT_FOUND = "namespace-not-found"
+    QUOTA_EXCEEDED = "quota-exceeded"
+    QUOTA_MUST_SPECIFY = "quota-must-specify"
+    LIMITRANGE_VIOLATION = "limitrange-violation"
+    NO_NODE_FITS = "no-node-fits"
+    INSUFFICIENT_CAPACITY = "insufficient-capacity"
+    IMAGE_REFERENCE_INVALID = "image-reference-invalid"
+    IMAGE_REGISTRY_NOT_ALLOWED = "image-registry-not-allowed"
+    IMAGE_NOT_FOUND = "image-not-found"
+    IMAGE_ACCESS_DENIED = "image-access-denied"
+    IMAGE_PLATFORM_UNSUPPORTED = "image-platform-unsupported"
+    IMAGE_UNVERIFIED = "image-unverified"
+    PVC_NOT_FOUND = "pvc-not-found"
+    PVC_TERMINATING = "pvc-terminating"
+    PVC_NOT_BOUND = "pvc-not-bound"
+    PVC_IN_USE = "pvc-in-use"
+    SECRET_NOT_FOUND = "secret-not-found"
+    CONFIGMAP_NOT_FOUND = "configmap-not-found"
+    PULL_SECRET_NOT_FOUND = "pull-secret-not-found"
+    CHECK_SKIPPED = "check-skipped"
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One thing a validator found.
+
+    ``subject`` names what the finding is about (a resource such as ``cpu``, an image, a PVC
+    name); ``facts`` holds the numbers and names a message needs (requested, used, hard,
+    largest node, candidates ...). Values in ``facts`` are plain data: str, int, bool,
+    ``decimal.Decimal``, or lists/dicts of those.
+    """
+
+    code: Code
+    severity: Severity
+    subject: str = ""
+    facts: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def blocks(self) -> bool:
+        return self.severity is Severity.ERROR
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The outcome of all checks for one pod: allowed unless some finding is an error."""
+
+    findings: tuple[Finding, ...] = ()
+
+    @classmethod
+    def of(cls, findings: Iterable[Finding]) -> Verdict:
+        return cls(tuple(findings))
+
+    @property
+    def allowed(self) -> bool:
+        return not any(f.blocks for f in self.findings)
+
+    @property
+    def errors(self) -> tuple[Finding, ...]:
+        return tuple(f for f in self.findings if f.blocks)
+
+    def codes(self) -> list[str]:
+        return [f.code.value for f in self.findings]
