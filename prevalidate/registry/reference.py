@@ -126,15 +126,11 @@ def _with_tag_and_digest(name: str, tag: str | None, digest: str | None) -> str:
 def parse_image_reference(text: str) -> ImageReference:
     """Parse like ``ParseNormalizedNamed``; ``ValueError`` with the Go error text if invalid."""
     if _IDENTIFIER_RE.fullmatch(text):
-        raise ValueError(
-            f"invalid repository name ({text}), cannot specify 64-byte hexadecimal strings"
-        )
+        raise ValueError(f"invalid repository name ({text}), cannot specify 64-byte hexadecimal strings")
     domain, remainder = _split_docker_domain(text)
     remote_name = remainder.split(":", 1)[0]
     if remote_name.lower() != remote_name:
-        raise ValueError(
-            f"invalid reference format: repository name ({remote_name}) must be lowercase"
-        )
+        raise ValueError(f"invalid reference format: repository name ({remote_name}) must be lowercase")
     return _parse(domain + "/" + remainder)
 
 
