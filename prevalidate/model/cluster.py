@@ -1,0 +1,212 @@
+"""ClusterView: the part of cluster state the validators read, kept current one object at a time.
+
+Pure, no I/O here. A view is filled from a ``kubectl get -o yaml`` dump (``prevalidate.kube.dump``)
+or from watch events (the live cache). ``apply(obj)`` / ``remove(obj)`` take the JSON form of any
+supported object; per-node requested resources are updated incrementally, so a pod event costs a
+few dictionary operations, not a rescan.
+
+``known`` lists the kinds whose list the source could read. A check whose input kind is unknown
+(RBAC forbade the list, the cache is not ready) is skipped with a warning instead of deciding on
+an empty list — a missing list must never look like "no PVCs exist".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from .objects import (
+    ConfigMapInfo,
+    LimitRangeInfo,
+    NodeInfo,
+    PVCInfo,
+    QuotaInfo,
+    SecretInfo,
+    ServiceAccountInfo,
+    StorageClassInfo,
+    name_of,
+    namespace_of,
+)
+from .podmath import Units, occupies_node, pod_claims, pod_request_units
+
+ALL_KINDS = frozenset(
+    {
+        "Node",
+        "Pod",
+        "ResourceQuota",
+        "LimitRange",
+        "PersistentVolumeClaim",
+        "StorageClass",
+        "Namespace",
+        "ServiceAccount",
+        "Secret",
+        "ConfigMap",
+        "PriorityClass",
+    }
+)
+
+
+@dataclass
+class NodeUsage:
+    """What bound, non-terminal pods already request on one node, in scheduler units."""
+
+    requested: Units = field(default_factory=dict)
+    pods: int = 0
+
+
+@dataclass(frozen=True)
+class PodPlacement:
+    node: str | None
+    units: Units
+    claims: tuple[str, ...]
+
+
+class ClusterView:
+    """In-memory index of the objects the checks need. Not thread-safe; one event loop owns it."""
+
+    def __init__(self, known: Iterable[str] = ALL_KINDS) -> None:
+        self.known: set[str] = set(known)
+        self.nodes: dict[str, NodeInfo] = {}
+        self.usage: dict[str, NodeUsage] = {}
+        self.namespaces: dict[str, bool] = {}  # name -> terminating
+        self.quotas: dict[str, dict[str, QuotaInfo]] = {}
+        self.limit_ranges: dict[str, dict[str, LimitRangeInfo]] = {}
+        self.pvcs: dict[str, dict[str, PVCInfo]] = {}
+        self.storage_classes: dict[str, StorageClassInfo] = {}
+        self.service_accounts: dict[tuple[str, str], ServiceAccountInfo] = {}
+        self.secrets: dict[str, dict[str, SecretInfo]] = {}
+        self.configmaps: dict[str, dict[str, ConfigMapInfo]] = {}
+        self.priority_classes: dict[str, bool] = {}  # name -> globalDefault
+        self._pods: dict[tuple[str, str], PodPlacement] = {}
+        self._claim_users: dict[tuple[str, str], dict[str, str | None]] = {}
+        self.node_generation = 0  # bumps when any node's static shape changes (cache key)
+
+    # ---- mutation -------------------------------------------------------------------------
+
+    def apply(self, obj: Mapping[str, Any]) -> None:
+        """Add or replace one object (a watch ADDED/MODIFIED event or a dump item)."""
+        kind = obj.get("kind")
+        ns, name = namespace_of(obj), name_of(obj)
+        if kind == "Pod":
+            self._apply_pod(obj)
+        elif kind == "Node":
+            node = NodeInfo.from_dict(obj)
+            old = self.nodes.get(name)
+            if old is None or old.static_shape() != node.static_shape():
+                self.node_generation += 1
+            self.nodes[name] = node
+            self.usage.setdefault(name, NodeUsage())
+        elif kind == "Namespace":
+            phase = (obj.get("status") or {}).get("phase")
+            self.namespaces[name] = phase == "Terminating" or bool(
+                (obj.get("metadata") or {}).get("deletionTimestamp")
+            )
+        elif kind == "ResourceQuota":
+            self.quotas.setdefault(ns, {})[name] = QuotaInfo.from_dict(obj)
+        elif kind == "LimitRange":
+            self.limit_ranges.setdefault(ns, {})[name] = LimitRangeInfo.from_dict(obj)
+        elif kind == "PersistentVolumeClaim":
+            self.pvcs.setdefault(ns, {})[name] = PVCInfo.from_dict(obj)
+        elif kind == "StorageClass":
+            self.storage_classes[name] = StorageClassInfo.from_dict(obj)
+        elif kind == "ServiceAccount":
+            self.service_accounts[(ns, name)] = ServiceAccountInfo.from_dict(obj)
+        elif kind == "Secret":
+            self.secrets.setdefault(ns, {})[name] = SecretInfo.from_dict(obj)
+        elif kind == "ConfigMap":
+            self.configmaps.setdefault(ns, {})[name] = ConfigMapInfo.from_dict(obj)
+        elif kind == "PriorityClass":
+            self.priority_classes[name] = bool(obj.get("globalDefault"))
+
+    def remove(self, obj: Mapping[str, Any]) -> None:
+        """Forget one object (a watch DELETED event)."""
+        kind = obj.get("kind")
+        ns, name = namespace_of(obj), name_of(obj)
+        if kind == "Pod":
+            self._forget_pod((ns, name))
+        elif kind == "Node":
+            if self.nodes.pop(name, None) is not None:
+                self.node_generation += 1
+            self.usage.pop(name, None)
+        elif kind == "Namespace":
+            self.namespaces.pop(name, None)
+        elif kind == "StorageClass":
+            self.storage_classes.pop(name, None)
+        elif kind == "ServiceAccount":
+            self.service_accounts.pop((ns, name), None)
+        elif kind == "PriorityClass":
+            self.priority_classes.pop(name, None)
+        else:
+            table = {
+                "ResourceQuota": self.quotas,
+                "LimitRange": self.limit_ranges,
+                "PersistentVolumeClaim": self.pvcs,
+                "Secret": self.secrets,
+                "ConfigMap": self.configmaps,
+            }.get(str(kind))
+            if table is not None:
+                table.get(ns, {}).pop(name, None)
+
+    def _apply_pod(self, pod: Mapping[str, Any]) -> None:
+        key = (namespace_of(pod), name_of(pod))
+        self._forget_pod(key)
+        node = occupies_node(pod)
+        phase = (pod.get("status") or {}).get("phase")
+        active = phase not in ("Succeeded", "Failed")
+        placement = PodPlacement(
+            node, pod_request_units(pod) if node else {}, pod_claims(pod) if active else ()
+        )
+        self._pods[key] = placement
+        if node is not None:
+            usage = self.usage.setdefault(node, NodeUsage())
+            usage.pods += 1
+            for resource, value in placement.units.items():
+                usage.requested[resource] = usage.requested.get(resource, 0) + value
+        for claim in placement.claims:
+            self._claim_users.setdefault((key[0], claim), {})[key[1]] = node
+
+    def _forget_pod(self, key: tuple[str, str]) -> None:
+        placement = self._pods.pop(key, None)
+        if placement is None:
+            return
+        if placement.node is not None and placement.node in self.usage:
+            usage = self.usage[placement.node]
+            usage.pods -= 1
+            for resource, value in placement.units.items():
+                usage.requested[resource] = usage.requested.get(resource, 0) - value
+        for claim in placement.claims:
+            users = self._claim_users.get((key[0], claim))
+            if users is not None:
+                users.pop(key[1], None)
+                if not users:
+                    del self._claim_users[(key[0], claim)]
+
+    # ---- queries --------------------------------------------------------------------------
+
+    def knows(self, kind: str) -> bool:
+        return kind in self.known
+
+    def pod_count(self) -> int:
+        return len(self._pods)
+
+    def claim_users(self, namespace: str, claim: str) -> Mapping[str, str | None]:
+        """Active pods (name -> node or None) that mount ``claim`` in ``namespace``."""
+        return self._claim_users.get((namespace, claim), {})
+
+    def quotas_in(self, namespace: str) -> list[QuotaInfo]:
+        return [self.quotas[namespace][n] for n in sorted(self.quotas.get(namespace, {}))]
+
+    def limit_ranges_in(self, namespace: str) -> list[LimitRangeInfo]:
+        return [self.limit_ranges[namespace][n] for n in sorted(self.limit_ranges.get(namespace, {}))]
+
+    def pvcs_in(self, namespace: str) -> dict[str, PVCInfo]:
+        return self.pvcs.get(namespace, {})
+
+    def default_storage_class(self) -> str | None:
+        defaults = sorted(sc.name for sc in self.storage_classes.values() if sc.is_default)
+        return defaults[0] if defaults else None
+
+    def global_default_priority_class(self) -> str | None:
+        defaults = sorted(n for n, is_default in self.priority_classes.items() if is_default)
+        return defaults[0] if defaults else None
