@@ -81,6 +81,7 @@ class ClusterView:
         self._pods: dict[tuple[str, str], PodPlacement] = {}
         self._claim_users: dict[tuple[str, str], dict[str, str | None]] = {}
         self.node_generation = 0  # bumps when any node's static shape changes (cache key)
+        self.derived: dict[str, object] = {}  # caches the checks derive from this view
 
     # ---- mutation -------------------------------------------------------------------------
 
@@ -138,13 +139,13 @@ class ClusterView:
         elif kind == "PriorityClass":
             self.priority_classes.pop(name, None)
         else:
-            table = {
+            table: dict[str, dict[str, Any]] | None = {
                 "ResourceQuota": self.quotas,
                 "LimitRange": self.limit_ranges,
                 "PersistentVolumeClaim": self.pvcs,
                 "Secret": self.secrets,
                 "ConfigMap": self.configmaps,
-            }.get(str(kind))
+            }.get(str(kind))  # type: ignore[assignment]
             if table is not None:
                 table.get(ns, {}).pop(name, None)
 

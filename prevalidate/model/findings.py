@@ -44,7 +44,9 @@ class Code(str, Enum):
     SECRET_NOT_FOUND = "secret-not-found"
     CONFIGMAP_NOT_FOUND = "configmap-not-found"
     PULL_SECRET_NOT_FOUND = "pull-secret-not-found"
-    CHECK_SKIPPED = "check-skipped"
+    # Extensions beyond DESIGN.md's table (extend, don't rename):
+    SERVICEACCOUNT_NOT_FOUND = "serviceaccount-not-found"  # the apiserver refuses the pod (403)
+    CHECK_SKIPPED = "check-skipped"  # an input could not be read; the check did not run (warning)
 
 
 @dataclass(frozen=True)

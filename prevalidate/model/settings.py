@@ -1,0 +1,27 @@
+"""Settings the pure checks need (the traitlets ``Prevalidator`` and the CLI flags fill these).
+
+Pure, no I/O here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .objects import NodeInfo
+
+DEFAULT_ADMIN_CONTACT = "If this keeps happening, contact your hub administrator."
+CHECKS = ("namespace", "quota", "limitrange", "capacity", "pvc", "references", "image")
+
+
+@dataclass(frozen=True)
+class Settings:
+    allowed_registries: tuple[str, ...] = ()
+    insecure_registries: tuple[str, ...] = ()
+    admin_contact: str = DEFAULT_ADMIN_CONTACT
+    capacity_policy: str = "reject"  # "reject" | "warn": severity of insufficient-capacity
+    node_pools: tuple[NodeInfo, ...] = ()
+    disabled_checks: frozenset[str] = frozenset()
+    offline: bool = False
+
+    def enabled(self, check: str) -> bool:
+        return check not in self.disabled_checks

@@ -1,0 +1,109 @@
+"""The scheduler's static Filter plugins for one node: NodeUnschedulable, NodeAffinity (node
+selector and required affinity, every operator), TaintToleration.
+
+Pure, no I/O here. "Static" means they depend on the node object and the pod spec only, never
+on other pods — so their result can be cached per (pod scheduling signature, node generation).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from ..model.demand import SpawnDemand, Toleration
+from ..model.objects import NodeInfo, Taint
+
+UNSCHEDULABLE_TAINT = Taint("node.kubernetes.io/unschedulable", "", "NoSchedule")
+
+REASON_UNSCHEDULABLE = "node(s) were unschedulable"
+REASON_AFFINITY = "node(s) didn't match Pod's node affinity/selector"
+REASON_TAINT = "node(s) had untolerated taint"
+
+
+def tolerates(toleration: Toleration, taint: Taint) -> bool:
+    """v1 ``Toleration.ToleratesTaint``."""
+    if toleration.effect and toleration.effect != taint.effect:
+        return False
+    if toleration.key and toleration.key != taint.key:
+        return False
+    if toleration.operator == "Exists":
+        return True
+    if toleration.operator in ("Equal", ""):
+        return toleration.value == taint.value
+    return False
+
+
+def untolerated_taint(node: NodeInfo, tolerations: Sequence[Toleration]) -> Taint | None:
+    for taint in node.taints:
+        if taint.effect not in ("NoSchedule", "NoExecute"):
+            continue  # PreferNoSchedule only affects scoring
+        if not any(tolerates(t, taint) for t in tolerations):
+            return taint
+    return None
+
+
+def _expression_matches(expr: Mapping[str, Any], labels: Mapping[str, str]) -> bool:
+    key = str(expr.get("key", ""))
+    operator = expr.get("operator")
+    values = [str(v) for v in expr.get("values") or ()]
+    present = key in labels
+    if operator == "In":
+        return present and labels[key] in values
+    if operator == "NotIn":
+        return not present or labels[key] not in values
+    if operator == "Exists":
+        return present
+    if operator == "DoesNotExist":
+        return not present
+    if operator in ("Gt", "Lt") and present and len(values) == 1:
+        try:
+            have, bound = int(labels[key]), int(values[0])
+        except ValueError:
+            return False
+        return have > bound if operator == "Gt" else have < bound
+    return False
+
+
+def _term_matches(term: Mapping[str, Any], node: NodeInfo) -> bool:
+    expressions = term.get("matchExpressions") or ()
+    fields = term.get("matchFields") or ()
+    if not expressions and not fields:
+        return False  # an empty term matches no node
+    if not all(_expression_matches(e, node.labels) for e in expressions):
+        return False
+    name_labels = {"metadata.name": node.name}
+    return all(
+        e.get("key") == "metadata.name"
+        and e.get("operator") in ("In", "NotIn")
+        and _expression_matches(e, name_labels)
+        for e in fields
+    )
+
+
+def matches_affinity(node: NodeInfo, demand: SpawnDemand) -> bool:
+    if any(node.labels.get(k) != v for k, v in demand.node_selector.items()):
+        return False
+    terms = demand.node_affinity_terms
+    return not terms or any(_term_matches(t, node) for t in terms)
+
+
+def static_rejection(node: NodeInfo, demand: SpawnDemand) -> str | None:
+    """The first static reason ``node`` can never run the pod, or None. Order as the
+    scheduler's default profile runs them."""
+    if node.unschedulable and not any(tolerates(t, UNSCHEDULABLE_TAINT) for t in demand.tolerations):
+        return REASON_UNSCHEDULABLE
+    if not matches_affinity(node, demand):
+        return REASON_AFFINITY
+    taint = untolerated_taint(node, demand.tolerations)
+    if taint is not None:
+        return f"{REASON_TAINT} {{{taint.key}: {taint.value}}}"
+    return None
+
+
+def scheduling_signature(demand: SpawnDemand) -> tuple[object, ...]:
+    """Everything static_rejection reads from the pod, hashable."""
+    return (
+        tuple(sorted(demand.node_selector.items())),
+        repr(demand.node_affinity_terms),
+        demand.tolerations,
+    )

@@ -1,0 +1,100 @@
+"""PersistentVolumeClaims the pod mounts: present, not being deleted, bindable, not held
+exclusively by another pod (reference §4.2 VolumeBinding, VolumeRestrictions).
+
+Pure, no I/O here. Claims the spawner creates itself just before the pod
+(KubeSpawner's ``storage_pvc_ensure``) are not required to exist.
+"""
+
+from __future__ import annotations
+
+from ..model.findings import Code, Finding, Severity
+from ..model.objects import PVCInfo
+from .context import CheckInput, closest, skipped
+
+
+def _binding(ctx: CheckInput, claim: PVCInfo) -> Finding | None:
+    if claim.phase == "Lost":
+        return Finding(Code.PVC_NOT_BOUND, Severity.ERROR, claim.name, {"claim": claim.name, "state": "lost"})
+    if claim.phase != "Pending" or claim.volume_name:
+        return None
+    class_name = (
+        claim.storage_class if claim.storage_class is not None else ctx.cluster.default_storage_class()
+    )
+    if class_name and ctx.cluster.knows("StorageClass"):
+        storage_class = ctx.cluster.storage_classes.get(class_name)
+        if storage_class is None:
+            return Finding(
+                Code.PVC_NOT_BOUND,
+                Severity.ERROR,
+                claim.name,
+                {
+                    "claim": claim.name,
+                    "state": "no-storage-class",
+                    "storage_class": class_name,
+                    "storage_classes": sorted(ctx.cluster.storage_classes),
+                },
+            )
+        if storage_class.binding_mode == "WaitForFirstConsumer":
+            return None  # binds when this pod is scheduled: the normal case
+    # Immediate binding and still Pending: a provisioner may bind it in a moment, or never.
+    return Finding(
+        Code.PVC_NOT_BOUND,
+        Severity.WARNING,
+        claim.name,
+        {"claim": claim.name, "state": "pending", "storage_class": class_name or ""},
+    )
+
+
+def _in_use(ctx: CheckInput, claim: PVCInfo) -> Finding | None:
+    users = {
+        pod: node
+        for pod, node in ctx.cluster.claim_users(claim.namespace, claim.name).items()
+        if pod != ctx.demand.pod_name
+    }
+    if not users:
+        return None
+    modes = set(claim.access_modes)
+    facts = {"claim": claim.name, "pods": sorted(users), "access_modes": sorted(modes)}
+    if "ReadWriteOncePod" in modes:
+        return Finding(Code.PVC_IN_USE, Severity.ERROR, claim.name, facts)
+    if modes == {"ReadWriteOnce"}:
+        # The pod may still land on the same node; only the attach would fail elsewhere.
+        nodes = sorted({n for n in users.values() if n})
+        return Finding(Code.PVC_IN_USE, Severity.WARNING, claim.name, dict(facts, nodes=nodes))
+    return None
+
+
+def check(ctx: CheckInput) -> list[Finding]:
+    if not ctx.demand.claims:
+        return []
+    if not ctx.cluster.knows("PersistentVolumeClaim"):
+        return [skipped("pvc", "PersistentVolumeClaim")]
+    existing = ctx.cluster.pvcs_in(ctx.demand.namespace)
+    created = {c.name for c in ctx.new_claims}
+    findings: list[Finding] = []
+    for name in dict.fromkeys(ref.claim for ref in ctx.demand.claims):
+        if name in created:
+            continue
+        claim = existing.get(name)
+        if claim is None:
+            findings.append(
+                Finding(
+                    Code.PVC_NOT_FOUND,
+                    Severity.ERROR,
+                    name,
+                    {
+                        "claim": name,
+                        "namespace": ctx.demand.namespace,
+                        "existing": sorted(existing),
+                        "closest": closest(name, existing),
+                    },
+                )
+            )
+            continue
+        if claim.terminating:
+            findings.append(Finding(Code.PVC_TERMINATING, Severity.ERROR, name, {"claim": name}))
+            continue
+        for problem in (_binding(ctx, claim), _in_use(ctx, claim)):
+            if problem is not None:
+                findings.append(problem)
+    return findings

@@ -1,0 +1,180 @@
+"""ResourceQuota admission, as kube-apiserver's quota plugin decides it (reference §1).
+
+Pure, no I/O here. A quota applies to the pod when one of its hard resources is one the pod
+evaluator tracks and every scope matches; then the pod's usage (§1.3) added to ``status.used``
+must stay within ``hard``, and the legacy "must specify" rule (§1.5) applies. PVCs the spawner
+is about to create are charged to PVC quotas the same way (§1.8).
+"""
+
+from __future__ import annotations
+
+import math
+from decimal import Decimal
+
+from ..model.demand import SpawnDemand
+from ..model.findings import Code, Finding, Severity
+from ..model.objects import PVCInfo, QuotaInfo, ScopeRequirement
+from ..model.resources import ResourceList, is_extended, is_hugepages
+from .context import CheckInput, skipped
+
+_POD_EXACT = frozenset(
+    {
+        "count/pods",
+        "cpu",
+        "memory",
+        "ephemeral-storage",
+        "requests.cpu",
+        "requests.memory",
+        "requests.ephemeral-storage",
+        "limits.cpu",
+        "limits.memory",
+        "limits.ephemeral-storage",
+        "pods",
+    }
+)
+_MUST_SPECIFY = {
+    "cpu": ("requests", "cpu"),
+    "requests.cpu": ("requests", "cpu"),
+    "memory": ("requests", "memory"),
+    "requests.memory": ("requests", "memory"),
+    "limits.cpu": ("limits", "cpu"),
+    "limits.memory": ("limits", "memory"),
+}
+_STORAGE_CLASS_SUFFIX = ".storageclass.storage.k8s.io/"
+
+
+def tracks_pod_resource(name: str) -> bool:
+    if name in _POD_EXACT or is_hugepages(name) or name.startswith("requests.hugepages-"):
+        return True
+    return name.startswith("requests.") and is_extended(name[len("requests.") :])
+
+
+def _scope_matches(req: ScopeRequirement, demand: SpawnDemand, priority_class: str) -> bool:
+    scope = req.scope_name
+    if scope == "Terminating":
+        return demand.terminating_scope
+    if scope == "NotTerminating":
+        return not demand.terminating_scope
+    if scope == "BestEffort":
+        return demand.qos_class == "BestEffort"
+    if scope == "NotBestEffort":
+        return demand.qos_class != "BestEffort"
+    if scope == "CrossNamespacePodAffinity":
+        return demand.cross_namespace_affinity
+    if scope == "PriorityClass":
+        if req.operator == "Exists":
+            return bool(priority_class)
+        if req.operator == "DoesNotExist":
+            return not priority_class
+        if req.operator == "In":
+            return bool(priority_class) and priority_class in req.values
+        if req.operator == "NotIn":
+            return not priority_class or priority_class not in req.values
+    return False  # an unknown scope matches nothing: never enforce what we do not understand
+
+
+def pod_usage(demand: SpawnDemand) -> ResourceList:
+    """§1.3: what creating this pod charges (a new pod is never terminal)."""
+    usage: ResourceList = {"count/pods": Decimal(1), "pods": Decimal(1)}
+    for base in ("cpu", "memory", "ephemeral-storage"):
+        if base in demand.requests:
+            usage[base] = usage[f"requests.{base}"] = demand.requests[base]
+        if base in demand.limits:
+            usage[f"limits.{base}"] = demand.limits[base]
+    for name, value in demand.requests.items():
+        if is_hugepages(name):
+            usage[name] = usage[f"requests.{name}"] = value
+        elif is_extended(name):
+            usage[f"requests.{name}"] = value
+    return {k: v for k, v in usage.items() if v != 0}
+
+
+def claim_usage(claim: PVCInfo, default_class: str | None) -> ResourceList:
+    """§1.8: one claim, its storage rounded up to whole bytes, per class too."""
+    storage = Decimal(math.ceil(claim.storage_request)) if claim.storage_request else Decimal(0)
+    usage: ResourceList = {"count/persistentvolumeclaims": Decimal(1), "persistentvolumeclaims": Decimal(1)}
+    if storage:
+        usage["requests.storage"] = storage
+    storage_class = claim.storage_class if claim.storage_class is not None else default_class
+    if storage_class:
+        usage[f"{storage_class}{_STORAGE_CLASS_SUFFIX}persistentvolumeclaims"] = Decimal(1)
+        if storage:
+            usage[f"{storage_class}{_STORAGE_CLASS_SUFFIX}requests.storage"] = storage
+    return usage
+
+
+def _exceeded(quota: QuotaInfo, requested: ResourceList, subject_kind: str) -> list[Finding]:
+    findings = []
+    for resource in sorted(requested):
+        if resource not in quota.hard:
+            continue
+        used = quota.used.get(resource, Decimal(0))
+        hard = quota.hard[resource]
+        if used + requested[resource] > hard:
+            findings.append(
+                Finding(
+                    Code.QUOTA_EXCEEDED,
+                    Severity.ERROR,
+                    subject=resource,
+                    facts={
+                        "quota": quota.name,
+                        "resource": resource,
+                        "requested": requested[resource],
+                        "used": used,
+                        "hard": hard,
+                        "available": max(hard - used, Decimal(0)),
+                        "object": subject_kind,
+                    },
+                )
+            )
+    return findings
+
+
+def _must_specify(quota: QuotaInfo, demand: SpawnDemand) -> list[Finding]:
+    if demand.pod_requests_explicit:
+        return []
+    findings = []
+    for resource in sorted(set(quota.hard) & set(_MUST_SPECIFY)):
+        attr, base = _MUST_SPECIFY[resource]
+        missing = sorted(c.name for c in demand.containers if base not in getattr(c, attr))
+        if missing:
+            findings.append(
+                Finding(
+                    Code.QUOTA_MUST_SPECIFY,
+                    Severity.ERROR,
+                    subject=resource,
+                    facts={
+                        "quota": quota.name,
+                        "resource": resource,
+                        "containers": missing,
+                        "field": f"{attr}.{base}",
+                    },
+                )
+            )
+    return findings
+
+
+def check(ctx: CheckInput) -> list[Finding]:
+    if not ctx.cluster.knows("ResourceQuota"):
+        return [skipped("quota", "ResourceQuota")]
+    demand = ctx.demand
+    # The Priority admission plugin fills the global default class before quota sees the pod.
+    priority_class = demand.priority_class or (ctx.cluster.global_default_priority_class() or "")
+    usage = pod_usage(demand)
+    default_class = ctx.cluster.default_storage_class()
+    findings: list[Finding] = []
+    for quota in ctx.cluster.quotas_in(demand.namespace):
+        if any(tracks_pod_resource(r) for r in quota.hard) and all(
+            _scope_matches(s, demand, priority_class) for s in quota.scopes
+        ):
+            findings += _must_specify(quota, demand)
+            findings += _exceeded(quota, {k: v for k, v in usage.items() if k in quota.hard}, "pod")
+        if ctx.new_claims and not quota.scopes:  # PVC quotas know only a VolumeAttributesClass scope
+            claims_total: ResourceList = {}
+            for claim in ctx.new_claims:
+                for key, value in claim_usage(claim, default_class).items():
+                    claims_total[key] = claims_total.get(key, Decimal(0)) + value
+            findings += _exceeded(
+                quota, {k: v for k, v in claims_total.items() if k in quota.hard}, "persistentvolumeclaim"
+            )
+    return findings

@@ -1,0 +1,90 @@
+"""Secrets, config maps and the service account the pod needs (reference §6.2): a missing
+non-optional volume source leaves the pod in ContainerCreating (FailedMount), a missing env
+source in CreateContainerConfigError, both for good; a missing service account makes the
+apiserver refuse the pod. Missing pull secrets are only warnings: the kubelet pulls without
+them and the image may be public.
+
+Pure, no I/O here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from ..model.cluster import ClusterView
+from ..model.demand import SpawnDemand
+from ..model.findings import Code, Finding, Severity
+from .context import CheckInput, closest
+
+_CODES = {"secret": Code.SECRET_NOT_FOUND, "configmap": Code.CONFIGMAP_NOT_FOUND}
+_KINDS = {"secret": "Secret", "configmap": "ConfigMap"}
+
+
+def pull_secret_names(cluster: ClusterView, demand: SpawnDemand) -> list[str]:
+    """The pod's imagePullSecrets then its service account's, as the kubelet will see them
+    (the ServiceAccount admission plugin copies the account's into the pod)."""
+    names = list(demand.image_pull_secrets)
+    account = cluster.service_accounts.get((demand.namespace, demand.service_account))
+    if account is not None:
+        names += [n for n in account.image_pull_secrets if n not in names]
+    return names
+
+
+def pull_secret_configs(cluster: ClusterView, demand: SpawnDemand) -> list[tuple[str, str]]:
+    """(secret type, docker config JSON) of the pull secrets that exist, in kubelet order."""
+    secrets = cluster.secrets.get(demand.namespace, {})
+    return [
+        (secrets[n].type, secrets[n].docker_config or "")
+        for n in pull_secret_names(cluster, demand)
+        if n in secrets and secrets[n].docker_config
+    ]
+
+
+def check(ctx: CheckInput) -> list[Finding]:
+    cluster, demand = ctx.cluster, ctx.demand
+    ns = demand.namespace
+    findings: list[Finding] = []
+    tables: dict[str, Mapping[str, object]] = {
+        "secret": cluster.secrets.get(ns, {}),
+        "configmap": cluster.configmaps.get(ns, {}),
+    }
+    seen: set[tuple[str, str]] = set()
+    for ref in demand.object_refs:
+        if ref.optional or not cluster.knows(_KINDS[ref.kind]) or (ref.kind, ref.name) in seen:
+            continue
+        seen.add((ref.kind, ref.name))
+        if ref.name not in tables[ref.kind]:
+            findings.append(
+                Finding(
+                    _CODES[ref.kind],
+                    Severity.ERROR,
+                    ref.name,
+                    {
+                        "name": ref.name,
+                        "where": ref.where,
+                        "namespace": ns,
+                        "closest": closest(ref.name, tables[ref.kind]),
+                    },
+                )
+            )
+
+    account_known = (ns, demand.service_account) in cluster.service_accounts
+    account_missing = not account_known and not ctx.creates_namespace and ns in cluster.namespaces
+    if cluster.knows("ServiceAccount") and account_missing:
+        findings.append(
+            Finding(
+                Code.SERVICEACCOUNT_NOT_FOUND,
+                Severity.ERROR,
+                demand.service_account,
+                {"name": demand.service_account, "namespace": ns},
+            )
+        )
+    if cluster.knows("Secret"):
+        for name in pull_secret_names(cluster, demand):
+            if name not in tables["secret"]:
+                findings.append(
+                    Finding(
+                        Code.PULL_SECRET_NOT_FOUND, Severity.WARNING, name, {"name": name, "namespace": ns}
+                    )
+                )
+    return findings
