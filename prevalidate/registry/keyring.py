@@ -210,7 +210,7 @@ def urls_match(glob: str, target: str) -> bool:
         return False
     if not target_path.startswith(glob_path):
         return False
-    return all(go_filepath_match(g, t) for g, t in zip(glob_labels, target_labels))
+    return all(go_filepath_match(g, t) for g, t in zip(glob_labels, target_labels, strict=True))
 
 
 def _is_default_registry_match(image: str) -> bool:
