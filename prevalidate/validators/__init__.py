@@ -17,19 +17,25 @@ from ..model.findings import Finding, Verdict
 from ..model.image_facts import ImageFacts
 from ..model.objects import PVCInfo
 from ..model.settings import Settings
-from . import capacity, image, limitrange, namespace, pvc, quota, references
+from .capacity import check as capacity_check
 from .context import CheckInput
+from .image import check as image_check
+from .limitrange import check as limitrange_check
+from .namespace import check as namespace_check
+from .pvc import check as pvc_check
+from .quota import check as quota_check
+from .references import check as references_check
 
 Check = Callable[[CheckInput], list[Finding]]
 
 CHECKS: dict[str, Check] = {
-    "namespace": namespace.check,
-    "quota": quota.check,
-    "limitrange": limitrange.check,
-    "capacity": capacity.check,
-    "pvc": pvc.check,
-    "references": references.check,
-    "image": image.check,
+    "namespace": namespace_check,
+    "quota": quota_check,
+    "limitrange": limitrange_check,
+    "capacity": capacity_check,
+    "pvc": pvc_check,
+    "references": references_check,
+    "image": image_check,
 }
 
 
@@ -39,13 +45,14 @@ def run_all(
     settings: Settings | None = None,
     images: Mapping[str, ImageFacts] | None = None,
     new_claims: Sequence[PVCInfo] = (),
+    creates_namespace: bool = False,
 ) -> Verdict:
     """Every finding for ``pod``. ``images`` holds registry answers (absent when offline);
     ``new_claims`` are PVCs the spawner will create itself just before the pod."""
     settings = settings or Settings()
     ns = str((pod.get("metadata") or {}).get("namespace") or "default")
     demand = build_demand(pod, cluster.limit_ranges_in(ns))
-    ctx = CheckInput(demand, cluster, settings, dict(images or {}), tuple(new_claims))
+    ctx = CheckInput(demand, cluster, settings, dict(images or {}), tuple(new_claims), creates_namespace)
     findings: list[Finding] = list(demand.problems)
     for name, check in CHECKS.items():
         if settings.enabled(name):

@@ -1,0 +1,152 @@
+"""``prevalidate``: check a pod against a cluster dump, run the simulated cluster, run the demo.
+
+Exit codes of ``check``: 0 allowed (warnings possible), 1 rejected, 2 unusable input (one
+clear line on stderr, never a traceback).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from .kube.dump import InputFileError, load_cluster, load_node_pools, load_pod
+from .messages import finding_json, headline, ordered, render
+from .model.cluster import ClusterView
+from .model.image_facts import ImageFacts
+from .model.settings import DEFAULT_ADMIN_CONTACT, Settings
+from .validators import run_all
+
+EXIT_ALLOWED, EXIT_REJECTED, EXIT_UNUSABLE = 0, 1, 2
+_MARK = {"error": "✗", "warning": "!", "info": "·"}
+
+
+def _add_check(sub: Any) -> None:
+    p = sub.add_parser(
+        "check",
+        help="check a pod against a cluster dump",
+        description="Would Kubernetes refuse this pod, or leave it Pending for good?",
+    )
+    p.add_argument(
+        "--cluster",
+        required=True,
+        metavar="CLUSTER.yaml",
+        help="`kubectl get nodes,pods,resourcequotas,limitranges,persistentvolumeclaims,"
+        "storageclasses,namespaces,serviceaccounts,secrets,configmaps -A -o yaml` output",
+    )
+    p.add_argument(
+        "--pod", required=True, metavar="POD.yaml", help="a v1 Pod, as KubeSpawner would create it"
+    )
+    p.add_argument(
+        "--offline",
+        action="store_true",
+        help="no network: image checks are reference syntax and registry policy only",
+    )
+    p.add_argument("--json", action="store_true", help="print {allowed, findings} as JSON")
+    p.add_argument(
+        "--node-pools", metavar="POOLS.yaml", help="a List of Node templates an autoscaler can add"
+    )
+    p.add_argument(
+        "--allow-registry",
+        action="append",
+        default=[],
+        metavar="HOST[:PORT]",
+        help="only these registries are contacted (repeatable)",
+    )
+    p.add_argument(
+        "--insecure-registry",
+        action="append",
+        default=[],
+        metavar="HOST[:PORT]",
+        help="registries spoken to over plain HTTP (repeatable)",
+    )
+    p.add_argument(
+        "--capacity-policy",
+        choices=("reject", "warn"),
+        default="reject",
+        help="whether no room on any node right now rejects (default) or warns",
+    )
+    p.add_argument(
+        "--time-budget", type=float, default=2.0, metavar="SECONDS", help="registry time budget (default 2)"
+    )
+    p.add_argument("--admin-contact", default=DEFAULT_ADMIN_CONTACT, help="the last line of every message")
+
+
+async def lookup_images(
+    cluster: ClusterView, pod: Mapping[str, Any], settings: Settings, time_budget: float
+) -> dict[str, ImageFacts]:
+    """Ask the registries about the pod's images with the credentials the kubelet would use."""
+    from .model.demand import build_demand
+    from .registry import RegistryClient
+    from .validators.references import pull_secret_configs
+
+    demand = build_demand(pod)
+    async with RegistryClient(
+        allowed_registries=settings.allowed_registries,
+        insecure_registries=settings.insecure_registries,
+        time_budget=time_budget,
+    ) as client:
+        return await client.images_facts(list(demand.images), pull_secret_configs(cluster, demand))
+
+
+def _check(args: argparse.Namespace) -> int:
+    try:
+        cluster = load_cluster(args.cluster)
+        pod = load_pod(args.pod)
+        pools = load_node_pools(args.node_pools) if args.node_pools else ()
+    except InputFileError as exc:
+        print(f"prevalidate: {exc}", file=sys.stderr)
+        return EXIT_UNUSABLE
+    settings = Settings(
+        allowed_registries=tuple(args.allow_registry),
+        insecure_registries=tuple(args.insecure_registry),
+        admin_contact=args.admin_contact,
+        capacity_policy=args.capacity_policy,
+        node_pools=pools,
+        offline=args.offline,
+    )
+    images = {} if args.offline else asyncio.run(lookup_images(cluster, pod, settings, args.time_budget))
+    verdict = run_all(pod, cluster, settings, images)
+    if args.json:
+        print(
+            json.dumps(
+                {"allowed": verdict.allowed, "findings": [finding_json(f) for f in verdict.findings]},
+                indent=2,
+            )
+        )
+    else:
+        meta = pod.get("metadata") or {}
+        print(
+            f"{'ALLOWED' if verdict.allowed else 'REJECTED'}: pod {meta.get('name', '?')} in namespace "
+            f"{meta.get('namespace', 'default')}. {headline(verdict)}"
+        )
+        for finding in ordered(verdict):
+            print(f"  {_MARK[finding.severity.value]} [{finding.code.value}] {render(finding)}")
+        if verdict.findings and settings.admin_contact:
+            print(f"  {settings.admin_contact}")
+    return EXIT_ALLOWED if verdict.allowed else EXIT_REJECTED
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="prevalidate", description=__doc__.splitlines()[0] if __doc__ else None
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    _add_check(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command == "check":
+        return _check(args)
+    parser.error(f"unknown command {args.command}")
+    return EXIT_UNUSABLE
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

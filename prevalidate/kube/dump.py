@@ -1,0 +1,80 @@
+"""Read cluster state from files: ``kubectl get ... -A -o yaml`` output, a pod, node pools.
+
+The I/O edge for the CLI and tests. Unknown kinds and non-Kubernetes documents (kubesim's
+``kubesim.prevalidate.dev/*`` settings) are skipped, so one file can feed both.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ..model.cluster import ClusterView
+from ..model.objects import NodeInfo
+
+
+class InputFileError(Exception):
+    """A file that cannot be used; the message is one line for the user."""
+
+
+def _documents(path: Path) -> list[Any]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise InputFileError(f"cannot read {path}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise InputFileError(f"{path} is not a text file") from None
+    try:
+        return [doc for doc in yaml.safe_load_all(text) if doc is not None]
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" (line {mark.line + 1})" if mark is not None else ""
+        raise InputFileError(f"{path} is not valid YAML{where}: {getattr(exc, 'problem', exc)}") from None
+
+
+def iter_objects(documents: list[Any]) -> Iterator[Mapping[str, Any]]:
+    """Flatten ``kind: List`` (and ``*List``) documents into their items."""
+    for doc in documents:
+        if not isinstance(doc, Mapping):
+            continue
+        if str(doc.get("kind", "")).endswith("List") and isinstance(doc.get("items"), list):
+            yield from iter_objects(doc["items"])
+        elif "kind" in doc:
+            yield doc
+
+
+def load_cluster(path: str | Path) -> ClusterView:
+    """A ClusterView from a dump. Every kind counts as known: the documented kubectl command
+    lists them all, so an absent kind means there are none."""
+    view = ClusterView()
+    count = 0
+    for obj in iter_objects(_documents(Path(path))):
+        if str(obj.get("apiVersion", "")).startswith("kubesim."):
+            continue
+        view.apply(obj)
+        count += 1
+    if count == 0:
+        raise InputFileError(
+            f"{path} holds no Kubernetes objects (expected `kubectl get ... -o yaml` output)"
+        )
+    return view
+
+
+def load_pod(path: str | Path) -> dict[str, Any]:
+    pods = [o for o in iter_objects(_documents(Path(path))) if o.get("kind") == "Pod"]
+    if len(pods) != 1:
+        raise InputFileError(f"{path} must hold exactly one Pod (found {len(pods)})")
+    pod = dict(pods[0])
+    if not isinstance(pod.get("spec"), Mapping) or not pod["spec"].get("containers"):
+        raise InputFileError(f"{path}: the Pod has no spec.containers")
+    return pod
+
+
+def load_node_pools(path: str | Path) -> tuple[NodeInfo, ...]:
+    nodes = [NodeInfo.from_dict(o) for o in iter_objects(_documents(Path(path))) if o.get("kind") == "Node"]
+    if not nodes:
+        raise InputFileError(f"{path} holds no Node templates")
+    return tuple(nodes)

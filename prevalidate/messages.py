@@ -1,0 +1,403 @@
+"""Every sentence a user reads. The one place wording lives.
+
+Pure, no I/O here. Each finding becomes short, plain sentences: what was asked, what is
+available, what would pass. Numbers come from the finding's facts; units are the ones a person
+types in a spawn form (CPUs, GiB), not Kubernetes internals.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from decimal import Decimal
+from typing import Any
+
+from .model.findings import Code, Finding, Severity, Verdict
+from .model.settings import DEFAULT_ADMIN_CONTACT
+
+_BYTES = ("memory", "ephemeral-storage", "storage")
+_BINARY = (("TiB", 2**40), ("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10))
+
+
+def _trim(value: Decimal, places: int = 2) -> str:
+    text = (
+        f"{value.quantize(Decimal(1).scaleb(-places)):f}"
+        if value != value.to_integral_value()
+        else f"{value:f}"
+    )
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text
+
+
+def base_resource(name: str) -> str:
+    """``requests.cpu`` -> ``cpu``; ``gold.storageclass.storage.k8s.io/requests.storage`` -> ``storage``."""
+    name = name.rsplit("/", 1)[-1] if ".storageclass.storage.k8s.io/" in name else name
+    for prefix in ("requests.", "limits.", "count/"):
+        if name.startswith(prefix):
+            return name[len(prefix) :]
+    return name
+
+
+def amount(resource: str, value: Decimal | int | float | None, *, milli: bool = False) -> str:
+    """A value as a person would write it: ``8 CPUs``, ``0.5 CPU``, ``1.5 GiB``, ``3 pods``."""
+    if value is None:
+        return "nothing"
+    number = Decimal(str(value))
+    base = base_resource(resource)
+    if base == "cpu":
+        if milli:
+            number = number / 1000
+        text = _trim(number, 3)
+        return f"{text} CPU" if number <= 1 else f"{text} CPUs"
+    if base in _BYTES or base.startswith("hugepages-"):
+        for unit, size in _BINARY:
+            if abs(number) >= size:
+                return f"{_trim(number / size)} {unit}"
+        return f"{_trim(number)} bytes"
+    if base in ("pods", "persistentvolumeclaims"):
+        noun = "pod" if base == "pods" else "volume claim"
+        return f"{_trim(number)} {noun}{'' if number == 1 else 's'}"
+    return f"{_trim(number)} {base}"
+
+
+def _what(resource: str) -> str:
+    """How a quota key reads in a sentence."""
+    base = base_resource(resource)
+    label = {
+        "cpu": "CPU",
+        "memory": "memory",
+        "ephemeral-storage": "scratch disk",
+        "storage": "storage",
+        "pods": "pods",
+        "persistentvolumeclaims": "volume claims",
+    }.get(base, base)
+    if resource.startswith("limits."):
+        return f"{label} limit"
+    if resource.startswith("requests.") or resource in ("cpu", "memory", "ephemeral-storage"):
+        return f"{label} guarantee" if base in ("cpu", "memory") else label
+    return label
+
+
+def _names(items: Iterable[str], limit: int = 8) -> str:
+    items = list(items)
+    shown = ", ".join(items[:limit])
+    return shown + (f" and {len(items) - limit} more" if len(items) > limit else "")
+
+
+# ---- one function per code --------------------------------------------------------------
+
+
+def _input_invalid(f: Mapping[str, Any]) -> str:
+    if "limit" in f and "request" in f:
+        resource = str(f.get("field", "")).rsplit(".", 1)[-1]
+        source = " (the namespace default limit)" if f.get("limit_defaulted") else ""
+        return (
+            f"The {resource} guarantee of {amount(resource, f['request'])} is more than the {resource} "
+            f"limit of {amount(resource, f['limit'])}{source}. Choose a guarantee of at most "
+            f"{amount(resource, f['limit'])}."
+        )
+    return (
+        f"{f.get('value')!r} is not a valid value for {f.get('field')}: {f.get('reason')}. "
+        "Use a number with an optional unit, like 2, 0.5, 500m, 4Gi or 512Mi."
+    )
+
+
+def _namespace(f: Mapping[str, Any]) -> str:
+    if f.get("terminating"):
+        return f"The namespace {f['namespace']} is being deleted, so no server can start in it."
+    return f"The namespace {f['namespace']} does not exist, so no server can start in it."
+
+
+def _quota_exceeded(f: Mapping[str, Any]) -> str:
+    resource, quota = str(f["resource"]), f["quota"]
+    used, hard, available = f["used"], f["hard"], f["available"]
+    if base_resource(resource) in ("pods", "persistentvolumeclaims"):
+        return (
+            f"Your namespace already has {amount(resource, used)} of the {amount(resource, hard)} its "
+            f'quota "{quota}" allows. Stop a server you no longer need, then try again.'
+        )
+    return (
+        f"You asked for {amount(resource, f['requested'])} ({_what(resource)}), but the namespace quota "
+        f'"{quota}" has only {amount(resource, available)} left ({_bare(resource, used)} of '
+        f"{_bare(resource, hard)} in use). Choose at most {amount(resource, available)}."
+    )
+
+
+def _bare(resource: str, value: Any) -> str:
+    """``26`` for CPUs, ``14 GiB`` for memory: the number inside a parenthesis."""
+    text = amount(resource, value)
+    return text.split(" ")[0] if base_resource(resource) == "cpu" else text
+
+
+def _must_specify(f: Mapping[str, Any]) -> str:
+    kind, _, resource = str(f["field"]).partition(".")
+    word = "limit" if kind == "limits" else "guarantee (request)"
+    return (
+        f'The namespace quota "{f["quota"]}" requires every container to set a {resource} {word}, '
+        f"and {_names(f['containers'])} do not. Set a {resource} {word} for your server."
+    )
+
+
+def _limitrange(f: Mapping[str, Any]) -> str:
+    resource, bound, side = str(f["resource"]), f["bound"], f["side"]
+    who = (
+        f"container {f['container']}"
+        if f.get("container")
+        else (f"volume claim {f['claim']}" if f.get("claim") else "your server as a whole")
+    )
+    word = "limit" if side == "limit" else "guarantee (request)"
+    enforced = amount(resource, f["enforced"])
+    if bound == "ratio":
+        if side == "ratio":
+            return (
+                f"The {resource} limit of {who} is {_trim(Decimal(str(f['observed'])))} times its guarantee; "
+                f"the namespace allows at most {_trim(Decimal(str(f['enforced'])))} times. Raise the "
+                f"guarantee or lower the limit."
+            )
+        return (
+            f'The namespace requires a {resource} {word} for {who} (LimitRange "{f["limitrange"]}" caps '
+            f"limit/guarantee at {_trim(Decimal(str(f['enforced'])))}). Set one."
+        )
+    if f["observed"] is None:
+        return (
+            f'The namespace requires a {resource} {word} for {who} (LimitRange "{f["limitrange"]}", '
+            f"{'at most' if bound == 'max' else 'at least'} {enforced}). Set one."
+        )
+    observed = amount(resource, f["observed"])
+    if bound == "max":
+        return (
+            f"The {resource} {word} of {observed} for {who} is above the namespace maximum of {enforced} "
+            f'(LimitRange "{f["limitrange"]}"). Choose at most {enforced}.'
+        )
+    return (
+        f"The {resource} {word} of {observed} for {who} is below the namespace minimum of {enforced} "
+        f'(LimitRange "{f["limitrange"]}"). Choose at least {enforced}.'
+    )
+
+
+def _reasons(reasons: Mapping[str, int]) -> str:
+    return "; ".join(f"{count} {reason}" for reason, count in sorted(reasons.items(), key=lambda kv: -kv[1]))
+
+
+def _no_node_fits(f: Mapping[str, Any]) -> str:
+    requested: Mapping[str, int] = f["requested"]
+    if f.get("nodes_total", 0) == 0 and not f.get("pools"):
+        return "The cluster has no nodes to run your server on right now."
+    largest: Mapping[str, int] = f.get("largest") or {}
+    parts = []
+    if f.get("compatible_nodes", 0) == 0:
+        parts.append(f"No node can run your server ({_reasons(f.get('reasons') or {})}).")
+    else:
+        too_big = [r for r in requested if r != "pods" and requested[r] > largest.get(r, 0)]
+        asked = ", ".join(amount(r, requested[r], milli=True) for r in too_big) or "this server"
+        have = ", ".join(amount(r, largest.get(r, 0), milli=True) for r in too_big)
+        parts.append(
+            f"You asked for {asked}. The largest node your server can run on has {have} allocatable."
+        )
+        if too_big:
+            parts.append(
+                "Choose at most "
+                + " and ".join(amount(r, largest.get(r, 0), milli=True) for r in too_big)
+                + "."
+            )
+    if f.get("pools"):
+        parts.append(
+            f"The cluster can add a node from pool {_names(f['pools'])} for it; starting may take "
+            "a few minutes."
+        )
+    return " ".join(parts)
+
+
+def _insufficient(f: Mapping[str, Any]) -> str:
+    requested: Mapping[str, int] = f["requested"]
+    free: Mapping[str, int] = f.get("largest_free") or {}
+    short = [r for r in requested if r != "pods" and requested[r] > free.get(r, 0)] or list(requested)
+    asked = ", ".join(amount(r, requested[r], milli=True) for r in short)
+    have = ", ".join(amount(r, max(free.get(r, 0), 0), milli=True) for r in short)
+    text = (
+        f"No node has room for {asked} right now: the most free on any node that can run your server is "
+        f"{have}."
+    )
+    if f.get("pools"):
+        return (
+            text
+            + f" The cluster will add a node from pool {_names(f['pools'])}; starting may take a few minutes."
+        )
+    return text + f" Choose at most {have}, or try again later."
+
+
+def _image(code: Code) -> Callable[[Mapping[str, Any]], str]:
+    def render(f: Mapping[str, Any]) -> str:
+        image, registry = f.get("image"), f.get("registry") or "its registry"
+        if code is Code.IMAGE_REFERENCE_INVALID:
+            return (
+                f'"{image}" is not a valid image name ({f.get("reason")}). Use the form '
+                "registry/name:tag, for example quay.io/jupyter/scipy-notebook:latest."
+            )
+        if code is Code.IMAGE_REGISTRY_NOT_ALLOWED:
+            if f.get("allowed") and "not one of the allowed" in str(f.get("reason")):
+                return (
+                    f"Images from {registry} cannot be used on this hub. Allowed registries: "
+                    f"{_names(f['allowed'])}."
+                )
+            return f"The image {image} was not checked: {f.get('reason')}."
+        if code is Code.IMAGE_NOT_FOUND:
+            tags = f.get("suggestions") or []
+            hint = f" Tags that exist: {_names(tags)}." if tags else " Check the name and the tag."
+            return f"The image {image} does not exist in {registry}.{hint}"
+        if code is Code.IMAGE_ACCESS_DENIED:
+            if f.get("ambiguous"):
+                return (
+                    f"{registry} says the image {image} does not exist or is private. Your server will "
+                    "still try to start, but it may fail to pull the image; check the name."
+                )
+            return (
+                f"{registry} refused access to the image {image} with the pull secrets of your "
+                "namespace. Use an image you have access to."
+            )
+        if code is Code.IMAGE_PLATFORM_UNSUPPORTED:
+            return (
+                f"The image {image} is built for {_names(f['image_platforms'])} only, but the nodes your "
+                f"server can run on are {_names(f['node_platforms'])}. Choose an image built for them."
+            )
+        return f"The image {image} could not be checked ({f.get('detail') or 'no answer'}); starting anyway."
+
+    return render
+
+
+def _pvc(code: Code) -> Callable[[Mapping[str, Any]], str]:
+    def render(f: Mapping[str, Any]) -> str:
+        claim = f.get("claim")
+        if code is Code.PVC_NOT_FOUND:
+            text = f'The volume claim "{claim}" does not exist in namespace {f.get("namespace")}.'
+            if f.get("closest"):
+                text += f' Did you mean "{f["closest"]}"?'
+            existing = f.get("existing") or []
+            return text + (
+                f" PVCs in your namespace: {_names(existing)}."
+                if existing
+                else " Your namespace has no PVCs."
+            )
+        if code is Code.PVC_TERMINATING:
+            return f'The volume claim "{claim}" is being deleted. Choose another volume.'
+        if code is Code.PVC_NOT_BOUND:
+            state = f.get("state")
+            if state == "lost":
+                return f'The volume claim "{claim}" has lost its volume (phase Lost) and cannot be mounted.'
+            if state == "no-storage-class":
+                return (
+                    f'The volume claim "{claim}" asks for storage class "{f["storage_class"]}", which '
+                    f"does not exist, so it will never be bound. Classes: {_names(f['storage_classes'])}."
+                )
+            return f'The volume claim "{claim}" is not bound to a volume yet; your server may wait for it.'
+        pods = _names(f.get("pods") or [])
+        if f.get("nodes"):
+            return (
+                f'The volume claim "{claim}" is in use by {pods} and can be attached to only one node; '
+                "your server may not be able to mount it."
+            )
+        return f'The volume claim "{claim}" can be used by one pod only and is in use by {pods}.'
+
+    return render
+
+
+def _object_missing(kind: str) -> Callable[[Mapping[str, Any]], str]:
+    def render(f: Mapping[str, Any]) -> str:
+        hint = f' Did you mean "{f["closest"]}"?' if f.get("closest") else ""
+        return (
+            f'The {kind} "{f["name"]}" (needed by {f.get("where")}) does not exist in namespace '
+            f"{f.get('namespace')}.{hint}"
+        )
+
+    return render
+
+
+_RENDERERS: dict[Code, Callable[[Mapping[str, Any]], str]] = {
+    Code.INPUT_INVALID: _input_invalid,
+    Code.NAMESPACE_NOT_FOUND: _namespace,
+    Code.QUOTA_EXCEEDED: _quota_exceeded,
+    Code.QUOTA_MUST_SPECIFY: _must_specify,
+    Code.LIMITRANGE_VIOLATION: _limitrange,
+    Code.NO_NODE_FITS: _no_node_fits,
+    Code.INSUFFICIENT_CAPACITY: _insufficient,
+    Code.SECRET_NOT_FOUND: _object_missing("secret"),
+    Code.CONFIGMAP_NOT_FOUND: _object_missing("config map"),
+    Code.PULL_SECRET_NOT_FOUND: lambda f: (
+        f'The image pull secret "{f["name"]}" does not exist in namespace {f["namespace"]}; private '
+        "images may fail to pull."
+    ),
+    Code.SERVICEACCOUNT_NOT_FOUND: lambda f: (
+        f'The service account "{f["name"]}" does not exist in namespace {f["namespace"]}.'
+    ),
+    Code.CHECK_SKIPPED: lambda f: f"The hub could not read {f['kind']} objects, so that check was skipped.",
+}
+for _code in (
+    Code.IMAGE_REFERENCE_INVALID,
+    Code.IMAGE_REGISTRY_NOT_ALLOWED,
+    Code.IMAGE_NOT_FOUND,
+    Code.IMAGE_ACCESS_DENIED,
+    Code.IMAGE_PLATFORM_UNSUPPORTED,
+    Code.IMAGE_UNVERIFIED,
+):
+    _RENDERERS[_code] = _image(_code)
+for _code in (Code.PVC_NOT_FOUND, Code.PVC_TERMINATING, Code.PVC_NOT_BOUND, Code.PVC_IN_USE):
+    _RENDERERS[_code] = _pvc(_code)
+
+
+def render(finding: Finding, overrides: Mapping[str, str] | None = None) -> str:
+    """The sentence(s) for one finding. ``overrides`` maps a code to a format string that may
+    use the finding's facts (``{requested}``...); a broken override falls back to ours."""
+    template = (overrides or {}).get(finding.code.value)
+    if template:
+        try:
+            return template.format(**finding.facts, subject=finding.subject)
+        except (KeyError, IndexError, ValueError):
+            pass
+    return _RENDERERS[finding.code](finding.facts)
+
+
+_ORDER = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
+
+
+def ordered(verdict: Verdict) -> list[Finding]:
+    """Errors first, then warnings, then notes; stable within each."""
+    return sorted(verdict.findings, key=lambda f: _ORDER[f.severity])
+
+
+def render_verdict(
+    verdict: Verdict, admin_contact: str = DEFAULT_ADMIN_CONTACT, overrides: Mapping[str, str] | None = None
+) -> list[str]:
+    """One line per finding in ``ordered`` order, then the admin contact line (only when
+    something is wrong)."""
+    lines = [render(f, overrides) for f in ordered(verdict)]
+    if lines and admin_contact:
+        lines.append(admin_contact)
+    return lines
+
+
+def headline(verdict: Verdict) -> str:
+    errors = len(verdict.errors)
+    if errors:
+        return "Your server cannot start with these options:" if errors > 1 else "Your server cannot start:"
+    return "Your server can start." if not verdict.findings else "Your server can start, with warnings:"
+
+
+def json_safe(value: Any) -> Any:
+    """Facts as JSON: exact decimals become int or float, tuples lists."""
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, Mapping):
+        return {str(k): json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [json_safe(v) for v in value]
+    return value
+
+
+def finding_json(finding: Finding, overrides: Mapping[str, str] | None = None) -> dict[str, Any]:
+    return {
+        "code": finding.code.value,
+        "severity": finding.severity.value,
+        "message": render(finding, overrides),
+        "subject": finding.subject,
+        **json_safe(dict(finding.facts)),
+    }
