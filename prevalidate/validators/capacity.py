@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Mapping
 
-from ..model.cluster import ClusterView
+from ..model.cluster import ClusterView, NodeUsage
 from ..model.demand import SpawnDemand
 from ..model.findings import Code, Finding, Severity
 from ..model.objects import NodeInfo
@@ -102,6 +102,25 @@ def candidate_nodes(cluster: ClusterView, demand: SpawnDemand) -> list[NodeInfo]
     return [cluster.nodes[n] for n in names]
 
 
+def _first_with_room(cluster: ClusterView, cache: _NodeCache, names: list[str], need: Units) -> str | None:
+    """The first compatible node with room now — the common, fast answer for a valid spawn."""
+    wanted = list(need.items())
+    usage_of = cluster.usage.get
+    empty = NodeUsage()
+    for name in names:
+        have = cache.allocatable[name]
+        usage = usage_of(name) or empty
+        if usage.pods + 1 > have[PODS]:
+            continue
+        used = usage.requested
+        for resource, value in wanted:
+            if value > have.get(resource, 0) - used.get(resource, 0):
+                break
+        else:
+            return name
+    return None
+
+
 def check(ctx: CheckInput) -> list[Finding]:
     cluster, demand = ctx.cluster, ctx.demand
     if not cluster.knows("Node"):
@@ -109,9 +128,11 @@ def check(ctx: CheckInput) -> list[Finding]:
     need = demand_units(demand)
     cache = _cache(cluster)
     compatible, rejected = _compatible(cluster, cache, demand)
+    if _first_with_room(cluster, cache, compatible, need) is not None:
+        return []
+    # Nothing has room now: find out whether anything ever could, and the numbers to show.
     pools = fitting_pools(demand, ctx.settings.node_pools, need)
     base = {"requested": need, "nodes_total": len(cluster.nodes), "pools": pools}
-
     reasons: Counter[str] = Counter(rejected)
     could_fit: list[str] = []
     for name in compatible:
@@ -129,22 +150,13 @@ def check(ctx: CheckInput) -> list[Finding]:
         )
         severity = Severity.WARNING if pools else Severity.ERROR
         return [Finding(Code.NO_NODE_FITS, severity, subject="pod", facts=facts)]
-
-    for name in could_fit:  # first node with room wins, as any fitting node would do
-        usage = cluster.usage.get(name)
-        used = usage.requested if usage else {}
-        pods = usage.pods if usage else 0
-        have = cache.allocatable[name]
-        if pods + 1 <= have[PODS] and all(v <= have.get(r, 0) - used.get(r, 0) for r, v in need.items()):
-            return []
     free = []
     busy: Counter[str] = Counter()
     for name in could_fit:
-        usage = cluster.usage.get(name)
-        used = usage.requested if usage else {}
+        usage = cluster.usage.get(name) or NodeUsage()
         have = cache.allocatable[name]
-        free.append({r: have.get(r, 0) - used.get(r, 0) for r in need})
-        busy.update(resource_shortfalls(need, {**free[-1], PODS: have[PODS]}, usage.pods if usage else 0))
+        free.append({r: have.get(r, 0) - usage.requested.get(r, 0) for r in need})
+        busy.update(resource_shortfalls(need, {**free[-1], PODS: have[PODS]}, usage.pods))
     degrade = bool(pools) or ctx.settings.capacity_policy == "warn"
     facts = dict(
         base,

@@ -46,22 +46,20 @@ def _binding(ctx: CheckInput, claim: PVCInfo) -> Finding | None:
 
 
 def _in_use(ctx: CheckInput, claim: PVCInfo) -> Finding | None:
-    users = {
-        pod: node
-        for pod, node in ctx.cluster.claim_users(claim.namespace, claim.name).items()
-        if pod != ctx.demand.pod_name
-    }
-    if not users:
-        return None
     modes = set(claim.access_modes)
-    facts = {"claim": claim.name, "pods": sorted(users), "access_modes": sorted(modes)}
-    if "ReadWriteOncePod" in modes:
+    exclusive = "ReadWriteOncePod" in modes
+    if not exclusive and modes != {"ReadWriteOnce"}:
+        return None  # shared access modes: other users are fine
+    users = ctx.cluster.claim_users(claim.namespace, claim.name)
+    others = [pod for pod in users if pod != ctx.demand.pod_name]
+    if not others:
+        return None
+    facts = {"claim": claim.name, "pods": sorted(others)[:10], "access_modes": sorted(modes)}
+    if exclusive:
         return Finding(Code.PVC_IN_USE, Severity.ERROR, claim.name, facts)
-    if modes == {"ReadWriteOnce"}:
-        # The pod may still land on the same node; only the attach would fail elsewhere.
-        nodes = sorted({n for n in users.values() if n})
-        return Finding(Code.PVC_IN_USE, Severity.WARNING, claim.name, dict(facts, nodes=nodes))
-    return None
+    # ReadWriteOnce: the pod may still land on the same node; only an attach elsewhere fails.
+    nodes = sorted({n for p, n in users.items() if n and p != ctx.demand.pod_name})
+    return Finding(Code.PVC_IN_USE, Severity.WARNING, claim.name, dict(facts, nodes=nodes))
 
 
 def check(ctx: CheckInput) -> list[Finding]:

@@ -1,0 +1,27 @@
+"""The public facade: the contract names exist, ``__all__`` is sorted and complete."""
+
+import prevalidate
+
+
+def test_all_is_sorted_and_unique():
+    assert list(prevalidate.__all__) == sorted(set(prevalidate.__all__))
+
+
+def test_every_exported_name_resolves():
+    missing = [name for name in prevalidate.__all__ if not hasattr(prevalidate, name)]
+    assert missing == []
+
+
+def test_contract_functions_from_design_are_exported():
+    for name in ("parse_quantity", "parse_image_reference", "run_all"):
+        assert name in prevalidate.__all__
+
+
+def test_parse_quantity_is_the_strict_one():
+    assert str(prevalidate.parse_quantity("1.5Gi")) == "1610612736"
+    for lax in ("1K", "1 Gi", "NaN", "1e3Gi"):
+        try:
+            prevalidate.parse_quantity(lax)
+        except ValueError:
+            continue
+        raise AssertionError(f"{lax!r} must be rejected like the apiserver does")
