@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 
 from ..model.cluster import ClusterView, NodeUsage
 from ..model.demand import SpawnDemand
@@ -44,14 +45,24 @@ def resource_shortfalls(need: Units, have: Mapping[str, int], pods_in_use: int =
     return reasons
 
 
+@dataclass
+class _Compatible:
+    """The nodes that pass the static filters for one scheduling signature, grouped by
+    allocatable shape (node pools make a handful of shapes out of thousands of nodes), and
+    the filter histogram of the others."""
+
+    names: list[str]
+    rejected: Counter[str]
+    shapes: list[tuple[Units, list[str]]]
+
+
 class _NodeCache:
-    """Per node generation: allocatable units, and per signature the statically compatible
-    nodes with the rejection histogram of the others."""
+    """Per node generation: allocatable units, and per signature the compatible nodes."""
 
     def __init__(self, cluster: ClusterView) -> None:
         self.generation = cluster.node_generation
         self.allocatable = {name: allocatable_units(node) for name, node in cluster.nodes.items()}
-        self.by_signature: dict[tuple[object, ...], tuple[list[str], Counter[str]]] = {}
+        self.by_signature: dict[tuple[object, ...], _Compatible] = {}
 
 
 def _cache(cluster: ClusterView) -> _NodeCache:
@@ -62,21 +73,22 @@ def _cache(cluster: ClusterView) -> _NodeCache:
     return cache
 
 
-def _compatible(
-    cluster: ClusterView, cache: _NodeCache, demand: SpawnDemand
-) -> tuple[list[str], Counter[str]]:
+def _compatible(cluster: ClusterView, cache: _NodeCache, demand: SpawnDemand) -> _Compatible:
     signature = scheduling_signature(demand)
     hit = cache.by_signature.get(signature)
     if hit is None:
         names: list[str] = []
         rejected: Counter[str] = Counter()
+        shapes: dict[tuple[tuple[str, int], ...], tuple[Units, list[str]]] = {}
         for name, node in cluster.nodes.items():
             reason = static_rejection(node, demand)
             if reason is None:
                 names.append(name)
+                units = cache.allocatable[name]
+                shapes.setdefault(tuple(sorted(units.items())), (units, []))[1].append(name)
             else:
                 rejected[reason] += 1
-        hit = cache.by_signature[signature] = (names, rejected)
+        hit = cache.by_signature[signature] = _Compatible(names, rejected, list(shapes.values()))
     return hit
 
 
@@ -98,8 +110,7 @@ def fitting_pools(demand: SpawnDemand, pools: Iterable[NodeInfo], need: Units) -
 
 def candidate_nodes(cluster: ClusterView, demand: SpawnDemand) -> list[NodeInfo]:
     """Nodes that pass the static filters (for the image platform check)."""
-    names, _ = _compatible(cluster, _cache(cluster), demand)
-    return [cluster.nodes[n] for n in names]
+    return [cluster.nodes[n] for n in _compatible(cluster, _cache(cluster), demand).names]
 
 
 def _first_with_room(cluster: ClusterView, cache: _NodeCache, names: list[str], need: Units) -> str | None:
@@ -127,49 +138,43 @@ def check(ctx: CheckInput) -> list[Finding]:
         return [skipped("capacity", "Node")]
     need = demand_units(demand)
     cache = _cache(cluster)
-    compatible, rejected = _compatible(cluster, cache, demand)
-    if _first_with_room(cluster, cache, compatible, need) is not None:
+    compatible = _compatible(cluster, cache, demand)
+    if _first_with_room(cluster, cache, compatible.names, need) is not None:
         return []
     # Nothing has room now: find out whether anything ever could, and the numbers to show.
     pools = fitting_pools(demand, ctx.settings.node_pools, need)
     base = {"requested": need, "nodes_total": len(cluster.nodes), "pools": pools}
-    reasons: Counter[str] = Counter(rejected)
+    reasons: Counter[str] = Counter(compatible.rejected)
     could_fit: list[str] = []
-    for name in compatible:
-        shortfalls = resource_shortfalls(need, cache.allocatable[name])
-        if shortfalls:
-            reasons.update(shortfalls)
-        else:
-            could_fit.append(name)
+    fitting_shapes: list[Units] = []
+    for units, names in compatible.shapes:
+        shortfalls = resource_shortfalls(need, units)
+        for reason in shortfalls:
+            reasons[reason] += len(names)
+        if not shortfalls:
+            could_fit.extend(names)
+            fitting_shapes.append(units)
     if not could_fit:
         facts = dict(
             base,
             reasons=dict(reasons),
-            compatible_nodes=len(compatible),
-            largest=_largest(need, (cache.allocatable[n] for n in compatible)),
+            compatible_nodes=len(compatible.names),
+            largest=_largest(need, (units for units, _ in compatible.shapes)),
         )
         severity = Severity.WARNING if pools else Severity.ERROR
         return [Finding(Code.NO_NODE_FITS, severity, subject="pod", facts=facts)]
-    free = []
-    busy: Counter[str] = Counter()
-    for name in could_fit:
-        usage = cluster.usage.get(name) or NodeUsage()
+    largest_free: dict[str, int] = {}
+    empty = NodeUsage()
+    for name in could_fit:  # the most free per resource, for "choose at most"
+        used = (cluster.usage.get(name) or empty).requested
         have = cache.allocatable[name]
-        free.append({r: have.get(r, 0) - usage.requested.get(r, 0) for r in need})
-        busy.update(resource_shortfalls(need, {**free[-1], PODS: have[PODS]}, usage.pods))
+        for resource in need:
+            free = have.get(resource, 0) - used.get(resource, 0)
+            if free > largest_free.get(resource, -(2**62)):
+                largest_free[resource] = free
     degrade = bool(pools) or ctx.settings.capacity_policy == "warn"
     facts = dict(
-        base,
-        could_fit=len(could_fit),
-        largest_free=_largest(need, free),
-        reasons=dict(busy),
-        largest=_largest(need, (cache.allocatable[n] for n in could_fit)),
+        base, could_fit=len(could_fit), largest_free=largest_free, largest=_largest(need, fitting_shapes)
     )
-    return [
-        Finding(
-            Code.INSUFFICIENT_CAPACITY,
-            Severity.WARNING if degrade else Severity.ERROR,
-            subject="pod",
-            facts=facts,
-        )
-    ]
+    severity = Severity.WARNING if degrade else Severity.ERROR
+    return [Finding(Code.INSUFFICIENT_CAPACITY, severity, subject="pod", facts=facts)]
