@@ -1,0 +1,146 @@
+"""Sending one request to a registry: URL policy, redirects, body limits, request counts.
+
+Every URL is checked before it is requested: the registry's own, the token realm it names,
+and each redirect target (a registry may redirect, and a hostile one would redirect to
+``169.254.169.254``). Plain HTTP is used only for hosts configured as insecure, and an
+``https`` → ``http`` redirect is refused unless the target is such a host. ``Authorization``
+is dropped when a redirect leaves the origin (the distribution spec forbids forwarding it).
+Redirects are followed here rather than by httpx so that each hop goes through the policy.
+
+Bodies are read up to a cap: a manifest, token or tag list is small, and a registry that
+streams gigabytes at us gets the same answer as one that is down.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from prevalidate.registry.netguard import is_policy_refusal
+
+__all__ = ["Fetcher", "RefusedByPolicy", "Reply", "RequestCounts"]
+
+log = logging.getLogger("prevalidate.registry")
+
+MAX_REDIRECTS = 5
+MAX_BODY = 4 * 1024 * 1024
+_REDIRECTS = frozenset({301, 302, 303, 307, 308})
+
+# (url) -> reason the policy refuses it, or None
+UrlCheck = Callable[[httpx.URL], Awaitable[str | None]]
+
+
+class RefusedByPolicy(Exception):
+    """The policy forbids a URL the exchange needed (a redirect or realm, usually)."""
+
+
+@dataclass
+class RequestCounts:
+    """Requests sent, by kind ("manifest", "token", "blob", "tags"). The seam for metrics:
+    ``observer(kind, status)`` is called for every response (Prometheus wires in later)."""
+
+    by_kind: dict[str, int] = field(default_factory=dict)
+    observer: Callable[[str, int], None] | None = None
+
+    def record(self, kind: str, status: int) -> None:
+        self.by_kind[kind] = self.by_kind.get(kind, 0) + 1
+        if self.observer is not None:
+            self.observer(kind, status)
+
+    def __getitem__(self, kind: str) -> int:
+        return self.by_kind.get(kind, 0)
+
+
+@dataclass(frozen=True)
+class Reply:
+    status: int
+    headers: httpx.Headers
+    body: bytes
+    url: httpx.URL
+
+    @property
+    def content_type(self) -> str:
+        return self.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+
+    def json(self) -> Any:
+        """The body as JSON, or None when it is not JSON."""
+        try:
+            return json.loads(self.body)
+        except ValueError:
+            return None
+
+    def error_codes(self) -> set[str]:
+        """``errors[].code`` of a distribution error body (empty when it is not one)."""
+        document = self.json()
+        errors = document.get("errors") if isinstance(document, dict) else None
+        if not isinstance(errors, list):
+            return set()
+        return {e["code"] for e in errors if isinstance(e, dict) and isinstance(e.get("code"), str)}
+
+
+def _same_origin(a: httpx.URL, b: httpx.URL) -> bool:
+    return (a.scheme, a.host, a.port) == (b.scheme, b.host, b.port)
+
+
+class Fetcher:
+    """Policy-checked requests over one shared ``httpx.AsyncClient``."""
+
+    def __init__(self, client: httpx.AsyncClient, check: UrlCheck, counts: RequestCounts) -> None:
+        self._client = client
+        self._check = check
+        self.counts = counts
+
+    async def send(
+        self,
+        method: str,
+        url: httpx.URL,
+        headers: Mapping[str, str],
+        *,
+        kind: str,
+        params: Mapping[str, str | list[str]] | None = None,
+    ) -> Reply:
+        """One exchange, following redirects; raises ``RefusedByPolicy`` or httpx errors."""
+        current_headers = dict(headers)
+        if params:
+            url = url.copy_merge_params(params)
+        for _hop in range(MAX_REDIRECTS + 1):
+            reason = await self._check(url)
+            if reason is not None:
+                raise RefusedByPolicy(reason)
+            try:
+                reply = await self._exchange(method, url, current_headers)
+            except httpx.HTTPError as exc:
+                if is_policy_refusal(exc):
+                    raise RefusedByPolicy(str(exc)) from None
+                raise
+            self.counts.record(kind, reply.status)
+            log.debug("%s %s -> %s", method, url.copy_with(query=None), reply.status)
+            location = reply.headers.get("location")
+            if reply.status not in _REDIRECTS or not location:
+                return reply
+            target = url.join(location)
+            if not _same_origin(url, target):
+                current_headers.pop("Authorization", None)
+            if reply.status == 303 and method != "HEAD":
+                method = "GET"
+            url = target
+        raise RefusedByPolicy(f"more than {MAX_REDIRECTS} redirects")
+
+    async def _exchange(self, method: str, url: httpx.URL, headers: Mapping[str, str]) -> Reply:
+        request = self._client.build_request(method, url, headers=headers)
+        response = await self._client.send(request, stream=True)
+        try:
+            chunks, size = [], 0
+            async for chunk in response.aiter_bytes():
+                size += len(chunk)
+                if size > MAX_BODY:
+                    raise httpx.DecodingError(f"response body larger than {MAX_BODY} bytes")
+                chunks.append(chunk)
+        finally:
+            await response.aclose()
+        return Reply(response.status_code, response.headers, b"".join(chunks), url)
