@@ -197,7 +197,7 @@ class TokenServer:
                 self.end_headers()
                 self.wfile.write(data)
 
-            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib name
+            def log_message(self, format: str, *args: Any) -> None:
                 pass  # quiet: the Authorization header is never logged, and nothing else either
 
         return Handler
