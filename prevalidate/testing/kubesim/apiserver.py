@@ -1,0 +1,309 @@
+"""The HTTP face of kubesim: a tornado app speaking the Kubernetes REST API over plain HTTP.
+
+Routes `/api/v1/...` and `/apis/<group>/<version>/...` (collections, objects, the `status`
+subresource), discovery, `/version` and health checks. Lists and watches honour
+`labelSelector`, `fieldSelector`, `resourceVersion` and `timeoutSeconds`; a watch is a chunked
+stream of `{"type": …, "object": …}` lines. Every failure is a `Status` body. Each request is
+appended to `request_log` so tests can list exactly what a client (KubeSpawner) called.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from typing import Any
+from urllib.parse import urlencode
+
+from tornado import web
+from tornado.iostream import StreamClosedError
+
+from . import discovery
+from .patch import merge_patch
+from .registry import Registry
+from .resources import BY_PLURAL, Resource
+from .selectors import Selector
+from .status import ApiError, bad_request, method_not_allowed, unknown_path, unsupported_media
+from .store import Store
+
+log = logging.getLogger("kubesim.api")
+Obj = dict[str, Any]
+
+
+class RawFloat(float):
+    """A JSON number that remembers its text, so `1e3` decodes as Go would (not `1000.0`)."""
+
+    raw: str
+
+    def __new__(cls, text: str) -> RawFloat:
+        value = super().__new__(cls, float(text))
+        value.raw = text
+        return value
+
+
+def loads(body: bytes) -> Any:
+    return json.loads(body, parse_float=RawFloat)
+
+
+class Target:
+    """What a URL names: a resource type, maybe a namespace, maybe an object, maybe `status`."""
+
+    def __init__(self, resource: Resource, namespace: str | None, name: str | None, sub: str | None) -> None:
+        self.resource, self.namespace, self.name, self.sub = resource, namespace, name, sub
+
+
+def resolve(path: str) -> Target | Obj:
+    """A Target for resource URLs, or the discovery document to return; ApiError if unknown."""
+    parts = [p for p in path.split("/") if p]
+    if parts == ["version"]:
+        return discovery.version()
+    if parts == ["api"]:
+        return discovery.core_versions()
+    if parts == ["apis"]:
+        return discovery.group_list()
+    if len(parts) >= 2 and parts[:2] == ["api", "v1"]:
+        group, version, rest = "", "v1", parts[2:]
+    elif len(parts) >= 3 and parts[0] == "apis":
+        group, version, rest = parts[1], parts[2], parts[3:]
+    elif len(parts) == 2 and parts[0] == "apis":
+        doc = discovery.group(parts[1])
+        if doc is None:
+            raise unknown_path()
+        return doc
+    else:
+        raise unknown_path()
+    if not rest:
+        doc = discovery.resource_list(group, version)
+        if doc is None:
+            raise unknown_path()
+        return doc
+    namespace = None
+    if rest[0] == "namespaces" and len(rest) >= 3:
+        namespace, rest = rest[1], rest[2:]
+    resource = BY_PLURAL.get((group, rest[0]))
+    if resource is None or len(rest) > 3 or (namespace is not None and not resource.namespaced):
+        raise unknown_path()
+    name = rest[1] if len(rest) >= 2 else None
+    sub = rest[2] if len(rest) == 3 else None
+    if sub not in (None, "status"):
+        raise unknown_path()
+    return Target(resource, namespace, name, sub)
+
+
+class ApiHandler(web.RequestHandler):
+    """One handler for every API path; dispatches on the resolved Target and the method."""
+
+    store: Store
+    registry: Registry
+    request_log: list[str]
+
+    def initialize(self, store: Store, registry: Registry, request_log: list[str]) -> None:
+        self.store, self.registry, self.request_log = store, registry, request_log
+        self._watcher: Any = None
+
+    def check_xsrf_cookie(self) -> None:  # an API server, not a browser form
+        return None
+
+    def _record(self) -> None:
+        query = {k: v[-1].decode() for k, v in self.request.query_arguments.items()}
+        line = self.request.method + " " + self.request.path
+        if query:
+            line += "?" + urlencode(sorted(query.items()), safe=",=!/")
+        self.request_log.append(line)
+        log.debug("%s", line)
+
+    def _arg(self, name: str) -> str | None:
+        value = self.get_query_argument(name, None)
+        return value if value not in (None, "") else None
+
+    def send(self, code: int, body: Obj) -> None:
+        self.set_status(code)
+        self.set_header("Content-Type", "application/json")
+        self.finish(json.dumps(body))
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        # Anything unexpected still leaves as a Status body, never an HTML traceback.
+        exc = kwargs.get("exc_info", (None, None, None))[1]
+        if isinstance(exc, ApiError):
+            self.send(exc.code, exc.body())
+            return
+        message = "Internal error occurred: " + (str(exc) if exc else self._reason)
+        self.send(status_code, ApiError(status_code, "InternalError", message).body())
+
+    def _body(self) -> Any:
+        ctype = (self.request.headers.get("Content-Type") or "application/json").split(";")[0]
+        if ctype not in (
+            "application/json",
+            "application/merge-patch+json",
+            "application/strategic-merge-patch+json",
+            "*/*",
+        ):
+            raise unsupported_media(ctype)
+        try:
+            return loads(self.request.body or b"{}")
+        except ValueError as exc:
+            raise bad_request(f"couldn't get version/kind; json parse error: {exc}") from None
+
+    async def _dispatch(self, method: str) -> None:
+        self._record()
+        try:
+            target = resolve(self.request.path)
+            if isinstance(target, dict):
+                if method != "GET":
+                    raise method_not_allowed()
+                self.send(200, target)
+                return
+            await getattr(self, f"_{method.lower()}")(target)
+        except ApiError as exc:
+            self.send(exc.code, exc.body())
+
+    async def get(self, *_: str) -> None:
+        await self._dispatch("GET")
+
+    async def post(self, *_: str) -> None:
+        await self._dispatch("POST")
+
+    async def put(self, *_: str) -> None:
+        await self._dispatch("PUT")
+
+    async def patch(self, *_: str) -> None:
+        await self._dispatch("PATCH")
+
+    async def delete(self, *_: str) -> None:
+        await self._dispatch("DELETE")
+
+    # -- verbs -----------------------------------------------------------------------
+    async def _get(self, t: Target) -> None:
+        if t.name is not None:
+            self.send(200, self.store.get(t.resource.plural, t.namespace or "", t.name))
+            return
+        selector = Selector.parse(t.resource.plural, self._arg("labelSelector"), self._arg("fieldSelector"))
+        if (self._arg("watch") or "").lower() in ("true", "1"):
+            await self._watch(t, selector)
+            return
+        items, rv = self.store.list(t.resource.plural, t.namespace, selector)
+        self.send(
+            200,
+            {
+                "kind": f"{t.resource.kind}List",
+                "apiVersion": t.resource.api_version,
+                "metadata": {"resourceVersion": str(rv)},
+                "items": items,
+            },
+        )
+
+    async def _watch(self, t: Target, selector: Selector) -> None:
+        timeout_arg = self._arg("timeoutSeconds")
+        try:
+            timeout = float(timeout_arg) if timeout_arg else 1800.0
+        except ValueError:
+            raise bad_request(f'invalid value for timeoutSeconds: "{timeout_arg}"') from None
+        self.set_status(200)
+        self.set_header("Content-Type", "application/json")
+        self.set_header("Transfer-Encoding", "chunked")
+        try:
+            watcher = self.store.watch(t.resource.plural, t.namespace, selector, self._arg("resourceVersion"))
+        except ApiError as exc:
+            # The apiserver answers 200 and sends the 410 as an ERROR event.
+            self.write(json.dumps({"type": "ERROR", "object": exc.body()}) + "\n")
+            self.finish()
+            return
+        self._watcher = watcher
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        try:
+            while True:
+                remaining = deadline - loop.time()
+                if remaining <= 0:
+                    break
+                try:
+                    item = await asyncio.wait_for(watcher.queue.get(), remaining)
+                except asyncio.TimeoutError:
+                    break
+                if item is None:
+                    break
+                kind, obj = item
+                self.write(json.dumps({"type": kind, "object": obj}) + "\n")
+                if watcher.queue.empty():
+                    await self.flush()
+            if not self.request.connection.stream.closed():  # type: ignore[union-attr]
+                self.finish()
+        except StreamClosedError:
+            pass
+        finally:
+            watcher.close()
+
+    def on_connection_close(self) -> None:
+        if self._watcher is not None:
+            self._watcher.close()
+
+    async def _post(self, t: Target) -> None:
+        if t.name is not None:
+            raise method_not_allowed()
+        if t.resource.namespaced and t.namespace is None:
+            raise method_not_allowed()
+        dry_run = self._arg("dryRun") == "All"
+        created = self.registry.create(t.resource, t.namespace, self._body(), dry_run)
+        self.send(201, created)
+
+    async def _put(self, t: Target) -> None:
+        if t.name is None:
+            raise method_not_allowed()
+        self.send(200, self.registry.replace(t.resource, t.namespace, t.name, self._body()))
+
+    async def _patch(self, t: Target) -> None:
+        if t.name is None:
+            raise method_not_allowed()
+        ctype = (self.request.headers.get("Content-Type") or "").split(";")[0]
+        if ctype not in ("application/merge-patch+json", "application/strategic-merge-patch+json"):
+            raise unsupported_media(ctype)
+        current = self.store.get(t.resource.plural, t.namespace or "", t.name)
+        patched = merge_patch(current, self._body())
+        if t.sub == "status":
+
+            def apply(obj: Obj) -> None:
+                obj["status"] = patched.get("status")
+
+            result = self.store.mutate(t.resource.plural, t.namespace or "", t.name, apply)
+            self.send(200, result or patched)
+            return
+        self.send(200, self.registry.replace(t.resource, t.namespace, t.name, patched))
+
+    async def _delete(self, t: Target) -> None:
+        if t.name is None:
+            raise method_not_allowed()
+        grace: int | None = None
+        if self.request.body:
+            options = self._body()
+            if isinstance(options, dict) and options.get("gracePeriodSeconds") is not None:
+                grace = int(options["gracePeriodSeconds"])
+        query_grace = self._arg("gracePeriodSeconds")
+        if query_grace is not None:
+            try:
+                grace = int(query_grace)
+            except ValueError:
+                raise bad_request(f'invalid value for gracePeriodSeconds: "{query_grace}"') from None
+        self.send(200, self.registry.delete(t.resource, t.namespace, t.name, grace))
+
+
+class HealthHandler(web.RequestHandler):
+    def get(self) -> None:
+        self.set_header("Content-Type", "text/plain")
+        self.finish("ok")
+
+
+def make_app(store: Store, registry: Registry, request_log: list[str]) -> web.Application:
+    args = {"store": store, "registry": registry, "request_log": request_log}
+    return web.Application(
+        [
+            (r"/(?:healthz|readyz|livez)", HealthHandler),
+            (r"/.*", ApiHandler, args),
+        ],
+        log_function=_log_request,
+    )
+
+
+def _log_request(handler: web.RequestHandler) -> None:
+    # Error statuses are the API's normal answers here, not server problems: debug level.
+    log.debug("%d %s %.2fms", handler.get_status(), handler.request.uri,
+              1000.0 * handler.request.request_time())

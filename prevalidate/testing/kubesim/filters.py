@@ -1,0 +1,159 @@
+"""The scheduler's Filter plugins and its FitError message, shared with the autoscaler.
+
+Default profile order, stopping at the first plugin that rejects a node: NodeUnschedulable,
+TaintToleration, NodeAffinity, NodeResourcesFit. Reasons and the `0/N nodes are available: …`
+format follow pkg/scheduler (v1.31 wording: `node(s) had untolerated taint {key: value}`).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from .podresources import Resources, pod_requests
+from .quantity import Quantity, parse_json_quantity
+
+Obj = dict[str, Any]
+NOT_HELPFUL = "Preemption is not helpful for scheduling"
+NO_VICTIMS = "No preemption victims found for incoming pod"
+
+
+@dataclass(frozen=True)
+class Rejection:
+    reasons: tuple[str, ...]
+    unresolvable: bool
+
+
+def tolerates(tolerations: Iterable[Obj], taint: Obj) -> bool:
+    for t in tolerations:
+        if t.get("effect") and t.get("effect") != taint.get("effect"):
+            continue
+        operator = t.get("operator") or "Equal"
+        if operator == "Exists" and not t.get("key"):
+            return True
+        if t.get("key") != taint.get("key"):
+            continue
+        if operator == "Exists" or (t.get("value") or "") == (taint.get("value") or ""):
+            return True
+    return False
+
+
+def _expr_matches(expr: Obj, value: str | None) -> bool:
+    op, values = expr.get("operator"), list(expr.get("values") or [])
+    if op == "In":
+        return value is not None and value in values
+    if op == "NotIn":
+        return value is None or value not in values
+    if op == "Exists":
+        return value is not None
+    if op == "DoesNotExist":
+        return value is None
+    if op in ("Gt", "Lt") and value is not None and values:
+        try:
+            left, right = int(value), int(values[0])
+        except ValueError:
+            return False
+        return left > right if op == "Gt" else left < right
+    return False
+
+
+def affinity_matches(pod: Obj, node: Obj) -> bool:
+    spec = pod.get("spec") or {}
+    labels = (node.get("metadata") or {}).get("labels") or {}
+    for key, value in (spec.get("nodeSelector") or {}).items():
+        if labels.get(key) != value:
+            return False
+    required = (((spec.get("affinity") or {}).get("nodeAffinity") or {})
+                .get("requiredDuringSchedulingIgnoredDuringExecution"))
+    if not required:
+        return True
+    for term in required.get("nodeSelectorTerms") or []:
+        exprs = term.get("matchExpressions") or []
+        fields = term.get("matchFields") or []
+        if not exprs and not fields:
+            continue
+        if all(_expr_matches(e, labels.get(e.get("key", ""))) for e in exprs) and all(
+            _expr_matches(f, node["metadata"]["name"] if f.get("key") == "metadata.name" else None)
+            for f in fields
+        ):
+            return True
+    return False
+
+
+def allocatable(node: Obj) -> Resources:
+    status = node.get("status") or {}
+    raw = status.get("allocatable") or status.get("capacity") or {}
+    return {k: parse_json_quantity(v) for k, v in raw.items()}
+
+
+def _amount(name: str, q: Quantity) -> int:
+    return q.milli_value() if name == "cpu" else q.int_value()
+
+
+def _resource_order(name: str) -> tuple[int, str]:
+    return ({"cpu": 0, "memory": 1, "ephemeral-storage": 2}.get(name, 3), name)
+
+
+def fit(pod: Obj, node: Obj, pods_on_node: list[Obj]) -> Rejection | None:
+    """NodeResourcesFit: pod count, then every requested resource against what is free."""
+    alloc = allocatable(node)
+    reasons: list[str] = []
+    unresolvable = False
+    max_pods = alloc["pods"].int_value() if "pods" in alloc else 110
+    if len(pods_on_node) + 1 > max_pods:
+        reasons.append("Too many pods")
+    wanted = {k: q for k, q in pod_requests(pod).items() if q.value > 0}
+    used: dict[str, int] = {}
+    for other in pods_on_node:
+        for k, q in pod_requests(other).items():
+            used[k] = used.get(k, 0) + _amount(k, q)
+    for name in sorted(wanted, key=_resource_order):
+        need = _amount(name, wanted[name])
+        have = _amount(name, alloc[name]) if name in alloc else 0
+        if need > have - used.get(name, 0):
+            reasons.append(f"Insufficient {name}")
+            unresolvable = unresolvable or need > have
+    return Rejection(tuple(reasons), unresolvable) if reasons else None
+
+
+def filter_node(pod: Obj, node: Obj, pods_on_node: list[Obj]) -> Rejection | None:
+    spec = pod.get("spec") or {}
+    tolerations = spec.get("tolerations") or []
+    if (node.get("spec") or {}).get("unschedulable") and not tolerates(
+            tolerations, {"key": "node.kubernetes.io/unschedulable", "effect": "NoSchedule"}):
+        return Rejection(("node(s) were unschedulable",), True)
+    for taint in (node.get("spec") or {}).get("taints") or []:
+        if taint.get("effect") in ("NoSchedule", "NoExecute") and not tolerates(tolerations, taint):
+            text = f"node(s) had untolerated taint {{{taint.get('key')}: {taint.get('value') or ''}}}"
+            return Rejection((text,), True)
+    if not affinity_matches(pod, node):
+        return Rejection(("node(s) didn't match Pod's node affinity/selector",), True)
+    return fit(pod, node, pods_on_node)
+
+
+def _histogram(reasons: Iterable[str]) -> str:
+    counts = Counter(reasons)
+    return ", ".join(sorted(f"{n} {reason}" for reason, n in counts.items()))
+
+
+def fit_error(node_count: int, rejections: list[Rejection], prefilter: str | None,
+              preemption: bool, preemption_allowed: bool = True) -> str:
+    """FitError.Error() plus the DefaultPreemption PostFilter message."""
+    if node_count == 0:
+        return "no nodes available to schedule pods"
+    head = f"0/{node_count} nodes are available:"
+    if prefilter:
+        message = f"{head} {prefilter}."
+    else:
+        message = f"{head} {_histogram(r for rej in rejections for r in rej.reasons)}."
+    if not preemption:
+        return message
+    if not preemption_allowed:
+        return f"{message} preemption: not eligible due to preemptionPolicy=Never."
+    if prefilter:
+        post = [NOT_HELPFUL] * node_count
+    else:
+        post = [NOT_HELPFUL if r.unresolvable else NO_VICTIMS for r in rejections]
+    return f"{message} preemption: {head} {_histogram(post)}."

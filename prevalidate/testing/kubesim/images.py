@@ -1,0 +1,164 @@
+"""How kubesim's kubelet (standing in for containerd) resolves an image.
+
+Reference parsing follows distribution/reference's normalisation (`python` →
+`docker.io/library/python:latest`). Resolution asks, in order: a registry listed as reachable
+over plain HTTP (a real manifest HEAD with all four manifest media types, GET for an index to
+check the node's platform), then the `ImageCatalog`; an image on any other host fails the way
+containerd does when the name does not resolve. Failures carry containerd's error text.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+
+import httpx
+
+from .settings import CatalogImage, ImageCatalog
+
+ACCEPT = ", ".join([
+    "application/vnd.oci.image.index.v1+json",
+    "application/vnd.oci.image.manifest.v1+json",
+    "application/vnd.docker.distribution.manifest.list.v2+json",
+    "application/vnd.docker.distribution.manifest.v2+json",
+])
+INDEX_TYPES = ("application/vnd.oci.image.index.v1+json",
+               "application/vnd.docker.distribution.manifest.list.v2+json")
+_COMPONENT = r"[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*"
+_LABEL = r"[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?"
+_DOMAIN = rf"{_LABEL}(?:\.{_LABEL})*(?::[0-9]+)?"
+_REFERENCE = re.compile(
+    rf"^(?:(?P<domain>{_DOMAIN})/)?(?P<path>{_COMPONENT}(?:/{_COMPONENT})*)"
+    r"(?::(?P<tag>[\w][\w.-]{0,127}))?(?:@(?P<digest>[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}))?$"
+)
+
+
+class InvalidImage(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class ImageRef:
+    host: str
+    repository: str
+    tag: str | None
+    digest: str | None
+
+    def __str__(self) -> str:
+        text = f"{self.host}/{self.repository}"
+        if self.tag:
+            text += f":{self.tag}"
+        if self.digest:
+            text += f"@{self.digest}"
+        return text
+
+    @property
+    def reference(self) -> str:
+        return self.digest or self.tag or "latest"
+
+
+def parse_image(image: str) -> ImageRef:
+    """Normalise like ParseNormalizedNamed + default tag; InvalidImage with containerd's text."""
+    first, sep, _ = image.partition("/")
+    if not sep or ("." not in first and ":" not in first and first != "localhost"):
+        image_full = ("docker.io/library/" if not sep else "docker.io/") + image
+    else:
+        image_full = image
+    match = _REFERENCE.match(image_full)
+    if not match or not match.group("domain"):
+        lower = _REFERENCE.match(image_full.lower())
+        if lower:
+            raise InvalidImage(f'couldn\'t parse image name "{image}": invalid reference format: '
+                               f"repository name must be lowercase")
+        raise InvalidImage(f'couldn\'t parse image name "{image}": invalid reference format')
+    tag, digest = match.group("tag"), match.group("digest")
+    if not tag and not digest:
+        tag = "latest"
+    return ImageRef(match.group("domain"), match.group("path"), tag, digest)
+
+
+@dataclass(frozen=True)
+class PullResult:
+    ok: bool
+    error: str = ""  # containerd's message when not ok
+    size: int = 0
+    digest: str = ""
+
+
+def _not_found(ref: ImageRef) -> str:
+    return (f'rpc error: code = NotFound desc = failed to pull and unpack image "{ref}": '
+            f'failed to resolve reference "{ref}": {ref}: not found')
+
+
+def _denied(ref: ImageRef) -> str:
+    return (f'rpc error: code = Unknown desc = failed to pull and unpack image "{ref}": '
+            f'failed to resolve reference "{ref}": pull access denied, repository does not exist '
+            f"or may require authorization: server message: insufficient_scope: "
+            f"authorization failed")
+
+
+def _unreachable(ref: ImageRef, scheme: str, why: str) -> str:
+    return (f'rpc error: code = Unknown desc = failed to pull and unpack image "{ref}": '
+            f'failed to resolve reference "{ref}": failed to do request: Head '
+            f'"{scheme}://{ref.host}/v2/{ref.repository}/manifests/{ref.reference}": {why}')
+
+
+def _platform_missing(ref: ImageRef) -> str:
+    return (f'rpc error: code = NotFound desc = failed to pull and unpack image "{ref}": '
+            f"no match for platform in manifest: not found")
+
+
+class ImageResolver:
+    def __init__(self, catalog: ImageCatalog) -> None:
+        self.catalog = catalog
+
+    def _catalog_entry(self, ref: ImageRef) -> CatalogImage | None:
+        return self.catalog.images.get(str(ref))
+
+    def _known_host(self, host: str) -> bool:
+        return any(key.split("/", 1)[0] == host for key in self.catalog.images)
+
+    async def resolve(self, ref: ImageRef, platform: str) -> PullResult:
+        if ref.host in self.catalog.http_registries:
+            return await self._ask_registry(ref, platform)
+        entry = self._catalog_entry(ref)
+        if entry is None:
+            if self.catalog.unknown_host == "notFound" or self._known_host(ref.host):
+                return PullResult(False, _not_found(ref))
+            host = ref.host.split(":")[0]
+            return PullResult(False, _unreachable(
+                ref, "https", f"dial tcp: lookup {host} on 10.96.0.10:53: no such host"))
+        if entry.denied:
+            return PullResult(False, _denied(ref))
+        if not entry.exists:
+            return PullResult(False, _not_found(ref))
+        if platform not in entry.platforms:
+            return PullResult(False, _platform_missing(ref))
+        return PullResult(True, size=entry.size, digest=entry.digest)
+
+    async def _ask_registry(self, ref: ImageRef, platform: str) -> PullResult:
+        url = f"http://{ref.host}/v2/{ref.repository}/manifests/{ref.reference}"
+        try:
+            async with httpx.AsyncClient(timeout=5.0) as client:
+                head = await client.head(url, headers={"Accept": ACCEPT})
+                if head.status_code == 404:
+                    return PullResult(False, _not_found(ref))
+                if head.status_code in (401, 403):
+                    return PullResult(False, _denied(ref))
+                if head.status_code != 200:
+                    return PullResult(False, _unreachable(
+                        ref, "http", f"unexpected status code {head.status_code}"))
+                digest = head.headers.get("Docker-Content-Digest", "")
+                size = int(head.headers.get("Content-Length", "0") or 0)
+                if head.headers.get("Content-Type", "").split(";")[0] in INDEX_TYPES:
+                    body = await client.get(url, headers={"Accept": ACCEPT})
+                    platforms = {
+                        f"{m.get('platform', {}).get('os')}/{m.get('platform', {}).get('architecture')}"
+                        for m in json.loads(body.content).get("manifests", [])
+                    }
+                    if platform not in platforms:
+                        return PullResult(False, _platform_missing(ref))
+                return PullResult(True, size=size, digest=digest)
+        except httpx.HTTPError as exc:
+            return PullResult(False, _unreachable(ref, "http", f"dial tcp {ref.host}: {exc}"))

@@ -1,0 +1,267 @@
+"""The kubelet: takes every pod bound to a node from ContainerCreating to Running (or not).
+
+Per pod, in the kubelet's order: sandbox (podIP), volumes (a missing secret/configMap volume
+→ `FailedMount`, pod stays ContainerCreating), then per container the image
+(`Pulling` → `Pulled`, or `Failed` + `Error: ErrImagePull` → `BackOff` + `Error:
+ImagePullBackOff`, retried with exponential back-off for as long as the pod exists), then its
+env references (missing → `CreateContainerConfigError`), then `Created`/`Started` and phase
+Running. With `startProcesses` the container command really runs (see process.py). A pod
+marked for deletion is stopped (`Killing`) and then removed from the store.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import ipaddress
+import logging
+import time
+from typing import Any
+
+from . import podstatus
+from .events import EventRecorder
+from .images import ImageResolver, InvalidImage, parse_image
+from .process import LocalProcess
+from .settings import SimSettings
+from .store import Change, Store
+
+log = logging.getLogger("kubesim.kubelet")
+Obj = dict[str, Any]
+COMPONENT = "kubelet"
+
+
+class Kubelet:
+    """One kubelet serving every node (events name the node as `source.host`)."""
+
+    def __init__(self, store: Store, recorder: EventRecorder, settings: SimSettings,
+                 resolver: ImageResolver) -> None:
+        self.store, self.recorder, self.settings, self.resolver = store, recorder, settings, resolver
+        self.tasks: dict[str, asyncio.Task[None]] = {}
+        self.terminating: dict[str, asyncio.Task[None]] = {}
+        self.processes: dict[str, LocalProcess] = {}
+        self.present: dict[str, set[str]] = {}  # node -> images already pulled there
+        self.references_changed = asyncio.Event()
+        self._stopping: set[asyncio.Future[None]] = set()
+        network = "127.1.0.0/16" if settings.start_processes else "10.244.0.0/16"
+        self._ips = ipaddress.ip_network(network).hosts()
+        store.listeners.append(self._on_change)
+
+    # -- store callbacks -----------------------------------------------------------------
+    def _on_change(self, change: Change) -> None:
+        if change.resource in ("secrets", "configmaps"):
+            self.references_changed.set()
+            return
+        if change.resource != "pods":
+            return
+        pod, uid = change.obj, change.obj["metadata"].get("uid", "")
+        if change.type == "DELETED":
+            self._forget(uid)
+            return
+        if not (pod.get("spec") or {}).get("nodeName"):
+            return
+        if "deletionTimestamp" in pod["metadata"]:
+            if uid not in self.terminating:
+                self.terminating[uid] = asyncio.ensure_future(self._terminate(pod))
+            return
+        phase = (pod.get("status") or {}).get("phase")
+        if uid not in self.tasks and phase == "Pending" and not (pod.get("status") or {}).get("podIP"):
+            self.tasks[uid] = asyncio.ensure_future(self._run_pod(pod))
+
+    def _forget(self, uid: str) -> None:
+        task = self.tasks.pop(uid, None)
+        if task is not None:
+            task.cancel()
+        process = self.processes.pop(uid, None)
+        if process is not None:
+            self._stopping.add(asyncio.ensure_future(
+                process.stop(self.settings.termination_seconds)))
+        self.terminating.pop(uid, None)
+        self.recorder.forget(uid)
+
+    async def stop_all(self) -> None:
+        for task in list(self.tasks.values()) + list(self.terminating.values()):
+            task.cancel()
+        for process in list(self.processes.values()):
+            await process.stop(self.settings.termination_seconds)
+        self.processes.clear()
+
+    # -- helpers ---------------------------------------------------------------------------
+    def _current(self, pod: Obj) -> Obj | None:
+        current = self.store.peek("pods", pod["metadata"]["namespace"], pod["metadata"]["name"])
+        if current is None or current["metadata"].get("uid") != pod["metadata"].get("uid"):
+            raise asyncio.CancelledError  # the pod is gone: stop working on it
+        return current
+
+    def _update(self, pod: Obj, change: Any) -> Obj:
+        updated = self.store.mutate("pods", pod["metadata"]["namespace"],
+                                    pod["metadata"]["name"], change)
+        if updated is None:
+            raise asyncio.CancelledError
+        return updated
+
+    def _event(self, pod: Obj, type_: str, reason: str, message: str,
+               container: str | None = None) -> None:
+        field_path = f"spec.containers{{{container}}}" if container else None
+        self.recorder.record(self._current(pod) or pod, type_, reason, message, COMPONENT,
+                             host=pod["spec"].get("nodeName"), field_path=field_path)
+
+    def _set_container(self, pod: Obj, key: str, index: int, status: Obj) -> Obj:
+        def change(obj: Obj) -> None:
+            obj["status"][key][index] = status
+        return self._update(pod, change)
+
+    async def _wait_for_references(self) -> None:
+        self.references_changed.clear()
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(self.references_changed.wait(), self.settings.retry_seconds)
+
+    # -- the pod lifecycle -----------------------------------------------------------------
+    async def _run_pod(self, pod: Obj) -> None:
+        uid = pod["metadata"]["uid"]
+        try:
+            await asyncio.sleep(self.settings.kubelet_delay)
+            pod = self._current(pod) or pod
+            node = self.store.peek("nodes", "", pod["spec"]["nodeName"])
+            pod_ip = str(next(self._ips))
+            pod = self._update(pod, lambda obj: podstatus.sandbox_ready(obj, node, pod_ip))
+            await self._mount_volumes(pod)
+            image_ids: dict[str, str] = {}
+            for key, status_key in (("initContainers", "initContainerStatuses"),
+                                    ("containers", "containerStatuses")):
+                for index, container in enumerate(pod["spec"].get(key) or []):
+                    image_ids[container["name"]] = await self._ensure_image(
+                        pod, container, status_key, index, node)
+                    await self._check_config(pod, container, status_key, index)
+                    self._event(pod, "Normal", "Created", f"Created container {container['name']}",
+                                container["name"])
+                    self._event(pod, "Normal", "Started", f"Started container {container['name']}",
+                                container["name"])
+                    if key == "initContainers":
+                        done = podstatus.terminated(
+                            podstatus.running(container, image_ids[container["name"]]), 0)
+                        pod = self._set_container(pod, status_key, index, done)
+            await self._start(pod, image_ids, pod_ip)
+        except asyncio.CancelledError:
+            pass
+        except Exception:
+            log.exception("kubelet failed on pod %s", pod["metadata"].get("name"))
+        finally:
+            if self.tasks.get(uid) is asyncio.current_task():
+                self.tasks.pop(uid, None)
+
+    async def _mount_volumes(self, pod: Obj) -> None:
+        while True:
+            problems = podstatus.missing_volume_sources(self.store, self._current(pod) or pod)
+            if not problems:
+                return
+            for volume, error in problems:
+                self._event(pod, "Warning", "FailedMount",
+                            f'MountVolume.SetUp failed for volume "{volume}" : {error}')
+            await self._wait_for_references()
+
+    async def _ensure_image(self, pod: Obj, container: Obj, status_key: str, index: int,
+                            node: Obj | None) -> str:
+        image, name = container.get("image", ""), container["name"]
+        node_name = pod["spec"]["nodeName"]
+        try:
+            ref = parse_image(image)
+        except InvalidImage as exc:
+            self._event(pod, "Warning", "InspectFailed",
+                        f'Failed to apply default image tag "{image}": {exc}', name)
+            self._event(pod, "Warning", "Failed", "Error: InvalidImageName", name)
+            self._set_container(pod, status_key, index, podstatus.waiting(
+                container, "InvalidImageName", f'Failed to apply default image tag "{image}": {exc}'))
+            await asyncio.Event().wait()  # never resolves by itself, as in the kubelet
+            raise
+        present = self.present.setdefault(node_name, set())
+        if str(ref) in present and container.get("imagePullPolicy") != "Always":
+            self._event(pod, "Normal", "Pulled",
+                        f'Container image "{image}" already present on machine', name)
+            return f"{ref.host}/{ref.repository}@sha256:{'0' * 64}"
+        backoff = self.settings.image_backoff
+        while True:
+            self._event(pod, "Normal", "Pulling", f'Pulling image "{image}"', name)
+            started = time.monotonic()
+            result = await self.resolver.resolve(ref, podstatus.node_platform(node))
+            if result.ok:
+                await asyncio.sleep(self.settings.pull_seconds)
+                took = f"{time.monotonic() - started:.3f}s"
+                self._event(pod, "Normal", "Pulled",
+                            f'Successfully pulled image "{image}" in {took} ({took} including '
+                            f"waiting). Image size: {result.size} bytes.", name)
+                present.add(str(ref))
+                return f"{ref.host}/{ref.repository}@{result.digest}"
+            self._event(pod, "Warning", "Failed", f'Failed to pull image "{image}": {result.error}',
+                        name)
+            self._event(pod, "Warning", "Failed", "Error: ErrImagePull", name)
+            self._set_container(pod, status_key, index,
+                                podstatus.waiting(container, "ErrImagePull", result.error))
+            await asyncio.sleep(min(0.5, backoff / 4))  # next pod sync finds the back-off
+            self._event(pod, "Normal", "BackOff", f'Back-off pulling image "{image}"', name)
+            self._event(pod, "Warning", "Failed", "Error: ImagePullBackOff", name)
+            self._set_container(pod, status_key, index, podstatus.waiting(
+                container, "ImagePullBackOff",
+                f'Back-off pulling image "{image}": ErrImagePull: {result.error}'))
+            await asyncio.sleep(backoff)
+            backoff = min(backoff * 2, self.settings.max_image_backoff)
+
+    async def _check_config(self, pod: Obj, container: Obj, status_key: str, index: int) -> None:
+        while True:
+            error = podstatus.env_error(self.store, self._current(pod) or pod, container)
+            if error is None:
+                return
+            self._event(pod, "Warning", "Failed", f"Error: {error}", container["name"])
+            self._set_container(pod, status_key, index, podstatus.waiting(
+                container, "CreateContainerConfigError", error))
+            await self._wait_for_references()
+
+    async def _start(self, pod: Obj, image_ids: dict[str, str], pod_ip: str) -> None:
+        uid = pod["metadata"]["uid"]
+        containers = pod["spec"].get("containers") or []
+        if self.settings.start_processes and containers:
+            env = podstatus.resolve_env(self.store, self._current(pod) or pod, containers[0])
+            self.processes[uid] = await LocalProcess.start(containers[0], env, pod_ip,
+                                                           self.settings.python)
+
+        def run(obj: Obj) -> None:
+            obj["status"]["phase"] = "Running"
+            obj["status"]["containerStatuses"] = [
+                podstatus.running(c, image_ids.get(c["name"], "")) for c in containers]
+            for cond in ("Ready", "ContainersReady"):
+                podstatus.set_condition(obj, cond, "True")
+
+        self._update(pod, run)
+        process = self.processes.get(uid)
+        if process is not None:
+            code = await process.wait()
+            self.processes.pop(uid, None)
+
+            def finish(obj: Obj) -> None:
+                statuses = obj["status"]["containerStatuses"]
+                statuses[0] = podstatus.terminated(statuses[0], code)
+                obj["status"]["phase"] = "Succeeded" if code == 0 else "Failed"
+                for cond in ("Ready", "ContainersReady"):
+                    podstatus.set_condition(obj, cond, "False", "PodCompleted")
+
+            self._update(pod, finish)
+
+    async def _terminate(self, pod: Obj) -> None:
+        uid = pod["metadata"]["uid"]
+        task = self.tasks.pop(uid, None)
+        if task is not None:
+            task.cancel()
+        for container in pod["spec"].get("containers") or []:
+            self.recorder.record(pod, "Normal", "Killing",
+                                 f"Stopping container {container['name']}", COMPONENT,
+                                 host=pod["spec"].get("nodeName"),
+                                 field_path=f"spec.containers{{{container['name']}}}")
+        grace = min(float(pod["metadata"].get("deletionGracePeriodSeconds") or 0),
+                    self.settings.termination_seconds)
+        process = self.processes.pop(uid, None)
+        if process is not None:
+            await process.stop(grace)
+        else:
+            await asyncio.sleep(min(grace, 0.05))
+        current = self.store.peek("pods", pod["metadata"]["namespace"], pod["metadata"]["name"])
+        if current is not None and current["metadata"].get("uid") == uid:
+            self.store.delete("pods", pod["metadata"]["namespace"], pod["metadata"]["name"])

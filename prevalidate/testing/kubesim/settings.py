@@ -1,0 +1,77 @@
+"""kubesim's own knobs (`kind: SimSettings`), the image catalogue and node pools.
+
+These come from extra documents of `apiVersion: kubesim.prevalidate.dev/v1` in a cluster
+file; a real cluster dump has none of them, so every field has a fast, deterministic default.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+Obj = dict[str, Any]
+API_VERSION = "kubesim.prevalidate.dev/v1"
+
+
+@dataclass
+class SimSettings:
+    scheduler_delay: float = 0.0  # seconds before each scheduling pass
+    kubelet_delay: float = 0.02  # seconds between binding and the kubelet's first action
+    pull_seconds: float = 0.05  # how long a successful image pull takes
+    image_backoff: float = 1.0  # first ImagePullBackOff period; doubles per failure
+    max_image_backoff: float = 10.0
+    retry_seconds: float = 2.0  # FailedMount / CreateContainerConfigError retry period
+    start_processes: bool = False  # really run the container command as a local process
+    termination_seconds: float = 0.5  # cap on a graceful deletion in the simulation
+    history: int = 10_000  # watch history length before a resourceVersion expires (410)
+    preemption_messages: bool = True  # append the DefaultPreemption part to FitErrors
+    autoscaler_interval: float = 0.2
+    python: str | None = None  # interpreter whose bin/ dir is put first on a process's PATH
+
+    _FIELDS: ClassVar[dict[str, str]] = {
+        "schedulerDelaySeconds": "scheduler_delay", "kubeletDelaySeconds": "kubelet_delay",
+        "pullSeconds": "pull_seconds", "imagePullBackOffSeconds": "image_backoff",
+        "maxImagePullBackOffSeconds": "max_image_backoff", "retrySeconds": "retry_seconds",
+        "startProcesses": "start_processes", "terminationSeconds": "termination_seconds",
+        "watchHistory": "history", "preemptionMessages": "preemption_messages",
+        "autoscalerIntervalSeconds": "autoscaler_interval", "python": "python",
+    }
+
+    def update(self, spec: Obj) -> None:
+        for key, value in spec.items():
+            attr = self._FIELDS.get(key)
+            if attr is None:
+                raise ValueError(f"SimSettings: unknown field {key!r} "
+                                 f"(known: {', '.join(sorted(self._FIELDS))})")
+            setattr(self, attr, value)
+
+
+@dataclass
+class CatalogImage:
+    exists: bool = True
+    platforms: tuple[str, ...] = ("linux/amd64", "linux/arm64")
+    size: int = 123_456_789
+    digest: str = "sha256:" + "0" * 64
+    denied: bool = False
+
+
+@dataclass
+class ImageCatalog:
+    images: dict[str, CatalogImage] = field(default_factory=dict)  # normalised ref -> facts
+    http_registries: list[str] = field(default_factory=list)  # host[:port] really asked
+    unknown_host: str = "unreachable"  # or "notFound": images on hosts the catalogue lacks
+
+
+@dataclass
+class NodePool:
+    name: str
+    template: Obj
+    max_count: int
+    provision_seconds: float = 1.0
+
+
+@dataclass
+class SimConfig:
+    settings: SimSettings = field(default_factory=SimSettings)
+    catalog: ImageCatalog = field(default_factory=ImageCatalog)
+    pools: list[NodePool] = field(default_factory=list)
