@@ -88,8 +88,13 @@ def _compatible(cluster: ClusterView, cache: _NodeCache, demand: SpawnDemand) ->
                 shapes.setdefault(tuple(sorted(units.items())), (units, []))[1].append(name)
             else:
                 rejected[reason] += 1
-        hit = cache.by_signature[signature] = _Compatible(names, rejected, list(shapes.values()))
+        hit = cache.by_signature[signature] = _Compatible(names, rejected, _roomiest_first(shapes.values()))
     return hit
+
+
+def _roomiest_first(shapes: Iterable[tuple[Units, list[str]]]) -> list[tuple[Units, list[str]]]:
+    # Bigger nodes are likelier to have room, so the scan for a valid spawn ends sooner.
+    return sorted(shapes, key=lambda shape: (-shape[0].get("cpu", 0), -shape[0].get("memory", 0)))
 
 
 def _largest(need: Units, nodes: Iterable[Mapping[str, int]]) -> dict[str, int]:
@@ -113,23 +118,30 @@ def candidate_nodes(cluster: ClusterView, demand: SpawnDemand) -> list[NodeInfo]
     return [cluster.nodes[n] for n in _compatible(cluster, _cache(cluster), demand).names]
 
 
-def _first_with_room(cluster: ClusterView, cache: _NodeCache, names: list[str], need: Units) -> str | None:
-    """The first compatible node with room now — the common, fast answer for a valid spawn."""
+def _scan_for_room(
+    cluster: ClusterView, cache: _NodeCache, names: list[str], need: Units
+) -> tuple[bool, dict[str, int]]:
+    """One pass over nodes that could hold the pod when empty: True at the first with room now
+    (the common, fast answer for a valid spawn); otherwise the most free per resource, for the
+    "choose at most" of the message."""
     wanted = list(need.items())
     usage_of = cluster.usage.get
     empty = NodeUsage()
+    largest_free: dict[str, int] = {}
     for name in names:
         have = cache.allocatable[name]
         usage = usage_of(name) or empty
-        if usage.pods + 1 > have[PODS]:
-            continue
         used = usage.requested
+        room = usage.pods + 1 <= have[PODS]
         for resource, value in wanted:
-            if value > have.get(resource, 0) - used.get(resource, 0):
-                break
-        else:
-            return name
-    return None
+            free = have.get(resource, 0) - used.get(resource, 0)
+            if free > largest_free.get(resource, -(2**62)):
+                largest_free[resource] = free
+            if value > free:
+                room = False
+        if room:
+            return True, largest_free
+    return False, largest_free
 
 
 def check(ctx: CheckInput) -> list[Finding]:
@@ -139,21 +151,22 @@ def check(ctx: CheckInput) -> list[Finding]:
     need = demand_units(demand)
     cache = _cache(cluster)
     compatible = _compatible(cluster, cache, demand)
-    if _first_with_room(cluster, cache, compatible.names, need) is not None:
-        return []
-    # Nothing has room now: find out whether anything ever could, and the numbers to show.
-    pools = fitting_pools(demand, ctx.settings.node_pools, need)
-    base = {"requested": need, "nodes_total": len(cluster.nodes), "pools": pools}
     reasons: Counter[str] = Counter(compatible.rejected)
     could_fit: list[str] = []
     fitting_shapes: list[Units] = []
-    for units, names in compatible.shapes:
+    for units, names in compatible.shapes:  # static fit per allocatable shape, not per node
         shortfalls = resource_shortfalls(need, units)
         for reason in shortfalls:
             reasons[reason] += len(names)
         if not shortfalls:
             could_fit.extend(names)
             fitting_shapes.append(units)
+    if could_fit:
+        has_room, largest_free = _scan_for_room(cluster, cache, could_fit, need)
+        if has_room:
+            return []
+    pools = fitting_pools(demand, ctx.settings.node_pools, need)
+    base = {"requested": need, "nodes_total": len(cluster.nodes), "pools": pools}
     if not could_fit:
         facts = dict(
             base,
@@ -163,15 +176,6 @@ def check(ctx: CheckInput) -> list[Finding]:
         )
         severity = Severity.WARNING if pools else Severity.ERROR
         return [Finding(Code.NO_NODE_FITS, severity, subject="pod", facts=facts)]
-    largest_free: dict[str, int] = {}
-    empty = NodeUsage()
-    for name in could_fit:  # the most free per resource, for "choose at most"
-        used = (cluster.usage.get(name) or empty).requested
-        have = cache.allocatable[name]
-        for resource in need:
-            free = have.get(resource, 0) - used.get(resource, 0)
-            if free > largest_free.get(resource, -(2**62)):
-                largest_free[resource] = free
     degrade = bool(pools) or ctx.settings.capacity_policy == "warn"
     facts = dict(
         base, could_fit=len(could_fit), largest_free=largest_free, largest=_largest(need, fitting_shapes)
