@@ -105,10 +105,11 @@ def _parse_list(raw: Any, path: str, problems: list[Finding]) -> ResourceList:
         return out
     for name, value in raw.items():
         where = f"{path}.{name}"
-        if isinstance(value, bool) or value is None:
+        if isinstance(value, bool):
             problems.append(_invalid(where, value, "is not a quantity"))
             continue
-        text = _number_text(value) if isinstance(value, (int, float)) else str(value).strip()
+        # §3.6: the apiserver trims whitespace, but JSON encoding escapes all of it except spaces.
+        text = str(value).strip(" ") if isinstance(value, str) else _number_text(value)
         try:
             quantity = parse_quantity(text)
         except ValueError as exc:
@@ -124,9 +125,10 @@ def _parse_list(raw: Any, path: str, problems: list[Finding]) -> ResourceList:
     return out
 
 
-def _number_text(value: int | float) -> str:
+def _number_text(value: Any) -> str:
     # A JSON number is accepted by the apiserver (1.5 -> 1500m); repr keeps its exact digits.
-    return repr(value) if isinstance(value, float) else str(value)
+    # JSON null decodes to a zero quantity (§3.6).
+    return "0" if value is None else repr(value) if isinstance(value, float) else str(value)
 
 
 def _invalid(where: str, value: Any, reason: str, resource: str = "") -> Finding:
