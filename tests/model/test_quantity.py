@@ -1,0 +1,198 @@
+"""Kubernetes quantities, pinned to the vectors computed by the real ``resource.ParseQuantity``
+(shared/vectors/quantity.json) and to reference §3: exact value, format family, canonical
+string, Go's error texts, and what the apiserver does with quantities in a request body."""
+
+from __future__ import annotations
+
+import json
+from decimal import Context, Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from prevalidate.model.demand import build_demand
+from prevalidate.model.quantity import (
+    ERR_FORMAT,
+    ERR_NUMERIC,
+    ERR_SUFFIX,
+    QuantityFormat,
+    canonical_quantity,
+    parse_quantity,
+    parse_quantity_full,
+)
+
+VECTORS_DIR = Path(__file__).resolve().parents[2].parent / "shared" / "vectors"
+VECTORS_FILE = VECTORS_DIR / "quantity.json"
+
+
+def _load() -> dict[str, Any]:
+    if not VECTORS_FILE.is_file():
+        return {}
+    return json.loads(VECTORS_FILE.read_text(encoding="utf-8"))
+
+
+DATA = _load()
+needs_vectors = pytest.mark.skipif(not DATA, reason=f"quantity vectors not found at {VECTORS_FILE}")
+VECTORS: list[dict[str, Any]] = DATA.get("vectors", [])
+VALID = [v for v in VECTORS if v["valid"]]
+INVALID = [v for v in VECTORS if not v["valid"]]
+JSON_BODY: list[dict[str, str]] = DATA.get("json_body_vectors", {}).get("vectors", [])
+
+
+def _id(vector: dict[str, Any]) -> str:
+    return repr(vector.get("input", vector.get("json")))
+
+
+@needs_vectors
+def test_the_vector_file_holds_all_62_vectors() -> None:
+    assert len(VECTORS) == 62
+    assert len(VALID) + len(INVALID) == 62
+
+
+@needs_vectors
+@pytest.mark.parametrize("vector", VALID, ids=_id)
+def test_valid_quantity_parses_to_the_exact_value_go_gives(vector: dict[str, Any]) -> None:
+    assert parse_quantity(vector["input"]) == Decimal(vector["exact_value"])
+
+
+@needs_vectors
+@pytest.mark.parametrize("vector", VALID, ids=_id)
+def test_valid_quantity_keeps_the_format_family_go_gives(vector: dict[str, Any]) -> None:
+    assert parse_quantity_full(vector["input"]).format.value == vector["format"]
+
+
+@needs_vectors
+@pytest.mark.parametrize("vector", VALID, ids=_id)
+def test_valid_quantity_prints_the_canonical_string_go_prints(vector: dict[str, Any]) -> None:
+    parsed = parse_quantity_full(vector["input"])
+    assert canonical_quantity(parsed.value, parsed.format) == vector["canonical"]
+    assert str(parsed) == vector["canonical"]
+
+
+@needs_vectors
+@pytest.mark.parametrize("vector", INVALID, ids=_id)
+def test_invalid_quantity_is_rejected_with_go_error_text(vector: dict[str, Any]) -> None:
+    with pytest.raises(ValueError) as caught:
+        parse_quantity_full(vector["input"])
+    assert str(caught.value) == vector["apiserver_error"]
+
+
+@needs_vectors
+def test_error_texts_are_the_apiserver_texts() -> None:
+    texts = DATA["error_texts"]
+    assert (texts["format"], texts["suffix"], texts["numeric"]) == (ERR_FORMAT, ERR_SUFFIX, ERR_NUMERIC)
+
+
+@needs_vectors
+@pytest.mark.parametrize("vector", [v for v in VECTORS if v.get("disagreement")], ids=_id)
+def test_inputs_where_the_python_client_is_wrong_follow_go(vector: dict[str, Any]) -> None:
+    # §3.7: the client's parse_quantity must not be our oracle; these are exactly its mistakes.
+    if vector["valid"]:
+        assert parse_quantity(vector["input"]) == Decimal(vector["exact_value"])
+    else:
+        with pytest.raises(ValueError):
+            parse_quantity(vector["input"])
+
+
+# ---- §3.6: quantities inside a pod the spawner sends as JSON ---------------------------------
+
+
+def _memory_request(value: Any) -> tuple[Decimal | None, list[str]]:
+    pod = {
+        "metadata": {"name": "p", "namespace": "jhub"},
+        "spec": {"containers": [{"name": "c", "image": "x", "resources": {"requests": {"memory": value}}}]},
+    }
+    demand = build_demand(pod)
+    return demand.containers[0].requests.get("memory"), [p.code.value for p in demand.problems]
+
+
+def _json_expectation(result: str) -> Decimal | None:
+    """The vector's ``result`` as an exact value (None = the apiserver refuses the body)."""
+    if result.startswith("invalid"):
+        return None
+    if result.startswith("0 (zero"):
+        return Decimal(0)
+    return parse_quantity(result)
+
+
+@needs_vectors
+@pytest.mark.parametrize("vector", JSON_BODY, ids=lambda v: v["json"])
+def test_a_quantity_in_a_json_body_is_read_as_the_apiserver_reads_it(vector: dict[str, str]) -> None:
+    # The pod dict is JSON-encoded on its way to the apiserver; json.loads gives the Python
+    # value a spawner would hold for that JSON text.
+    value = json.loads(vector["json"])
+    expected = _json_expectation(vector["result"])
+    parsed, problems = _memory_request(value)
+    if expected is None:
+        assert problems == ["input-invalid"]
+        assert parsed is None
+    else:
+        assert problems == []
+        assert parsed == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (2, Decimal(2)),
+        (0.5, Decimal("0.5")),
+        (1e-10, Decimal("1e-9")),  # rounded up to 1n like any other quantity
+        ("512Mi", Decimal(512 * 2**20)),
+    ],
+    ids=["int", "float", "tiny-float", "string"],
+)
+def test_numbers_and_strings_in_a_pod_are_both_quantities(value: Any, expected: Decimal) -> None:
+    assert _memory_request(value) == (expected, [])
+
+
+@pytest.mark.parametrize("value", ["1K", "NaN", "1e3Gi", "-1Gi", "1 Gi", True, float("inf")])
+def test_a_value_the_apiserver_refuses_becomes_input_invalid(value: Any) -> None:
+    parsed, problems = _memory_request(value)
+    assert parsed is None
+    assert problems == ["input-invalid"]
+
+
+# ---- properties ----------------------------------------------------------------------------
+
+_PRECISE = Context(prec=200)
+_SUFFIXES = ["", "n", "u", "m", "k", "M", "G", "T", "P", "E", "Ki", "Mi", "Gi", "Ti", "Pi", "Ei"]
+
+
+@st.composite
+def quantity_texts(draw: st.DrawFn) -> str:
+    sign = draw(st.sampled_from(["", "", "-", "+"]))
+    whole = draw(st.integers(min_value=0, max_value=10**12))
+    frac = draw(st.one_of(st.just(""), st.from_regex(r"\.[0-9]{0,12}", fullmatch=True)))
+    if draw(st.booleans()):
+        suffix = draw(st.sampled_from(_SUFFIXES))
+    else:
+        suffix = "e" + str(draw(st.integers(min_value=-15, max_value=20)))
+    return f"{sign}{whole}{frac}{suffix}"
+
+
+@settings(max_examples=300, deadline=None)
+@given(quantity_texts())
+def test_canonical_string_parses_back_to_the_same_value(text: str) -> None:
+    parsed = parse_quantity_full(text)
+    canonical = canonical_quantity(parsed.value, parsed.format)
+    assert parse_quantity(canonical) == parsed.value
+    # and canonical is a fixed point: printing it again gives the same string
+    again = parse_quantity_full(canonical)
+    assert canonical_quantity(again.value, again.format) == canonical
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.decimals(min_value=-(10**15), max_value=10**15, places=9, allow_nan=False, allow_infinity=False))
+def test_any_value_at_1n_resolution_prints_a_string_that_parses_back_exactly(value: Decimal) -> None:
+    for fmt in QuantityFormat:
+        assert parse_quantity(canonical_quantity(value, fmt)) == value
+
+
+@settings(max_examples=200, deadline=None)
+@given(quantity_texts())
+def test_parsed_values_are_never_finer_than_one_nano(text: str) -> None:
+    nanos = parse_quantity(text).scaleb(9, _PRECISE)
+    assert nanos == nanos.to_integral_value()
