@@ -200,7 +200,6 @@ class ApiHandler(web.RequestHandler):
             raise bad_request(f'invalid value for timeoutSeconds: "{timeout_arg}"') from None
         self.set_status(200)
         self.set_header("Content-Type", "application/json")
-        self.set_header("Transfer-Encoding", "chunked")
         try:
             watcher = self.store.watch(t.resource.plural, t.namespace, selector, self._arg("resourceVersion"))
         except ApiError as exc:
@@ -209,6 +208,7 @@ class ApiHandler(web.RequestHandler):
             self.finish()
             return
         self._watcher = watcher
+        await self.flush()  # headers now: tornado streams the rest chunked
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         try:

@@ -54,3 +54,4 @@ RESOURCES: tuple[Resource, ...] = (
 
 BY_PLURAL: dict[tuple[str, str], Resource] = {(r.group, r.plural): r for r in RESOURCES}
 BY_KIND: dict[str, Resource] = {r.kind: r for r in RESOURCES}
+GROUP_OF: dict[str, str] = {r.plural: r.group for r in RESOURCES}

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
+from .resources import GROUP_OF
 from .selectors import EVERYTHING, Selector
 from .status import already_exists, conflict, gone, not_found
 
@@ -104,7 +105,7 @@ class Store:
     def get(self, resource: str, namespace: str, name: str) -> Obj:
         obj = self.peek(resource, namespace, name)
         if obj is None:
-            raise not_found(resource, name)
+            raise not_found(resource, name, GROUP_OF.get(resource, ""))
         return copy.deepcopy(obj)
 
     def items(self, resource: str, namespace: str | None = None) -> Iterator[Obj]:
@@ -143,7 +144,7 @@ class Store:
         meta = obj.setdefault("metadata", {})
         key = (meta.get("namespace", ""), meta["name"])
         if key in self.bucket(resource):
-            raise already_exists(resource, meta["name"])
+            raise already_exists(resource, meta["name"], GROUP_OF.get(resource, ""))
         meta.setdefault("uid", str(uuid.uuid4()))
         meta.setdefault("creationTimestamp", now_rfc3339())
         return self._commit("ADDED", resource, obj, None)
@@ -154,7 +155,7 @@ class Store:
         meta = obj["metadata"]
         old = self.peek(resource, meta.get("namespace", ""), meta["name"])
         if old is None:
-            raise not_found(resource, meta["name"])
+            raise not_found(resource, meta["name"], GROUP_OF.get(resource, ""))
         wanted = meta.get("resourceVersion")
         if check_rv and wanted and wanted != old["metadata"]["resourceVersion"]:
             raise conflict(
@@ -178,7 +179,7 @@ class Store:
     def delete(self, resource: str, namespace: str, name: str) -> Obj:
         old = self.peek(resource, namespace, name)
         if old is None:
-            raise not_found(resource, name)
+            raise not_found(resource, name, GROUP_OF.get(resource, ""))
         return self._commit("DELETED", resource, copy.deepcopy(old), old)
 
     # -- watching ------------------------------------------------------------------
