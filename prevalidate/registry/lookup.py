@@ -35,6 +35,7 @@ NOT_FOUND_CODES = frozenset({"MANIFEST_UNKNOWN", "NAME_UNKNOWN", "TAG_UNKNOWN"})
 MAX_TAG_PAGES = 5
 TAG_PAGE_SIZE = 1000
 MAX_SUGGESTIONS = 3
+SMALL_REPOSITORY = 20
 
 
 @dataclass(frozen=True)
@@ -218,5 +219,13 @@ class Lookup:
                 url = url.join(link[link.index("<") + 1 : link.index(">")])
         except (AuthFailure, RefusedByPolicy, httpx.HTTPError, ssl.SSLError, OSError, ValueError):
             pass
-        close = difflib.get_close_matches(ref.tag, tags, n=MAX_SUGGESTIONS, cutoff=0.6)
-        return tuple(close), (True if tags else None)
+        return closest_tags(ref.tag, tags), (True if tags else None)
+
+
+def closest_tags(tag: str, tags: list[str]) -> tuple[str, ...]:
+    """The existing tags most like ``tag``; in a small repository the nearest ones even when
+    none is close (a user who asked for ``2`` where only ``1`` exists wants to hear ``1``)."""
+    close = difflib.get_close_matches(tag, tags, n=MAX_SUGGESTIONS, cutoff=0.6)
+    if not close and len(tags) <= SMALL_REPOSITORY:
+        close = difflib.get_close_matches(tag, tags, n=MAX_SUGGESTIONS, cutoff=0.0)
+    return tuple(close)

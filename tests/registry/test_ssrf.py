@@ -1,0 +1,120 @@
+"""The SSRF table, end to end: a user-typed image naming an internal address opens no
+connection at all. Connection attempts are counted at the network backend, below httpx."""
+
+from __future__ import annotations
+
+import httpcore
+import pytest
+
+from prevalidate.model.image_facts import ImageStatus
+from prevalidate.registry import RegistryClient
+
+from .fakes import PUBLIC, resolver
+
+
+class CountingBackend(httpcore.AsyncNetworkBackend):
+    """Counts connection attempts and refuses them all (nothing here may connect)."""
+
+    def __init__(self) -> None:
+        self.attempts: list[tuple[str, int]] = []
+
+    async def connect_tcp(self, host, port, timeout=None, local_address=None, socket_options=None):
+        self.attempts.append((host, port))
+        raise httpcore.ConnectError("test backend: no connections")
+
+    async def connect_unix_socket(self, path, timeout=None, socket_options=None):
+        raise httpcore.ConnectError("no")
+
+    async def sleep(self, seconds: float) -> None:
+        return None
+
+
+DNS = resolver(
+    {
+        "loopback.evil.test": ["127.0.0.1"],
+        "private.evil.test": ["10.1.2.3"],
+        "metadata.evil.test": ["169.254.169.254"],
+        "v6metadata.evil.test": ["fd00:ec2::254"],
+        "cgnat.evil.test": ["100.64.0.7"],
+        "ula.evil.test": ["fd12:3456::1"],
+        "mapped.evil.test": ["::ffff:127.0.0.1"],
+        "mixed.evil.test": [PUBLIC, "10.0.0.1"],
+        "public.test": [PUBLIC],
+    }
+)
+
+SSRF_IMAGES = [
+    "127.0.0.1:5000/app:1",
+    "127.1:5000/app:1",
+    "127.0.1/app:1",
+    "2130706433:5000/app:1",
+    "0x7f.0.0.1:5000/app:1",
+    "0x7f000001:443/app:1",
+    "0177.0.0.1/app:1",
+    "[::1]:5000/app:1",
+    "[::ffff:7f00:1]:5000/app:1",
+    "[::ffff:a9fe:a9fe]/app:1",
+    "[fe80::1]/app:1",
+    "[fd00:ec2::254]/app:1",
+    "169.254.169.254/app:1",
+    "0xa9fea9fe:80/app:1",
+    "10.0.0.1/app:1",
+    "172.16.5.4:443/app:1",
+    "192.168.0.10/app:1",
+    "100.64.0.1/app:1",
+    "0.0.0.0:5000/app:1",
+    "localhost/app:1",
+    "localhost:5000/app:1",
+    "registry.localhost/app:1",
+    "metadata.google.internal/computemetadata:1",
+    "loopback.evil.test/app:1",
+    "private.evil.test/app:1",
+    "metadata.evil.test/app:1",
+    "v6metadata.evil.test/app:1",
+    "cgnat.evil.test/app:1",
+    "ula.evil.test/app:1",
+    "mapped.evil.test/app:1",
+    "mixed.evil.test/app:1",
+]
+
+
+@pytest.mark.parametrize("image", SSRF_IMAGES)
+async def test_internal_registry_is_not_allowed_and_opens_no_connection(image: str) -> None:
+    backend = CountingBackend()
+    async with RegistryClient(resolver=DNS, network_backend=backend) as client:
+        facts = await client.image_facts(image)
+        assert facts.status is ImageStatus.NOT_ALLOWED, facts.detail
+        assert client.connection_attempts == 0
+        assert client.counts.by_kind == {}
+    assert backend.attempts == []
+
+
+async def test_listed_internal_registry_is_contacted() -> None:
+    backend = CountingBackend()
+    async with RegistryClient(allowed_registries=["10.0.0.1"], network_backend=backend) as client:
+        facts = await client.image_facts("10.0.0.1/app:1")
+    assert facts.status is ImageStatus.UNVERIFIED  # the test backend refuses: but it was tried
+    assert backend.attempts == [("10.0.0.1", 443)]
+
+
+async def test_dns_rebinding_between_check_and_connect_is_refused() -> None:
+    answers = iter([[PUBLIC], ["127.0.0.1"]])
+
+    async def rebinding(host: str, port: int):
+        import ipaddress
+
+        return [ipaddress.ip_address(a) for a in next(answers)]
+
+    backend = CountingBackend()
+    async with RegistryClient(resolver=rebinding, network_backend=backend) as client:
+        facts = await client.image_facts("rebind.test/app:1")
+        assert client.connection_attempts == 0
+    assert facts.status is ImageStatus.UNVERIFIED and "refused" in facts.detail
+    assert backend.attempts == []
+
+
+async def test_public_registry_connects_to_the_vetted_address() -> None:
+    backend = CountingBackend()
+    async with RegistryClient(resolver=DNS, network_backend=backend) as client:
+        await client.image_facts("public.test/app:1")
+    assert backend.attempts == [(PUBLIC, 443)]
