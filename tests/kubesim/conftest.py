@@ -22,10 +22,7 @@ async def start_sim() -> AsyncIterator[StartSim]:
     sims: list[KubeSim] = []
 
     async def start(cluster: Path | str = CLUSTER, extra: str = "") -> KubeSim:
-        if isinstance(cluster, Path):
-            text = cluster.read_text()
-        else:
-            text = cluster
+        text = cluster.read_text() if isinstance(cluster, Path) else cluster
         parsed = parse_cluster(text + ("\n---\n" + extra if extra else ""))
         sim = KubeSim(parsed)
         sims.append(sim)

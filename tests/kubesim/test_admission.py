@@ -31,7 +31,8 @@ spec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 95Gi}}}
 """
 
 
-async def reject(core: client.CoreV1Api, body: dict[str, Any], ns: str = "jhub") -> tuple[int, dict[str, Any]]:
+async def reject(core: client.CoreV1Api, body: dict[str, Any],
+                 ns: str = "jhub") -> tuple[int, dict[str, Any]]:
     with pytest.raises(client.ApiException) as caught:
         await core.create_namespaced_pod(ns, body)
     return caught.value.status, json.loads(caught.value.body)
@@ -51,7 +52,7 @@ async def test_over_quota_is_403_with_the_exact_exceeded_quota_message(
 
 async def test_quota_lists_every_exceeded_resource_sorted(core: client.CoreV1Api) -> None:
     await core.create_namespaced_pod("jhub", notebook_pod("jupyter-big", limits={"memory": "8Gi"}))
-    status, body = await reject(core, notebook_pod(
+    _status, body = await reject(core, notebook_pod(
         "jupyter-bob", requests={"cpu": "5", "memory": "5Gi"}, limits={"memory": "5Gi"}))
     assert body["message"] == (
         'pods "jupyter-bob" is forbidden: exceeded quota: compute, requested: '
