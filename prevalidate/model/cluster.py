@@ -129,7 +129,10 @@ class ClusterView:
         elif kind == "Node":
             if self.nodes.pop(name, None) is not None:
                 self.node_generation += 1
-            self.usage.pop(name, None)
+            # Pods bound to the node still hold its capacity if it comes back (a relist, a
+            # re-registered node); their usage goes only with the pods themselves.
+            if name in self.usage and self.usage[name].pods <= 0:
+                del self.usage[name]
         elif kind == "Namespace":
             self.namespaces.pop(name, None)
         elif kind == "StorageClass":
@@ -176,6 +179,8 @@ class ClusterView:
             usage.pods -= 1
             for resource, value in placement.units.items():
                 usage.requested[resource] = usage.requested.get(resource, 0) - value
+            if usage.pods <= 0 and placement.node not in self.nodes:
+                del self.usage[placement.node]  # the last pod of a node that is gone
         for claim in placement.claims:
             users = self._claim_users.get((key[0], claim))
             if users is not None:
