@@ -40,12 +40,6 @@ ALLOWED = [
     ),
     pytest.param(["claim-alice"], [], (new_claim(),), id="new-claim-need-not-exist"),
     pytest.param(
-        ["claim-alice"],
-        [pvc(phase="Pending", storage_class="gone")],
-        (new_claim(),),
-        id="new-claim-wins-over-stale",
-    ),
-    pytest.param(
         ["data"],
         [pvc("data", access_modes=["ReadOnlyMany"]), user("bob", "data")],
         (),
