@@ -54,6 +54,14 @@ class LocalProcess:
         if "JUPYTERHUB_SERVICE_URL" in full_env:
             full_env["JUPYTERHUB_SERVICE_URL"] = rewrite_service_url(
                 full_env["JUPYTERHUB_SERVICE_URL"], pod_ip)
+        if os.geteuid() == 0:
+            # In the real image the server runs as an unprivileged user (jovyan); here it runs as
+            # whoever runs kubesim, so the "image" ships a config that lets root run it too.
+            config_dir = workdir / ".jupyter"
+            config_dir.mkdir()
+            (config_dir / "jupyter_server_config.json").write_text(
+                '{"ServerApp": {"allow_root": true}}')
+            full_env.setdefault("JUPYTER_CONFIG_DIR", str(config_dir))
         executable = shutil.which(argv[0], path=full_env["PATH"]) or argv[0]
         log_path = workdir / "container.log"
         with open(log_path, "wb") as log_file:
