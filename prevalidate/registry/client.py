@@ -46,6 +46,7 @@ from prevalidate.registry.policy import (
     denial_reason,
     is_listed,
     parse_ip_literal,
+    registry_denial,
     split_host_port,
 )
 from prevalidate.registry.reference import ImageReference, parse_image_reference
@@ -107,6 +108,9 @@ class RegistryClient:
         self.lookup_timeout = lookup_timeout
         self._resolver: Resolver = resolver or system_resolver
         self._resolved: TTLCache[tuple[str, int], list[IPAddress]] = TTLCache(1024, ttl=30)
+        # Policy verdicts per URL origin, as long as the resolution they rest on; the network
+        # guard re-checks every new connection anyway.
+        self._url_verdicts: TTLCache[tuple[str, str, int], str | None] = TTLCache(1024, ttl=30)
         self._guard = GuardedBackend(self._resolver, self._connection_denial, network_backend)
         limits = httpx.Limits(max_connections=100, max_keepalive_connections=20)
         self._http = httpx.AsyncClient(
@@ -149,6 +153,11 @@ class RegistryClient:
         await self._auth.close()
         await self._http.aclose()
 
+    def clear_caches(self) -> None:
+        """Forget every cached answer (not tokens or connections): the next lookup is cold."""
+        for cache in (self._facts, self._existence, self._platforms, self._tags):
+            cache.clear()
+
     @property
     def connection_attempts(self) -> int:
         """TCP connections attempted through the guarded transport (0 with a test transport)."""
@@ -177,12 +186,18 @@ class RegistryClient:
 
     def registry_denial(self, registry_host: str, resolved: Sequence[IPAddress] = ()) -> str | None:
         """Why this client will not contact ``registry_host`` (allow-list, then SSRF)."""
-        if self.allowed_registries and not is_listed(registry_host, self.allowed_registries):
-            return f"{registry_host} is not one of the allowed registries"
-        return denial_reason(registry_host, self._explicit, resolved, require_listed=False)
+        return registry_denial(registry_host, self.allowed_registries, self.insecure_registries, resolved)
 
     async def _url_denial(self, url: httpx.URL) -> str | None:
         port = url.port or (80 if url.scheme == "http" else 443)
+        origin = (url.scheme, url.host, port)
+        if origin in self._url_verdicts:
+            return self._url_verdicts[origin]
+        verdict = await self._origin_denial(url, port)
+        self._url_verdicts[origin] = verdict
+        return verdict
+
+    async def _origin_denial(self, url: httpx.URL, port: int) -> str | None:
         hostport = _host_for_url(url.host, port)
         if url.scheme == "http" and not self._is_insecure_host(url.host):
             return f"plain HTTP to {hostport}, which is not an insecure registry"

@@ -119,7 +119,8 @@ class Fetcher:
                     raise RefusedByPolicy(str(exc)) from None
                 raise
             self.counts.record(kind, reply.status)
-            log.debug("%s %s -> %s", method, url.copy_with(query=None), reply.status)
+            if log.isEnabledFor(logging.DEBUG):
+                log.debug("%s %s -> %s", method, url.copy_with(query=None), reply.status)
             location = reply.headers.get("location")
             if reply.status not in _REDIRECTS or not location:
                 return reply

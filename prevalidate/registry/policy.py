@@ -37,6 +37,7 @@ __all__ = [
     "denial_reason",
     "is_listed",
     "parse_ip_literal",
+    "registry_denial",
     "split_host_port",
 ]
 
@@ -200,12 +201,11 @@ def _host_is_listed(host: str, allowed: Collection[str]) -> bool:
     return any(split_host_port(entry)[0] == host for entry in allowed)
 
 
-def address_denial(host: str, address: IPAddress, allowed: Collection[str]) -> str | None:
-    """Why connecting to ``address`` (which ``host`` resolved to) is refused, or None."""
+def address_denial(host: str, address: IPAddress) -> str | None:
+    """Why connecting to ``address`` (which ``host`` resolved to) is refused, or None.
+    Exemptions for listed registries are ``denial_reason``'s business."""
     kind = classify_address(address)
-    if kind is None or _host_is_listed(split_host_port(host)[0], allowed):
-        return None
-    return f"{host} resolves to a {kind} address ({address})"
+    return None if kind is None else f"{host} resolves to a {kind} address ({address})"
 
 
 def denial_reason(
@@ -214,6 +214,7 @@ def denial_reason(
     resolved: Sequence[IPAddress] = (),
     *,
     require_listed: bool = True,
+    any_port: bool | None = None,
 ) -> str | None:
     """Why the hub must not contact ``registry_host`` (``host[:port]``), or None.
 
@@ -222,7 +223,9 @@ def denial_reason(
     one bad address is enough, since the connection may use any of them).
     ``require_listed=False`` is for hosts the registry itself sent us to (its token realm):
     they need not be on the allow-list, but the address rules still apply; a host whose
-    name is on the list (any port) counts as explicitly allowed for those rules.
+    name is on the list (any port: the realm of a registry on 127.0.0.1:5000 may be
+    127.0.0.1:5001) counts as explicitly allowed for those rules. ``any_port`` overrides
+    that (default: ``not require_listed``).
     """
     host, _port = split_host_port(registry_host)
     if not host:
@@ -232,7 +235,7 @@ def denial_reason(
         return None
     if require_listed and allowed:
         return f"{registry_host} is not one of the allowed registries"
-    if _host_is_listed(host, allowed):
+    if (not require_listed if any_port is None else any_port) and _host_is_listed(host, allowed):
         return None
     literal = parse_ip_literal(host)
     if literal is not None:
@@ -248,7 +251,24 @@ def denial_reason(
     if name in _METADATA_NAMES:
         return f"{registry_host} names a cloud metadata service"
     for address in resolved:
-        reason = address_denial(host, address, allowed)
+        reason = address_denial(host, address)
         if reason:
             return reason
     return None
+
+
+def registry_denial(
+    registry_host: str,
+    allowed: Collection[str],
+    insecure: Collection[str] = (),
+    resolved: Sequence[IPAddress] = (),
+) -> str | None:
+    """The client's rule for an image's registry: the allow-list (when non-empty), then the
+    address rules, from which a registry listed as allowed *or* insecure is exempt (an
+    admin who names a plain-HTTP registry on a private address has said it is wanted).
+    Offline validation that knows the insecure list should call this, so that it agrees
+    with what the online client will do."""
+    if allowed and not is_listed(registry_host, allowed):
+        return f"{registry_host} is not one of the allowed registries"
+    explicit = (*allowed, *insecure)
+    return denial_reason(registry_host, explicit, resolved, require_listed=False, any_port=False)

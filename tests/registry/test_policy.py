@@ -11,6 +11,7 @@ from prevalidate.registry.policy import (
     denial_reason,
     is_listed,
     parse_ip_literal,
+    registry_denial,
     split_host_port,
 )
 
@@ -164,3 +165,13 @@ def test_token_realm_need_not_be_listed_but_must_not_be_internal() -> None:
 )
 def test_split_host_port(text: str, expected: tuple[str, int | None]) -> None:
     assert split_host_port(text) == expected
+
+
+def test_registry_denial_exempts_insecure_registries_from_the_address_rules() -> None:
+    assert registry_denial("127.0.0.1:5000", (), insecure=["127.0.0.1:5000"]) is None
+    assert registry_denial("127.0.0.1:5001", (), insecure=["127.0.0.1:5000"]) is not None
+
+
+def test_registry_denial_keeps_the_allow_list_strict_for_insecure_registries() -> None:
+    reason = registry_denial("127.0.0.1:5000", ["quay.io"], insecure=["127.0.0.1:5000"])
+    assert reason is not None and "not one of the allowed" in reason
