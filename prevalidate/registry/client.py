@@ -27,12 +27,13 @@ from typing import Any, TypeVar, cast
 
 import httpcore
 import httpx
-from cachetools import LRUCache, TTLCache
+from cachetools import LRUCache
 
 from prevalidate.model.image_facts import ImageFacts, ImageStatus, Platform
 from prevalidate.registry.auth import Authorizer
 from prevalidate.registry.caches import ExpiringCache, SingleFlight, wait_within
 from prevalidate.registry.fetch import Fetcher, RequestCounts
+from prevalidate.registry.gate import Gate
 from prevalidate.registry.keyring import Credential, Keyring, KeyringError, build_keyring
 from prevalidate.registry.lookup import Existence, Lookup
 from prevalidate.registry.netguard import (
@@ -40,14 +41,6 @@ from prevalidate.registry.netguard import (
     Resolver,
     guarded_transport,
     system_resolver,
-)
-from prevalidate.registry.policy import (
-    IPAddress,
-    denial_reason,
-    is_listed,
-    parse_ip_literal,
-    registry_denial,
-    split_host_port,
 )
 from prevalidate.registry.reference import ImageReference, parse_image_reference
 
@@ -64,10 +57,6 @@ _DIGEST_TTL = 24 * 3600.0  # content addressed: the platforms of a digest never 
 @lru_cache(maxsize=4096)
 def _parse(image: str) -> ImageReference:
     return parse_image_reference(image)
-
-
-def _host_for_url(host: str, port: int) -> str:
-    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
 
 class RegistryClient:
@@ -101,17 +90,14 @@ class RegistryClient:
     ) -> None:
         self.allowed_registries = tuple(allowed_registries)
         self.insecure_registries = tuple(insecure_registries)
-        self._explicit = self.allowed_registries + self.insecure_registries
         self.time_budget = time_budget
         self.positive_ttl, self.negative_ttl = positive_ttl, negative_ttl
         self.unverified_ttl, self.max_retry_after = unverified_ttl, max_retry_after
         self.lookup_timeout = lookup_timeout
-        self._resolver: Resolver = resolver or system_resolver
-        self._resolved: TTLCache[tuple[str, int], list[IPAddress]] = TTLCache(1024, ttl=30)
-        # Policy verdicts per URL origin, as long as the resolution they rest on; the network
-        # guard re-checks every new connection anyway.
-        self._url_verdicts: TTLCache[tuple[str, str, int], str | None] = TTLCache(1024, ttl=30)
-        self._guard = GuardedBackend(self._resolver, self._connection_denial, network_backend)
+        self._gate = Gate(self.allowed_registries, self.insecure_registries, resolver or system_resolver)
+        self._guard = GuardedBackend(
+            resolver or system_resolver, self._gate.connection_denial, network_backend
+        )
         limits = httpx.Limits(max_connections=100, max_keepalive_connections=20)
         self._http = httpx.AsyncClient(
             transport=transport or guarded_transport(self._guard, limits=limits, verify=verify),
@@ -120,9 +106,9 @@ class RegistryClient:
             trust_env=False,
         )
         self.counts = RequestCounts(observer=observer)
-        fetcher = Fetcher(self._http, self._url_denial, self.counts)
+        fetcher = Fetcher(self._http, self._gate.url_denial, self.counts)
         self._auth = Authorizer(fetcher)
-        self._lookup = Lookup(fetcher, self._auth, self._scheme_for)
+        self._lookup = Lookup(fetcher, self._auth, self._gate.scheme_for)
         self._facts: ExpiringCache[tuple[str, tuple[tuple[str, str], ...], bool], ImageFacts]
         self._facts = ExpiringCache(cache_size)
         self._existence: ExpiringCache[_ExistenceKey, Existence] = ExpiringCache(cache_size)
@@ -167,50 +153,10 @@ class RegistryClient:
     def flights_started(self) -> int:
         return self._flights.started
 
-    # -- policy -------------------------------------------------------------------------
-    def _scheme_for(self, registry_host: str) -> str:
-        return "http" if is_listed(registry_host, self.insecure_registries) else "https"
-
-    def _is_insecure_host(self, host: str) -> bool:
-        return any(split_host_port(e)[0] == host.lower() for e in self.insecure_registries)
-
-    async def _resolve(self, host: str, port: int) -> list[IPAddress]:
-        literal = parse_ip_literal(host)
-        if literal is not None:
-            return [literal]
-        cached = self._resolved.get((host, port))
-        if cached is None:
-            cached = list(await self._resolver(host, port))
-            self._resolved[(host, port)] = cached
-        return cached
-
-    def registry_denial(self, registry_host: str, resolved: Sequence[IPAddress] = ()) -> str | None:
-        """Why this client will not contact ``registry_host`` (allow-list, then SSRF)."""
-        return registry_denial(registry_host, self.allowed_registries, self.insecure_registries, resolved)
-
-    async def _url_denial(self, url: httpx.URL) -> str | None:
-        port = url.port or (80 if url.scheme == "http" else 443)
-        origin = (url.scheme, url.host, port)
-        if origin in self._url_verdicts:
-            return self._url_verdicts[origin]
-        verdict = await self._origin_denial(url, port)
-        self._url_verdicts[origin] = verdict
-        return verdict
-
-    async def _origin_denial(self, url: httpx.URL, port: int) -> str | None:
-        hostport = _host_for_url(url.host, port)
-        if url.scheme == "http" and not self._is_insecure_host(url.host):
-            return f"plain HTTP to {hostport}, which is not an insecure registry"
-        if url.scheme not in ("http", "https"):
-            return f"{url.scheme} URLs are not used"
-        try:
-            resolved = await self._resolve(url.host, port)
-        except OSError:
-            return f"cannot resolve {url.host}"
-        return denial_reason(hostport, self._explicit, resolved, require_listed=False)
-
-    def _connection_denial(self, host: str, port: int, addresses: Sequence[IPAddress]) -> str | None:
-        return denial_reason(_host_for_url(host, port), self._explicit, addresses, require_listed=False)
+    def registry_denial(self, registry_host: str) -> str | None:
+        """Why this client will not contact ``registry_host`` (allow-list, then SSRF), before
+        any name resolution."""
+        return self._gate.registry_denial(registry_host)
 
     # -- lookups ------------------------------------------------------------------------
     def _keyring(self, secrets: tuple[tuple[str, str], ...]) -> Keyring:
@@ -251,19 +197,11 @@ class RegistryClient:
         return existence
 
     async def _existence_uncached(self, ref: ImageReference, creds: list[Credential]) -> Existence:
-        host = ref.registry_host
-        reason = self.registry_denial(host)
-        if reason is None:
-            name, port = split_host_port(host)
-            try:
-                resolved = await self._resolve(
-                    name, port or (80 if self._scheme_for(host) == "http" else 443)
-                )
-            except OSError as exc:
-                return Existence(ImageStatus.UNVERIFIED, f"cannot resolve {name} ({type(exc).__name__})")
-            reason = self.registry_denial(host, resolved)
+        reason, failure = await self._gate.registry_verdict(ref.registry_host)
         if reason is not None:
             return Existence(ImageStatus.NOT_ALLOWED, reason)
+        if failure is not None:
+            return Existence(ImageStatus.UNVERIFIED, failure)
         return await self._lookup.existence(ref, creds)
 
     async def _find_platforms(

@@ -1,0 +1,105 @@
+"""The policy at run time: which registry, URL and connection the client may use.
+
+``policy`` decides from a host and its addresses (pure); the gate adds what needs I/O or
+configuration: resolving names (cached briefly), the insecure (plain HTTP) registries, and
+one verdict per URL origin for the lifetime of the resolution it rests on. Three checks,
+from coarse to fine:
+
+* ``registry_verdict``: the image's registry, before anything is sent (allow-list, then the
+  address rules, on the literal and on what the name resolves to);
+* ``url_denial``: every URL the exchange needs (the registry, its token realm, redirects);
+* ``connection_denial``: every TCP connection, called by ``netguard.GuardedBackend`` with
+  the addresses it is about to connect to (closes the DNS-rebinding gap).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+
+import httpx
+from cachetools import TTLCache
+
+from prevalidate.registry.netguard import Resolver
+from prevalidate.registry.policy import (
+    IPAddress,
+    denial_reason,
+    is_listed,
+    parse_ip_literal,
+    registry_denial,
+    split_host_port,
+)
+
+__all__ = ["Gate", "host_for_url"]
+
+RESOLUTION_TTL = 30.0
+
+
+def host_for_url(host: str, port: int) -> str:
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
+class Gate:
+    def __init__(self, allowed: Collection[str], insecure: Collection[str], resolver: Resolver) -> None:
+        self.allowed = tuple(allowed)
+        self.insecure = tuple(insecure)
+        self._explicit = self.allowed + self.insecure
+        self._resolver = resolver
+        self._resolved: TTLCache[tuple[str, int], list[IPAddress]] = TTLCache(1024, ttl=RESOLUTION_TTL)
+        self._verdicts: TTLCache[tuple[str, str, int], str | None] = TTLCache(1024, ttl=RESOLUTION_TTL)
+
+    def scheme_for(self, registry_host: str) -> str:
+        return "http" if is_listed(registry_host, self.insecure) else "https"
+
+    def _is_insecure_host(self, host: str) -> bool:
+        # A registry's token realm may be on another port of the same plain-HTTP host.
+        return any(split_host_port(e)[0] == host.lower() for e in self.insecure)
+
+    async def resolve(self, host: str, port: int) -> list[IPAddress]:
+        literal = parse_ip_literal(host)
+        if literal is not None:
+            return [literal]
+        cached = self._resolved.get((host, port))
+        if cached is None:
+            cached = list(await self._resolver(host, port))
+            self._resolved[(host, port)] = cached
+        return cached
+
+    def registry_denial(self, registry_host: str, resolved: Sequence[IPAddress] = ()) -> str | None:
+        return registry_denial(registry_host, self.allowed, self.insecure, resolved)
+
+    async def registry_verdict(self, registry_host: str) -> tuple[str | None, str | None]:
+        """(denial reason, resolution failure) for an image's registry; both None = go."""
+        reason = self.registry_denial(registry_host)
+        if reason is not None:
+            return reason, None
+        name, port = split_host_port(registry_host)
+        default_port = 80 if self.scheme_for(registry_host) == "http" else 443
+        try:
+            resolved = await self.resolve(name, port or default_port)
+        except OSError as exc:
+            return None, f"cannot resolve {name} ({type(exc).__name__})"
+        return self.registry_denial(registry_host, resolved), None
+
+    async def url_denial(self, url: httpx.URL) -> str | None:
+        port = url.port or (80 if url.scheme == "http" else 443)
+        origin = (url.scheme, url.host, port)
+        if origin in self._verdicts:
+            return self._verdicts[origin]
+        verdict = await self._origin_denial(url, port)
+        self._verdicts[origin] = verdict
+        return verdict
+
+    async def _origin_denial(self, url: httpx.URL, port: int) -> str | None:
+        hostport = host_for_url(url.host, port)
+        if url.scheme not in ("http", "https"):
+            return f"{url.scheme} URLs are not used"
+        if url.scheme == "http" and not self._is_insecure_host(url.host):
+            return f"plain HTTP to {hostport}, which is not an insecure registry"
+        try:
+            resolved = await self.resolve(url.host, port)
+        except OSError:
+            return f"cannot resolve {url.host}"
+        return denial_reason(hostport, self._explicit, resolved, require_listed=False)
+
+    def connection_denial(self, host: str, port: int, addresses: Sequence[IPAddress]) -> str | None:
+        return denial_reason(host_for_url(host, port), self._explicit, addresses, require_listed=False)
