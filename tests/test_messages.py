@@ -1,0 +1,459 @@
+"""Every sentence a user reads: numbers, units a person types, and what would pass.
+
+The findings here come from the real validators (``run_all`` over small clusters), so a
+message test also proves the facts a validator records are the ones its message needs.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from factories import (
+    IMAGE,
+    base_objects,
+    cluster,
+    container,
+    limit_item,
+    limitrange,
+    node,
+    only,
+    pod,
+    pool,
+    pvc,
+    quota,
+    secret,
+    storage_class,
+    taint,
+    verdict,
+)
+
+from prevalidate.messages import (
+    amount,
+    base_resource,
+    finding_json,
+    headline,
+    ordered,
+    render,
+    render_verdict,
+)
+from prevalidate.model.findings import Code, Finding, Severity, Verdict
+from prevalidate.model.image_facts import ImageFacts, ImageStatus, Platform
+
+BASE = base_objects()
+GIB = 2**30
+
+
+@dataclass(frozen=True)
+class Scenario:
+    code: Code
+    make: Callable[[], Verdict]
+    numbers: tuple[str, ...]  # what the message must say
+    forward: str | None  # the phrase that tells the user what would pass (None: it has none yet)
+
+
+def _facts(status: ImageStatus, **kwargs: Any) -> dict[str, ImageFacts]:
+    return {IMAGE: ImageFacts(IMAGE, status, detail="HTTP 503", registry_host="quay.io", **kwargs)}
+
+
+def _busy_node() -> list[dict[str, Any]]:
+    return [node(), pod("bob", requests={"cpu": "2"}, node_name="node-1", phase="Running")]
+
+
+SCENARIOS: dict[str, Scenario] = {
+    "input-invalid": Scenario(
+        Code.INPUT_INVALID,
+        lambda: verdict(pod(requests={"cpu": "abc"}), checks=["quota"]),
+        ("'abc'", "spec.containers[0].resources.requests.cpu"),
+        "Use a number",
+    ),
+    "input-invalid-request-over-limit": Scenario(
+        Code.INPUT_INVALID,
+        lambda: verdict(pod(requests={"cpu": "2"}, limits={"cpu": "1"}), checks=["quota"]),
+        ("2 CPUs", "1 CPU"),
+        "at most 1 CPU",
+    ),
+    "namespace-not-found": Scenario(
+        Code.NAMESPACE_NOT_FOUND, lambda: verdict(pod(), [], checks=["namespace"]), ("jhub",), None
+    ),
+    "quota-exceeded-cpu": Scenario(
+        Code.QUOTA_EXCEEDED,
+        lambda: verdict(
+            pod(requests={"cpu": "8"}),
+            [quota({"requests.cpu": "32"}, {"requests.cpu": "26"})],
+            checks=["quota"],
+        ),
+        ("8 CPUs", "6 CPUs", "26 of 32", '"compute"'),
+        "at most 6 CPUs",
+    ),
+    "quota-exceeded-memory": Scenario(
+        Code.QUOTA_EXCEEDED,
+        lambda: verdict(
+            pod(limits={"memory": "16Gi"}),
+            [quota({"limits.memory": "128Gi"}, {"limits.memory": "120Gi"})],
+            checks=["quota"],
+        ),
+        ("16 GiB", "8 GiB", "120 GiB of 128 GiB", "memory limit"),
+        "at most 8 GiB",
+    ),
+    "quota-exceeded-pods": Scenario(
+        Code.QUOTA_EXCEEDED,
+        lambda: verdict(pod(), [quota({"pods": "20"}, {"pods": "20"})], checks=["quota"]),
+        ("20 pods",),
+        "Stop a server",
+    ),
+    "quota-must-specify": Scenario(
+        Code.QUOTA_MUST_SPECIFY,
+        lambda: verdict(
+            pod(containers=[container("notebook"), container("proxy")]),
+            [quota({"limits.cpu": "20"})],
+            checks=["quota"],
+        ),
+        ("cpu limit", "notebook, proxy"),
+        "Set a cpu limit",
+    ),
+    "limitrange-violation": Scenario(
+        Code.LIMITRANGE_VIOLATION,
+        lambda: verdict(
+            pod(limits={"memory": "16Gi"}),
+            [limitrange(limit_item(max={"memory": "8Gi"}))],
+            checks=["limitrange"],
+        ),
+        ("16 GiB", "8 GiB", "notebook"),
+        "at most 8 GiB",
+    ),
+    "limitrange-ratio": Scenario(
+        Code.LIMITRANGE_VIOLATION,
+        lambda: verdict(
+            pod(requests={"cpu": "1"}, limits={"cpu": "8"}),
+            [limitrange(limit_item(maxLimitRequestRatio={"cpu": "4"}))],
+            checks=["limitrange"],
+        ),
+        ("8 times", "4 times"),
+        "lower the limit",
+    ),
+    "no-node-fits": Scenario(
+        Code.NO_NODE_FITS,
+        lambda: verdict(
+            pod(requests={"cpu": "120"}),
+            [node(cpu="62500m"), node("small", cpu="15500m")],
+            checks=["capacity"],
+        ),
+        ("120 CPUs", "62.5 CPUs"),
+        "at most 62.5 CPUs",
+    ),
+    "no-node-fits-pool": Scenario(
+        Code.NO_NODE_FITS,
+        lambda: verdict(
+            pod(requests={"cpu": "8"}),
+            [node()],
+            settings=only("capacity", node_pools=(pool("big-pool", cpu="16"),)),
+        ),
+        ("8 CPUs", "big-pool"),
+        "a few minutes",
+    ),
+    "no-node-fits-taints": Scenario(
+        Code.NO_NODE_FITS,
+        lambda: verdict(
+            pod(requests={"cpu": "1"}), [node(taints=[taint("gpu", "yes")])], checks=["capacity"]
+        ),
+        ("1 node(s) had untolerated taint",),
+        None,
+    ),
+    "insufficient-capacity": Scenario(
+        Code.INSUFFICIENT_CAPACITY,
+        lambda: verdict(pod(requests={"cpu": "3"}), _busy_node(), checks=["capacity"]),
+        ("3 CPUs", "2 CPUs"),
+        "try again later",
+    ),
+    "image-reference-invalid": Scenario(
+        Code.IMAGE_REFERENCE_INVALID,
+        lambda: verdict(pod(containers=[container(image="Bad Image")]), checks=["image"]),
+        ('"Bad Image"', "lowercase"),
+        "Use the form registry/name:tag",
+    ),
+    "image-registry-not-allowed": Scenario(
+        Code.IMAGE_REGISTRY_NOT_ALLOWED,
+        lambda: verdict(
+            pod(containers=[container(image="ghcr.io/x/y:1")]),
+            settings=only("image", allowed_registries=("quay.io",)),
+        ),
+        ("ghcr.io",),
+        "Allowed registries: quay.io",
+    ),
+    "image-not-found": Scenario(
+        Code.IMAGE_NOT_FOUND,
+        lambda: verdict(
+            pod(), images=_facts(ImageStatus.NOT_FOUND, suggestions=("2024-05-20",)), checks=["image"]
+        ),
+        (IMAGE, "quay.io"),
+        "Tags that exist: 2024-05-20",
+    ),
+    "image-access-denied": Scenario(
+        Code.IMAGE_ACCESS_DENIED,
+        lambda: verdict(pod(), images=_facts(ImageStatus.ACCESS_DENIED), checks=["image"]),
+        (IMAGE, "quay.io"),
+        "Use an image you have access to",
+    ),
+    "image-platform-unsupported": Scenario(
+        Code.IMAGE_PLATFORM_UNSUPPORTED,
+        lambda: verdict(
+            pod(),
+            [node(labels={"kubernetes.io/arch": "amd64", "kubernetes.io/os": "linux"})],
+            images={
+                IMAGE: ImageFacts(
+                    IMAGE, ImageStatus.EXISTS, platforms=frozenset({Platform("linux", "arm64")})
+                )
+            },
+            checks=["image"],
+        ),
+        ("linux/arm64", "linux/amd64"),
+        "Choose an image built for them",
+    ),
+    "image-unverified": Scenario(
+        Code.IMAGE_UNVERIFIED,
+        lambda: verdict(pod(), images=_facts(ImageStatus.UNVERIFIED), checks=["image"]),
+        (IMAGE, "HTTP 503"),
+        "starting anyway",
+    ),
+    "pvc-not-found": Scenario(
+        Code.PVC_NOT_FOUND,
+        lambda: verdict(pod(claims=["claim-alcie"]), [pvc(), pvc("data-shared")], checks=["pvc"]),
+        ('"claim-alcie"', "jhub", "claim-alice, data-shared"),
+        'Did you mean "claim-alice"?',
+    ),
+    "pvc-terminating": Scenario(
+        Code.PVC_TERMINATING,
+        lambda: verdict(pod(claims=["claim-alice"]), [pvc(terminating=True)], checks=["pvc"]),
+        ('"claim-alice"',),
+        "Choose another volume",
+    ),
+    "pvc-not-bound-class": Scenario(
+        Code.PVC_NOT_BOUND,
+        lambda: verdict(
+            pod(claims=["claim-alice"]),
+            [storage_class(), pvc(phase="Pending", storage_class="fast")],
+            checks=["pvc"],
+        ),
+        ('"fast"', "standard"),
+        "Classes: standard",
+    ),
+    "pvc-not-bound-lost": Scenario(
+        Code.PVC_NOT_BOUND,
+        lambda: verdict(pod(claims=["claim-alice"]), [pvc(phase="Lost")], checks=["pvc"]),
+        ('"claim-alice"', "Lost"),
+        None,
+    ),
+    "pvc-in-use": Scenario(
+        Code.PVC_IN_USE,
+        lambda: verdict(
+            pod(claims=["claim-alice"]),
+            [pvc(access_modes=["ReadWriteOncePod"]), pod("bob", claims=["claim-alice"], node_name="n")],
+            checks=["pvc"],
+        ),
+        ('"claim-alice"', "bob"),
+        None,
+    ),
+    "secret-not-found": Scenario(
+        Code.SECRET_NOT_FOUND,
+        lambda: verdict(
+            pod(volumes=[{"name": "v", "secret": {"secretName": "cred"}}]),
+            [*BASE, secret("creds")],
+            checks=["references"],
+        ),
+        ('"cred"', "volume v", "jhub"),
+        'Did you mean "creds"?',
+    ),
+    "configmap-not-found": Scenario(
+        Code.CONFIGMAP_NOT_FOUND,
+        lambda: verdict(
+            pod(volumes=[{"name": "v", "configMap": {"name": "zzz"}}]), BASE, checks=["references"]
+        ),
+        ('"zzz"', "volume v", "jhub"),
+        None,
+    ),
+    "pull-secret-not-found": Scenario(
+        Code.PULL_SECRET_NOT_FOUND,
+        lambda: verdict(pod(imagePullSecrets=[{"name": "regcred"}]), BASE, checks=["references"]),
+        ('"regcred"', "jhub"),
+        "may fail to pull",
+    ),
+    "serviceaccount-not-found": Scenario(
+        Code.SERVICEACCOUNT_NOT_FOUND,
+        lambda: verdict(pod(serviceAccountName="nb"), BASE, checks=["references"]),
+        ('"nb"', "jhub"),
+        None,
+    ),
+    "check-skipped": Scenario(
+        Code.CHECK_SKIPPED,
+        lambda: verdict(pod(), view=cluster(known={"Node"}), checks=["quota"]),
+        ("ResourceQuota",),
+        "skipped",
+    ),
+}
+
+
+def _finding(scenario: Scenario) -> Finding:
+    found = [f for f in scenario.make().findings if f.code is scenario.code]
+    assert len(found) == 1, found
+    return found[0]
+
+
+def test_every_code_has_a_scenario_and_a_renderer() -> None:
+    covered = {s.code for s in SCENARIOS.values()}
+    assert covered == set(Code)
+    for scenario in SCENARIOS.values():
+        assert render(_finding(scenario)).strip()
+
+
+@pytest.mark.parametrize("name", list(SCENARIOS))
+def test_message_states_the_numbers(name: str) -> None:
+    scenario = SCENARIOS[name]
+    message = render(_finding(scenario))
+    for part in scenario.numbers:
+        assert part in message, f"{part!r} missing from {message!r}"
+
+
+_HAS_FORWARD = [name for name, s in SCENARIOS.items() if s.forward]
+
+
+@pytest.mark.parametrize("name", _HAS_FORWARD)
+def test_message_says_what_would_pass(name: str) -> None:
+    scenario = SCENARIOS[name]
+    assert scenario.forward is not None
+    assert scenario.forward in render(_finding(scenario))
+
+
+_WAY_FORWARD = re.compile(
+    r"\b(Choose|Set|Use|Stop|Did you mean|Check|Raise|Ask|Delete|Remove|Pick|Select|try again|contact)\b"
+)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        pytest.param(
+            name,
+            marks=pytest.mark.xfail(
+                strict=True, reason="messages.py: this error names no way forward (reported)"
+            ),
+        )
+        for name, s in SCENARIOS.items()
+        if s.forward is None and _finding(s).severity is Severity.ERROR
+    ],
+)
+def test_error_message_without_a_hint_yet_should_say_what_to_do(name: str) -> None:
+    assert _WAY_FORWARD.search(render(_finding(SCENARIOS[name])))
+
+
+# ---- amounts a person would type ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("resource", "value", "milli", "text"),
+    [
+        ("cpu", Decimal("0.5"), False, "0.5 CPU"),
+        ("cpu", Decimal(1), False, "1 CPU"),
+        ("requests.cpu", Decimal(8), False, "8 CPUs"),
+        ("limits.cpu", Decimal("0.25"), False, "0.25 CPU"),
+        ("cpu", 62500, True, "62.5 CPUs"),
+        ("cpu", 100, True, "0.1 CPU"),
+        ("cpu", Decimal("1.5"), False, "1.5 CPUs"),
+        ("memory", Decimal(1610612736), False, "1.5 GiB"),
+        ("requests.memory", Decimal(4 * GIB), False, "4 GiB"),
+        ("memory", Decimal(512 * 2**20), False, "512 MiB"),
+        ("memory", Decimal(2**40), False, "1 TiB"),
+        ("memory", Decimal(2048), False, "2 KiB"),
+        ("memory", Decimal(100), False, "100 bytes"),
+        ("memory", Decimal("1e9"), False, "953.67 MiB"),
+        ("ephemeral-storage", Decimal(100 * GIB), False, "100 GiB"),
+        ("gold.storageclass.storage.k8s.io/requests.storage", Decimal(10 * GIB), False, "10 GiB"),
+        ("hugepages-2Mi", Decimal(GIB), False, "1 GiB"),
+        ("pods", Decimal(1), False, "1 pod"),
+        ("count/pods", Decimal(3), False, "3 pods"),
+        ("persistentvolumeclaims", Decimal(2), False, "2 volume claims"),
+        ("requests.nvidia.com/gpu", Decimal(2), False, "2 nvidia.com/gpu"),
+        ("cpu", None, False, "nothing"),
+    ],
+)
+def test_amounts_use_the_units_people_type(resource: str, value: Any, milli: bool, text: str) -> None:
+    assert amount(resource, value, milli=milli) == text
+
+
+@pytest.mark.parametrize(
+    ("name", "base"),
+    [
+        ("requests.cpu", "cpu"),
+        ("limits.memory", "memory"),
+        ("count/pods", "pods"),
+        ("gold.storageclass.storage.k8s.io/requests.storage", "storage"),
+        ("gold.storageclass.storage.k8s.io/persistentvolumeclaims", "persistentvolumeclaims"),
+        ("requests.nvidia.com/gpu", "nvidia.com/gpu"),
+        ("memory", "memory"),
+    ],
+)
+def test_base_resource_strips_quota_prefixes(name: str, base: str) -> None:
+    assert base_resource(name) == base
+
+
+# ---- overrides, ordering, JSON ------------------------------------------------------------------------
+
+QUOTA = SCENARIOS["quota-exceeded-cpu"]
+
+
+def test_override_formats_the_findings_facts() -> None:
+    overrides = {
+        "quota-exceeded": "Asked {requested} of {resource}; {used}/{hard} used in {quota} ({subject})."
+    }
+    assert (
+        render(_finding(QUOTA), overrides) == "Asked 8 of requests.cpu; 26/32 used in compute (requests.cpu)."
+    )
+
+
+@pytest.mark.parametrize("template", ["{no_such_fact}", "{0}", "{requested:Z}", ""])
+def test_broken_or_empty_override_falls_back_to_our_message(template: str) -> None:
+    finding = _finding(QUOTA)
+    assert render(finding, {"quota-exceeded": template}) == render(finding)
+
+
+def test_override_for_another_code_is_not_used() -> None:
+    finding = _finding(QUOTA)
+    assert render(finding, {"quota-must-specify": "nope"}) == render(finding)
+
+
+def test_verdict_lists_errors_first_then_the_admin_contact() -> None:
+    warning = Finding(Code.PULL_SECRET_NOT_FOUND, Severity.WARNING, "r", {"name": "r", "namespace": "jhub"})
+    error = _finding(QUOTA)
+    v = Verdict.of([warning, error])
+    assert ordered(v) == [error, warning]
+    lines = render_verdict(v, admin_contact="Write to hub@example.org.")
+    assert lines == [render(error), render(warning), "Write to hub@example.org."]
+    assert headline(v) == "Your server cannot start:"
+
+
+def test_no_admin_contact_line_when_nothing_is_wrong() -> None:
+    assert render_verdict(Verdict(), admin_contact="Write to hub@example.org.") == []
+    assert headline(Verdict()) == "Your server can start."
+
+
+def test_finding_json_is_plain_json_with_code_severity_message_and_numbers() -> None:
+    data = finding_json(_finding(QUOTA))
+    assert json.loads(json.dumps(data)) == data
+    assert (data["code"], data["severity"], data["subject"]) == ("quota-exceeded", "error", "requests.cpu")
+    assert (data["requested"], data["used"], data["hard"], data["available"]) == (8, 26, 32, 6)
+    assert data["message"] == render(_finding(QUOTA))
+
+
+def test_fractional_facts_stay_exact_enough_in_json() -> None:
+    v = verdict(
+        pod(requests={"cpu": "500m"}),
+        [quota({"requests.cpu": "1"}, {"requests.cpu": "750m"})],
+        checks=["quota"],
+    )
+    data = finding_json(v.findings[0])
+    assert (data["requested"], data["used"], data["available"]) == (0.5, 0.75, 0.25)
