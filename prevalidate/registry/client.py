@@ -207,7 +207,10 @@ class RegistryClient:
     async def _find_platforms(
         self, key: tuple[str, ...], ref: ImageReference, existence: Existence
     ) -> frozenset[Platform] | None:
-        platforms = await self._lookup.platforms(ref, existence)
+        try:
+            platforms = await asyncio.wait_for(self._lookup.platforms(ref, existence), self.lookup_timeout)
+        except (asyncio.TimeoutError, TimeoutError):
+            platforms = None
         ttl = _DIGEST_TTL if existence.digest else self.positive_ttl
         self._platforms.put(key, (platforms,), ttl if platforms else self.unverified_ttl)
         return platforms
@@ -215,7 +218,10 @@ class RegistryClient:
     async def _find_suggestions(
         self, key: _ExistenceKey, ref: ImageReference, cred: Credential | None
     ) -> tuple[tuple[str, ...], bool | None]:
-        found = await self._lookup.suggestions(ref, cred)
+        try:
+            found = await asyncio.wait_for(self._lookup.suggestions(ref, cred), self.lookup_timeout)
+        except (asyncio.TimeoutError, TimeoutError):
+            found = ((), None)
         self._tags.put(key, found, self.negative_ttl)
         return found
 
