@@ -14,13 +14,14 @@ shared work, which then still fills the cache for the next spawn.
 from __future__ import annotations
 
 import asyncio
+import sys
 import time
-from collections.abc import Awaitable, Callable, Hashable
-from typing import Generic, TypeVar
+from collections.abc import Awaitable, Callable, Coroutine, Hashable
+from typing import Any, Generic, TypeVar
 
 from cachetools import TLRUCache
 
-__all__ = ["ExpiringCache", "SingleFlight", "wait_within"]
+__all__ = ["ExpiringCache", "SingleFlight", "wait_within", "within"]
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
@@ -100,3 +101,13 @@ async def wait_within(task: asyncio.Task[V], seconds: float) -> V:
     if not done:
         raise asyncio.TimeoutError
     return task.result()
+
+
+async def within(coro: Coroutine[Any, Any, V], seconds: float) -> V:
+    """``coro``'s result, or ``TimeoutError`` after ``seconds``. On Python 3.11+ this runs
+    in the current task (``asyncio.timeout``); ``wait_for`` would wrap it in another task,
+    one more event-loop round trip on every cold lookup."""
+    if sys.version_info >= (3, 11):
+        async with asyncio.timeout(seconds):
+            return await coro
+    return await asyncio.wait_for(coro, seconds)

@@ -31,7 +31,7 @@ from cachetools import LRUCache
 
 from prevalidate.model.image_facts import ImageFacts, ImageStatus, Platform
 from prevalidate.registry.auth import Authorizer
-from prevalidate.registry.caches import ExpiringCache, SingleFlight, wait_within
+from prevalidate.registry.caches import ExpiringCache, SingleFlight, wait_within, within
 from prevalidate.registry.fetch import Fetcher, RequestCounts
 from prevalidate.registry.gate import Gate
 from prevalidate.registry.keyring import Credential, Keyring, KeyringError, build_keyring
@@ -186,7 +186,7 @@ class RegistryClient:
     ) -> Existence:
         host = ref.registry_host
         try:
-            existence = await asyncio.wait_for(self._existence_uncached(ref, creds), self.lookup_timeout)
+            existence = await within(self._existence_uncached(ref, creds), self.lookup_timeout)
         except (asyncio.TimeoutError, TimeoutError):
             existence = Existence(ImageStatus.UNVERIFIED, f"timed out after {self.lookup_timeout:g} s")
         except Exception:  # a bug must not fail the spawn: log it (no secrets in there)
@@ -208,7 +208,7 @@ class RegistryClient:
         self, key: tuple[str, ...], ref: ImageReference, existence: Existence
     ) -> frozenset[Platform] | None:
         try:
-            platforms = await asyncio.wait_for(self._lookup.platforms(ref, existence), self.lookup_timeout)
+            platforms = await within(self._lookup.platforms(ref, existence), self.lookup_timeout)
         except (asyncio.TimeoutError, TimeoutError):
             platforms = None
         ttl = _DIGEST_TTL if existence.digest else self.positive_ttl
@@ -219,7 +219,7 @@ class RegistryClient:
         self, key: _ExistenceKey, ref: ImageReference, cred: Credential | None
     ) -> tuple[tuple[str, ...], bool | None]:
         try:
-            found = await asyncio.wait_for(self._lookup.suggestions(ref, cred), self.lookup_timeout)
+            found = await within(self._lookup.suggestions(ref, cred), self.lookup_timeout)
         except (asyncio.TimeoutError, TimeoutError):
             found = ((), None)
         self._tags.put(key, found, self.negative_ttl)
