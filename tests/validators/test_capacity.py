@@ -307,6 +307,14 @@ RESOURCE_FITS = [
         id="existing-pod-limit-only-counts-as-request-boundary",
     ),
     pytest.param(pod(requests={"cpu": "1"}), [node(pods=None)], id="node-without-pods-allocatable"),
+    pytest.param(
+        pod(requests={"cpu": "1"}, limits={GPU: "0"}), [node()], id="zero-extended-request-not-checked"
+    ),
+    pytest.param(
+        pod(requests={"cpu": "1"}, limits={"hugepages-2Mi": "1Gi"}),
+        [node(extra={"hugepages-2Mi": "1Gi"})],
+        id="hugepages-exact-boundary",
+    ),
 ]
 
 RESOURCE_MISSES = [
@@ -330,6 +338,13 @@ RESOURCE_MISSES = [
     ),
     pytest.param(pod(requests={"cpu": "4"}, overhead={"cpu": "1m"}), [node()], NO_FIT, id="overhead-too-big"),
     pytest.param(pod(requests={"cpu": "1"}), [], NO_FIT, id="no-nodes-at-all"),
+    pytest.param(
+        pod(requests={"cpu": "1"}, limits={"hugepages-2Mi": "1Gi"}),
+        [node(extra={"hugepages-2Mi": "512Mi"})],
+        NO_FIT,
+        id="hugepages-short",
+    ),
+    pytest.param(pod(requests={"cpu": "1"}), [node(pods="0")], NO_FIT, id="node-allows-no-pods"),
     pytest.param(
         pod(requests={"cpu": "1001m"}),
         [node(), pod("other", requests={"cpu": "3"}, node_name=ON, phase="Running")],

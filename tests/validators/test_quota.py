@@ -151,6 +151,24 @@ NOT_MATCHING = [
     ),
     pytest.param(KUBESPAWNER, [quota(Q, namespace="other")], id="quota-in-another-namespace"),
     pytest.param(
+        pod(),
+        [limitrange(limit_item(defaultRequest={"cpu": "100m"})), quota({"pods": "0"}, scopes=["BestEffort"])],
+        id="best-effort-scope-limitrange-default-makes-pod-burstable",
+    ),
+    pytest.param(
+        pod(containers=[container()], init_containers=[container("init", requests={"memory": "1Gi"})]),
+        [quota({"pods": "0"}, scopes=["BestEffort"])],
+        id="best-effort-scope-init-container-request-counts-for-qos",
+    ),
+    pytest.param(
+        pod(**BURSTABLE, priorityClassName="high"),
+        [
+            priority_class("normal", global_default=True),
+            quota(Q, selector=[scope("PriorityClass", "In", "normal")]),
+        ],
+        id="priority-global-default-does-not-replace-own-class",
+    ),
+    pytest.param(
         pod(limits={GPU: "1"}),
         [quota({f"limits.{GPU}": "0"})],
         id="limits-extended-resource-is-not-tracked",
@@ -338,6 +356,25 @@ ALLOWED = [
         ],
         id="two-quotas-both-at-boundary",
     ),
+    pytest.param(
+        pod(requests={"cpu": "1", "memory": "1Gi"}),
+        [
+            quota(
+                {
+                    f"requests.{GPU}": "0",
+                    "requests.ephemeral-storage": "0",
+                    "limits.ephemeral-storage": "0",
+                    "requests.hugepages-2Mi": "0",
+                }
+            )
+        ],
+        id="extended-storage-hugepages-are-never-must-specify",
+    ),
+    pytest.param(
+        pod(containers=[container(limits={"cpu": "1"})], init_containers=[container("init"), sidecar()]),
+        [limitrange(limit_item(default={"cpu": "1"})), quota({"requests.cpu": "3", "limits.cpu": "3"})],
+        id="limitrange-defaults-cover-init-containers-and-sidecars",
+    ),
 ]
 
 REJECTED = [
@@ -407,6 +444,21 @@ REJECTED = [
         [quota({f"requests.{GPU}": "2"}, {f"requests.{GPU}": "1"})],
         exceeded(f"requests.{GPU}"),
         id="extended-requests-over",
+    ),
+    pytest.param(
+        pod(),
+        [
+            limitrange(limit_item(defaultRequest={"cpu": "1"})),
+            quota({"requests.cpu": "1"}, {"requests.cpu": "500m"}),
+        ],
+        exceeded("requests.cpu"),
+        id="limitrange-default-request-is-charged",
+    ),
+    pytest.param(
+        pod(containers=[container(limits={"cpu": "1"})], init_containers=[sidecar()]),
+        [quota({"limits.cpu": "4"})],
+        [("quota-must-specify", "limits.cpu")],
+        id="must-specify-sidecar-missing",
     ),
     pytest.param(
         pod(requests={"ephemeral-storage": "11Gi"}),
