@@ -196,3 +196,78 @@ def test_any_value_at_1n_resolution_prints_a_string_that_parses_back_exactly(val
 def test_parsed_values_are_never_finer_than_one_nano(text: str) -> None:
     nanos = parse_quantity(text).scaleb(9, _PRECISE)
     assert nanos == nanos.to_integral_value()
+
+
+# ---- rules stated in reference §3 beyond the vector file ----------------------------------------------
+
+
+@pytest.mark.parametrize("text", [".", "-.", "+", "-", "Gi", "Mi", "k", "m", "E", "e3", "0Gi", "+0"])
+def test_degenerate_forms_without_digits_parse_as_zero(text: str) -> None:
+    # §3.2: Go's fast scanner accepts a valid suffix with no digits as 0.
+    assert parse_quantity(text) == 0
+
+
+@pytest.mark.parametrize(
+    ("text", "error"),
+    [
+        ("1E3k", ERR_FORMAT),
+        ("1e3Gi", ERR_FORMAT),
+        ("1e", ERR_SUFFIX),
+        ("1e+", ERR_SUFFIX),
+        ("1Ki2", ERR_SUFFIX),
+        ("1.5.5", ERR_FORMAT),
+        ("\t1", ERR_FORMAT),
+        ("1\n", ERR_FORMAT),
+        ("Infinity", ERR_FORMAT),
+        ("1KiB", ERR_FORMAT),
+    ],
+)
+def test_forms_go_rejects_are_rejected(text: str, error: str) -> None:
+    with pytest.raises(ValueError) as caught:
+        parse_quantity(text)
+    assert str(caught.value) == error
+
+
+@pytest.mark.parametrize(
+    ("text", "canonical"),
+    [
+        ("1.5", "1500m"),
+        ("1.5Gi", "1536Mi"),
+        ("1024Mi", "1Gi"),
+        ("1000M", "1G"),
+        ("0.5Mi", "512Ki"),
+        (".001Ki", "1024m"),
+        ("100.035Ki", "102435840m"),
+        ("1.3E+6", "1300e3"),
+        ("1e19", "10e18"),
+        ("0.05Gi", "53687091200m"),
+        ("12E", "12E"),
+        ("2048Ki", "2Mi"),
+        ("1025Ki", "1025Ki"),
+    ],
+)
+def test_canonical_form_examples_from_the_reference(text: str, canonical: str) -> None:
+    parsed = parse_quantity_full(text)
+    assert str(parsed) == canonical
+
+
+@pytest.mark.parametrize(
+    ("value", "fmt", "text"),
+    [
+        (Decimal(1025), QuantityFormat.BINARY_SI, "1025"),  # not exact in base 1024: decimal digits
+        (Decimal(1000), QuantityFormat.BINARY_SI, "1k"),  # below 1024: DecimalSI
+        (Decimal(-2048), QuantityFormat.BINARY_SI, "-2Ki"),
+        (Decimal("0.5"), QuantityFormat.BINARY_SI, "500m"),
+        (Decimal(0), QuantityFormat.DECIMAL_EXPONENT, "0"),
+    ],
+)
+def test_binary_values_that_are_not_whole_kibibytes_print_in_decimal(
+    value: Decimal, fmt: QuantityFormat, text: str
+) -> None:
+    assert canonical_quantity(value, fmt) == text
+
+
+def test_decimal_values_are_not_capped_but_binary_values_are() -> None:
+    assert parse_quantity("12E") == Decimal(12 * 10**18)
+    assert parse_quantity("16Ei") == Decimal(2**63 - 1)
+    assert parse_quantity("-9Ei") == -Decimal(2**63 - 1)
