@@ -535,3 +535,22 @@ def test_capacity_check_is_skipped_when_nodes_cannot_be_read() -> None:
     assert pairs(verdict(pod(requests={"cpu": "999"}), view=view, settings=only("capacity"))) == [
         ("check-skipped", "warning")
     ]
+
+
+# ---- scheduler units: MilliValue for cpu, Value for the rest, both rounded up (§3.3, §4.1) -----------
+
+
+@pytest.mark.parametrize(
+    ("asked", "node_cpu", "node_memory", "expected"),
+    [
+        pytest.param({"cpu": "100u"}, "1m", "1", [], id="a-tenth-millicpu-is-one-millicpu"),
+        pytest.param({"cpu": "1001u"}, "1m", "1", NO_FIT, id="just-over-one-millicpu-is-two"),
+        pytest.param({"memory": "1.5"}, "1", "2", [], id="fractional-byte-rounds-up-fits"),
+        pytest.param({"memory": "1.5"}, "1", "1", NO_FIT, id="fractional-byte-rounds-up-short"),
+        pytest.param({"memory": "1500m"}, "1", "2", [], id="milli-bytes"),
+    ],
+)
+def test_requests_are_rounded_up_to_scheduler_units(
+    asked: Any, node_cpu: str, node_memory: str, expected: Any
+) -> None:
+    assert _capacity(pod(requests=asked), [node(cpu=node_cpu, memory=node_memory)]) == expected
