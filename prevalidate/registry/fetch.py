@@ -124,7 +124,10 @@ class Fetcher:
             location = reply.headers.get("location")
             if reply.status not in _REDIRECTS or not location:
                 return reply
-            target = url.join(location)
+            try:
+                target = url.join(location)
+            except httpx.InvalidURL:
+                raise RefusedByPolicy("a redirect to an invalid URL") from None
             if not _same_origin(url, target):
                 current_headers.pop("Authorization", None)
             if reply.status == 303 and method != "HEAD":

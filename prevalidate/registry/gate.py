@@ -93,6 +93,8 @@ class Gate:
         hostport = host_for_url(url.host, port)
         if url.scheme not in ("http", "https"):
             return f"{url.scheme} URLs are not used"
+        if not 0 < port < 65536:
+            return f"invalid port {port}"
         if url.scheme == "http" and not self._is_insecure_host(url.host):
             return f"plain HTTP to {hostport}, which is not an insecure registry"
         try:

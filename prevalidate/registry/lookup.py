@@ -35,6 +35,16 @@ NOT_FOUND_CODES = frozenset({"MANIFEST_UNKNOWN", "NAME_UNKNOWN", "TAG_UNKNOWN"})
 MAX_TAG_PAGES = 5
 TAG_PAGE_SIZE = 1000
 MAX_SUGGESTIONS = 3
+# What a platform or tag lookup may meet; any of them just means "no extra information".
+_LOOKUP_ERRORS = (
+    AuthFailure,
+    RefusedByPolicy,
+    httpx.HTTPError,
+    httpx.InvalidURL,
+    ssl.SSLError,
+    OSError,
+    ValueError,
+)
 SMALL_REPOSITORY = 20
 
 
@@ -139,7 +149,7 @@ class Lookup:
             return Existence(status, failure.detail, credential=cred)
         except RefusedByPolicy as refusal:
             return Existence(ImageStatus.UNVERIFIED, f"refused: {refusal}", credential=cred)
-        except (httpx.HTTPError, ssl.SSLError, OSError, ValueError) as exc:
+        except (httpx.HTTPError, httpx.InvalidURL, ssl.SSLError, OSError, ValueError) as exc:
             return Existence(ImageStatus.UNVERIFIED, _describe_error(exc), credential=cred)
         return self._classify(ref, reply, cred)
 
@@ -192,7 +202,7 @@ class Lookup:
             if blob.status != 200 or not manifests.digest_matches(config, blob.body):
                 return None
             return manifests.platform_of_config(blob.body)
-        except (AuthFailure, RefusedByPolicy, httpx.HTTPError, ssl.SSLError, OSError, ValueError):
+        except _LOOKUP_ERRORS:
             return None
 
     async def suggestions(
@@ -217,7 +227,7 @@ class Lookup:
                 if 'rel="next"' not in link or "<" not in link:
                     break
                 url = url.join(link[link.index("<") + 1 : link.index(">")])
-        except (AuthFailure, RefusedByPolicy, httpx.HTTPError, ssl.SSLError, OSError, ValueError):
+        except _LOOKUP_ERRORS:
             pass
         return closest_tags(ref.tag, tags), (True if tags else None)
 

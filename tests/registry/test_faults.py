@@ -133,6 +133,8 @@ async def test_invalid_json_index_keeps_existence_but_no_platforms() -> None:
         "https://metadata.evil.test/x",
         "https://127.0.0.1:5000/x",
         "http://cdn.test/x",
+        "https://cdn.test:99999/x",
+        "file:///etc/passwd",
     ],
 )
 async def test_redirects_to_internal_addresses_are_refused_without_a_request(location: str) -> None:
