@@ -53,3 +53,15 @@ def test_pod_without_namespace_goes_to_default() -> None:
 def test_namespace_check_is_skipped_when_namespaces_cannot_be_read() -> None:
     v = verdict(pod(), view=cluster(known={"Node"}), checks=["namespace"])
     assert pairs(v) == [("check-skipped", "warning")]
+
+
+def test_namespace_created_again_after_deletion_is_found() -> None:
+    view = cluster(namespace(terminating=True))
+    view.remove(namespace())
+    view.apply(namespace())
+    assert pairs(verdict(pod(), view=view, checks=["namespace"])) == []
+
+
+def test_spawner_created_namespace_needs_no_namespace_list() -> None:
+    v = verdict(pod(), view=cluster(known={"Node"}), checks=["namespace"], creates_namespace=True)
+    assert pairs(v) == []
