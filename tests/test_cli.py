@@ -243,3 +243,11 @@ def test_installed_console_script_runs(tmp_path: Path) -> None:
     done = subprocess.run([*cmd, "--pod", str(broken)], capture_output=True, text=True, timeout=60)
     assert done.returncode == 2
     _assert_one_clean_line(done.stderr)
+
+
+def test_warnings_alone_still_exit_0(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    text = (PODS / "valid.yaml").read_text(encoding="utf-8") + "  imagePullSecrets: [{name: regcred}]\n"
+    code, out, _ = check(capsys, _write(tmp_path / "pull.yaml", text))
+    assert code == 0
+    assert out.startswith("ALLOWED:")
+    assert "[pull-secret-not-found]" in out
