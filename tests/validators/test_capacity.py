@@ -9,6 +9,8 @@ import pytest
 from factories import (
     cluster,
     container,
+    limit_item,
+    limitrange,
     node,
     only,
     pairs,
@@ -345,6 +347,12 @@ RESOURCE_MISSES = [
         id="hugepages-short",
     ),
     pytest.param(pod(requests={"cpu": "1"}), [node(pods="0")], NO_FIT, id="node-allows-no-pods"),
+    pytest.param(
+        pod(),
+        [node(), limitrange(limit_item(defaultRequest={"cpu": "8"}, default={"cpu": "8"}))],
+        NO_FIT,
+        id="limitrange-default-request-is-scheduled",
+    ),
     pytest.param(
         pod(requests={"cpu": "1001m"}),
         [node(), pod("other", requests={"cpu": "3"}, node_name=ON, phase="Running")],
