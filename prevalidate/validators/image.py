@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from ..model.findings import Code, Finding, Severity
 from ..model.image_facts import ImageFacts, ImageStatus
-from ..registry.policy import denial_reason
+from ..registry.policy import registry_denial
 from ..registry.reference import parse_image_reference
 from .capacity import candidate_nodes
 from .context import CheckInput
@@ -77,7 +77,7 @@ def check(ctx: CheckInput) -> list[Finding]:
                 )
             )
             continue
-        reason = denial_reason(ref.registry_host, allowed)
+        reason = registry_denial(ref.registry_host, allowed, ctx.settings.insecure_registries)
         if reason is not None:
             # An explicit allow-list is the admin's policy; otherwise we only refuse to
             # contact an internal address, which says nothing about whether the pull works.
