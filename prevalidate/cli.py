@@ -136,6 +136,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True)
     _add_check(sub)
+    from .testing.kubesim import cli as kubesim_cli
+
+    sim = sub.add_parser(
+        "sim",
+        help="run kubesim, a local Kubernetes API, on 127.0.0.1",
+        description="Serve a simulated Kubernetes API (kubesim) for tests and demos.",
+    )
+    kubesim_cli.add_arguments(sim)
+    sim.set_defaults(run=kubesim_cli.run)
     return parser
 
 
@@ -144,6 +153,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "check":
         return _check(args)
+    if hasattr(args, "run"):
+        return int(args.run(args))
     parser.error(f"unknown command {args.command}")
     return EXIT_UNUSABLE
 
