@@ -562,3 +562,21 @@ def test_requests_are_rounded_up_to_scheduler_units(
     asked: Any, node_cpu: str, node_memory: str, expected: Any
 ) -> None:
     assert _capacity(pod(requests=asked), [node(cpu=node_cpu, memory=node_memory)]) == expected
+
+
+def test_label_taint_and_cordon_changes_reach_the_cached_node_filters() -> None:
+    selective = pod(requests={"cpu": "1"}, nodeSelector={"pool": "a"})
+    plain = pod("jupyter-bob", requests={"cpu": "1"})
+    view = cluster(node())
+    assert _fits(view, selective) == NO_FIT
+    assert _fits(view, plain) == []
+    view.apply(node(labels={"pool": "a"}))
+    assert _fits(view, selective) == []
+    view.apply(node(labels={"pool": "a"}, taints=[taint("maintenance")]))
+    assert _fits(view, selective) == NO_FIT
+    assert _fits(view, plain) == NO_FIT
+    view.apply(node(labels={"pool": "a"}, unschedulable=True))
+    assert _fits(view, plain) == NO_FIT
+    view.apply(node(labels={"pool": "a"}))
+    assert _fits(view, selective) == []
+    assert _fits(view, plain) == []
