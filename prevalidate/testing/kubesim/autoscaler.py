@@ -21,6 +21,7 @@ from .events import EventRecorder
 from .filters import filter_node
 from .settings import NodePool, SimSettings
 from .store import Store
+from .validation import default_node
 
 log = logging.getLogger("kubesim.autoscaler")
 Obj = dict[str, Any]
@@ -39,9 +40,7 @@ def node_from_template(pool: NodePool, name: str) -> Obj:
     labels = meta.setdefault("labels", {})
     labels[POOL_LABEL] = pool.name
     labels["kubernetes.io/hostname"] = name
-    status = node.setdefault("status", {})
-    status.setdefault("conditions", [{"type": "Ready", "status": "True", "reason": "KubeletReady",
-                                      "message": "kubelet is posting ready status"}])
+    default_node(node)
     return node
 
 

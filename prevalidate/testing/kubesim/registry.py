@@ -127,6 +127,11 @@ class Registry:
         self._charge_quota(ns, name, "persistentvolumeclaims", quota.pvc_usage(pvc), None, dry_run)
         return pvc if dry_run else self.store.create("persistentvolumeclaims", pvc)
 
+    def _create_nodes(self, resource: Resource, node: Obj, dry_run: bool) -> Obj:
+        validation.check("Node", node)
+        validation.default_node(node)
+        return node if dry_run else self.store.create("nodes", node)
+
     def _create_limitranges(self, resource: Resource, lr: Obj, dry_run: bool) -> Obj:
         validation.check("LimitRange", lr)
         limitranger.default_limitrange(lr)

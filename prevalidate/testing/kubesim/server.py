@@ -112,6 +112,8 @@ class KubeSim:
             status = obj.setdefault("status", {})
             status.setdefault("phase", "Pending")
             status.setdefault("qosClass", qos_class(obj))
+        elif resource.kind == "Node":
+            validation.default_node(obj)
         elif resource.kind == "LimitRange":
             limitranger.default_limitrange(obj)
         elif resource.kind == "PersistentVolumeClaim":

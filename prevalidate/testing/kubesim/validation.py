@@ -268,3 +268,29 @@ def check(kind: str, obj: Obj) -> None:
 
 
 __all__ = ["ApiError", "check", "decode", "default_pod"]
+
+
+NODE_INFO_DEFAULTS = {
+    "architecture": "amd64", "bootID": "kubesim", "containerRuntimeVersion": "containerd://1.7.0",
+    "kernelVersion": "6.1.0", "kubeProxyVersion": "v1.31.0", "kubeletVersion": "v1.31.0",
+    "machineID": "kubesim", "operatingSystem": "linux", "osImage": "kubesim",
+    "systemUUID": "kubesim",
+}
+
+
+def default_node(node: Obj) -> None:
+    """What a registered kubelet reports, so typed clients can deserialise any node we serve."""
+    status = node.setdefault("status", {})
+    labels = node.setdefault("metadata", {}).setdefault("labels", {})
+    info = status.setdefault("nodeInfo", {})
+    info.setdefault("architecture", labels.get("kubernetes.io/arch", "amd64"))
+    info.setdefault("operatingSystem", labels.get("kubernetes.io/os", "linux"))
+    for key, value in NODE_INFO_DEFAULTS.items():
+        info.setdefault(key, value)
+    labels.setdefault("kubernetes.io/arch", info["architecture"])
+    labels.setdefault("kubernetes.io/os", info["operatingSystem"])
+    labels.setdefault("kubernetes.io/hostname", node["metadata"].get("name", ""))
+    if "allocatable" in status:
+        status.setdefault("capacity", dict(status["allocatable"]))
+    status.setdefault("conditions", [{"type": "Ready", "status": "True", "reason": "KubeletReady",
+                                      "message": "kubelet is posting ready status"}])
