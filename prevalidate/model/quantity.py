@@ -11,12 +11,15 @@ kubernetes/apimachinery ``pkg/api/resource/quantity.go`` step by step instead; t
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import ROUND_CEILING, ROUND_UP, Decimal, InvalidOperation, localcontext
+from decimal import MAX_EMAX, MIN_EMIN, ROUND_CEILING, ROUND_UP, Decimal, InvalidOperation, localcontext
 from enum import Enum
 
 ERR_FORMAT = "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'"
 ERR_SUFFIX = "unable to parse quantity's suffix"
 ERR_NUMERIC = "unable to parse numeric part of quantity"
+# Ours, not Go's: Go accepts exponents up to 2^31, but no cluster can honour such a value and exact
+# arithmetic on it (a million-digit integer per check) would stall or crash every validation.
+ERR_TOO_LARGE = "quantities of 10^1000 or more cannot be used"
 
 _DIGITS = frozenset("0123456789")
 _SUFFIX_CHARS = frozenset("eEinumkKMGTP")
@@ -124,11 +127,13 @@ def parse_quantity_full(text: str) -> Quantity:
         except InvalidOperation as exc:  # pragma: no cover - the scanner admits digits only
             raise ValueError(ERR_NUMERIC) from exc
     with localcontext() as ctx:
-        ctx.prec = 200
+        ctx.prec, ctx.Emax, ctx.Emin = 200, MAX_EMAX, MIN_EMIN  # "1e-2000000000" is 1n, as in Go
         amount = amount.scaleb(exponent) if base == 10 else amount * (2**exponent)
         if amount != 0 and _exponent(amount) < -9:
             # Round up (away from zero) to 1n: "if you want some resources, you get some".
             amount = amount.quantize(_NANO, rounding=ROUND_UP)
+    if amount != 0 and amount.adjusted() >= 1000:
+        raise ValueError(ERR_TOO_LARGE)
     if fmt is QuantityFormat.BINARY_SI:
         if amount > _MAX_INT64:
             amount = _MAX_INT64
@@ -159,7 +164,7 @@ def parse_quantity(text: str) -> Decimal:
     """The exact value of a Kubernetes quantity string, as ``resource.ParseQuantity`` gives it.
 
     Rounded up to 1n, binary values capped at 2^63-1; ``ValueError`` for what the apiserver
-    rejects (``1K``, ``1 Gi``, ``NaN``, ``1e3Gi``, ``""``).
+    rejects (``1K``, ``1 Gi``, ``NaN``, ``1e3Gi``, ``""``) and for magnitudes of 10^1000 or more.
     """
     return parse_quantity_full(text).value
 
