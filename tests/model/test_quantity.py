@@ -271,3 +271,26 @@ def test_decimal_values_are_not_capped_but_binary_values_are() -> None:
     assert parse_quantity("12E") == Decimal(12 * 10**18)
     assert parse_quantity("16Ei") == Decimal(2**63 - 1)
     assert parse_quantity("-9Ei") == -Decimal(2**63 - 1)
+
+
+# ---- absurd exponents: Go's grammar allows them; we must neither crash nor stall ------------------
+
+
+@pytest.mark.parametrize("text", ["1e-2000000000", "123e-1000000", "0.5e-999999"])
+def test_vanishingly_small_values_round_up_to_one_nano(text: str) -> None:
+    assert parse_quantity(text) == Decimal("1e-9")
+
+
+@pytest.mark.parametrize("text", ["0e5000", "-0e2000000000"])
+def test_zero_with_any_exponent_is_zero(text: str) -> None:
+    assert parse_quantity(text) == 0
+
+
+@pytest.mark.parametrize("text", ["1e1000", "1e999999", "1e1000000", "-1e2000000000", "1000e997"])
+def test_astronomical_values_are_refused_with_a_value_error(text: str) -> None:
+    with pytest.raises(ValueError):
+        parse_quantity(text)
+
+
+def test_a_huge_but_usable_value_still_parses_exactly() -> None:
+    assert parse_quantity("1e999") == Decimal(10) ** 999

@@ -3,6 +3,7 @@ could ever run the pod, ``insufficient-capacity`` when one could but none has ro
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -16,10 +17,13 @@ from factories import (
     pairs,
     pod,
     pool,
+    quota,
     taint,
     verdict,
     with_code,
 )
+
+from prevalidate.messages import finding_json
 
 NO_FIT = [("no-node-fits", "error")]
 NO_ROOM = [("insufficient-capacity", "error")]
@@ -580,3 +584,12 @@ def test_label_taint_and_cordon_changes_reach_the_cached_node_filters() -> None:
     view.apply(node(labels={"pool": "a"}))
     assert _fits(view, selective) == []
     assert _fits(view, plain) == []
+
+
+@pytest.mark.parametrize("cpu", ["1e999", "1e1000000", "1e2000000000", "9Ei"])
+def test_absurd_requests_are_findings_not_crashes(cpu: str) -> None:
+    the_pod = pod(requests={"cpu": cpu, "memory": cpu}, limits={"cpu": cpu, "memory": cpu})
+    v = verdict(the_pod, [node(), quota({"requests.cpu": "4"}), limitrange(limit_item(max={"cpu": "4"}))])
+    assert not v.allowed
+    for finding in v.findings:  # and every message can be rendered and serialised
+        json.dumps(finding_json(finding))
