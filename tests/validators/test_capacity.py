@@ -67,6 +67,9 @@ AFFINITY_FITS = [
     pytest.param({"affinity": _affinity(term(expr("pool", "In", "gpu", "standard")))}, id="in-one-of-values"),
     pytest.param({"affinity": _affinity(term(expr("gpu", "NotIn", "a100")))}, id="notin-label-absent"),
     pytest.param({"affinity": _affinity(term(expr("pool", "NotIn", "gpu")))}, id="notin-other-value"),
+    pytest.param(
+        {"affinity": _affinity(term(expr("pool", "NotIn", "gpu", "cpu", "big")))}, id="notin-many-values"
+    ),
     pytest.param({"affinity": _affinity(term(expr("zone", "Exists")))}, id="exists"),
     pytest.param({"affinity": _affinity(term(expr("gpu", "DoesNotExist")))}, id="does-not-exist"),
     pytest.param({"affinity": _affinity(term(expr("cores", "Gt", "8")))}, id="gt"),
@@ -187,6 +190,9 @@ TAINT_FITS = [
         id="effect-less-toleration-tolerates-every-effect",
     ),
     pytest.param([], [], False, id="untainted"),
+    pytest.param(
+        [GPU_TAINT], [tol(GPU, "Exists", effect="NoSchedule")], False, id="exists-ignores-taint-value"
+    ),
     pytest.param(
         [],
         [tol("node.kubernetes.io/unschedulable", "Exists", effect="NoSchedule")],
@@ -313,6 +319,29 @@ RESOURCE_FITS = [
         id="existing-pod-limit-only-counts-as-request-boundary",
     ),
     pytest.param(pod(requests={"cpu": "1"}), [node(pods=None)], id="node-without-pods-allocatable"),
+    pytest.param(
+        pod(limits={GPU: "1"}),
+        [node(extra={GPU: "2"}), pod("gpu-user", limits={GPU: "1"}, node_name=ON, phase="Running")],
+        id="extended-resource-exact-boundary",
+    ),
+    pytest.param(
+        pod(requests={"cpu": "1"}),
+        [node(pods="1"), pod("done", node_name=ON, phase="Succeeded")],
+        id="succeeded-pod-frees-its-pod-slot",
+    ),
+    pytest.param(
+        pod(requests={"cpu": "4"}),
+        [node(), node("node-2"), pod("leaving", requests={"cpu": "4"}, node_name="node-2", terminating=True)],
+        id="terminating-pod-on-another-node",
+    ),
+    pytest.param(
+        pod(
+            containers=[container()],
+            init_containers=[container("init", requests={"cpu": "4", "memory": "16Gi"})],
+        ),
+        [node()],
+        id="init-container-alone-at-allocatable",
+    ),
     pytest.param(
         pod(requests={"cpu": "1"}, limits={GPU: "0"}), [node()], id="zero-extended-request-not-checked"
     ),
