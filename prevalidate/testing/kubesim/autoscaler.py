@@ -18,7 +18,7 @@ from collections import Counter
 from typing import Any
 
 from .events import EventRecorder
-from .filters import filter_node
+from .filters import NodeUsage, filter_node
 from .settings import NodePool, SimSettings
 from .store import Store
 from .validation import default_node
@@ -89,7 +89,7 @@ class Autoscaler:
     def _fits_upcoming(self, pod: Obj) -> bool:
         for nodes in self.upcoming.values():
             for node, assigned in nodes:
-                if filter_node(pod, node, assigned) is None:
+                if filter_node(pod, node, NodeUsage.of(assigned)) is None:
                     assigned.append(pod)
                     return True
         return False
@@ -98,7 +98,7 @@ class Autoscaler:
         refusals: Counter[str] = Counter()
         for pool in sorted(self.pools, key=lambda p: p.name):
             template = node_from_template(pool, f"{pool.name}-template")
-            rejection = filter_node(pod, template, [])
+            rejection = filter_node(pod, template, NodeUsage())
             if rejection is not None:
                 refusals.update(rejection.reasons)
                 continue

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from .podresources import Resources, pod_requests
@@ -96,29 +96,50 @@ def _resource_order(name: str) -> tuple[int, str]:
     return ({"cpu": 0, "memory": 1, "ephemeral-storage": 2}.get(name, 3), name)
 
 
-def fit(pod: Obj, node: Obj, pods_on_node: list[Obj]) -> Rejection | None:
+def request_amounts(pod: Obj) -> dict[str, int]:
+    """The pod's requests as the scheduler compares them: milli-cpu, integer units otherwise."""
+    return {k: _amount(k, q) for k, q in pod_requests(pod).items() if q.value > 0}
+
+
+@dataclass
+class NodeUsage:
+    """What the pods already on a node take (the scheduler's NodeInfo)."""
+
+    pods: int = 0
+    used: dict[str, int] = field(default_factory=dict)
+
+    def add(self, amounts: dict[str, int]) -> None:
+        self.pods += 1
+        for k, v in amounts.items():
+            self.used[k] = self.used.get(k, 0) + v
+
+    @classmethod
+    def of(cls, pods: Iterable[Obj]) -> NodeUsage:
+        usage = cls()
+        for pod in pods:
+            usage.add(request_amounts(pod))
+        return usage
+
+
+def fit(wanted: dict[str, int], node: Obj, usage: NodeUsage) -> Rejection | None:
     """NodeResourcesFit: pod count, then every requested resource against what is free."""
     alloc = allocatable(node)
     reasons: list[str] = []
     unresolvable = False
     max_pods = alloc["pods"].int_value() if "pods" in alloc else 110
-    if len(pods_on_node) + 1 > max_pods:
+    if usage.pods + 1 > max_pods:
         reasons.append("Too many pods")
-    wanted = {k: q for k, q in pod_requests(pod).items() if q.value > 0}
-    used: dict[str, int] = {}
-    for other in pods_on_node:
-        for k, q in pod_requests(other).items():
-            used[k] = used.get(k, 0) + _amount(k, q)
     for name in sorted(wanted, key=_resource_order):
-        need = _amount(name, wanted[name])
+        need = wanted[name]
         have = _amount(name, alloc[name]) if name in alloc else 0
-        if need > have - used.get(name, 0):
+        if need > have - usage.used.get(name, 0):
             reasons.append(f"Insufficient {name}")
             unresolvable = unresolvable or need > have
     return Rejection(tuple(reasons), unresolvable) if reasons else None
 
 
-def filter_node(pod: Obj, node: Obj, pods_on_node: list[Obj]) -> Rejection | None:
+def filter_node(pod: Obj, node: Obj, usage: NodeUsage,
+                wanted: dict[str, int] | None = None) -> Rejection | None:
     spec = pod.get("spec") or {}
     tolerations = spec.get("tolerations") or []
     if (node.get("spec") or {}).get("unschedulable") and not tolerates(
@@ -130,7 +151,7 @@ def filter_node(pod: Obj, node: Obj, pods_on_node: list[Obj]) -> Rejection | Non
             return Rejection((text,), True)
     if not affinity_matches(pod, node):
         return Rejection(("node(s) didn't match Pod's node affinity/selector",), True)
-    return fit(pod, node, pods_on_node)
+    return fit(request_amounts(pod) if wanted is None else wanted, node, usage)
 
 
 def _histogram(reasons: Iterable[str]) -> str:

@@ -11,6 +11,7 @@ matters for byte-exact messages.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal, localcontext
@@ -113,8 +114,12 @@ def _interpret(suffix: str) -> tuple[int, int, str]:
     raise QuantityError(ERR_SUFFIX)
 
 
+@functools.lru_cache(maxsize=8192)
 def parse_quantity(text: str) -> Quantity:
-    """Parse exactly as resource.ParseQuantity does; QuantityError with Go's text otherwise."""
+    """Parse exactly as resource.ParseQuantity does; QuantityError with Go's text otherwise.
+
+    Cached: results are immutable and the same few strings recur on every scheduling pass.
+    """
     if not text:
         raise QuantityError(ERR_FORMAT)
     if text == "0":

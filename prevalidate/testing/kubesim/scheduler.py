@@ -14,8 +14,7 @@ import logging
 from typing import Any
 
 from .events import EventRecorder
-from .filters import Rejection, filter_node, fit_error
-from .podresources import pod_requests
+from .filters import NodeUsage, Rejection, filter_node, fit_error, request_amounts
 from .quantity import parse_json_quantity
 from .settings import SimSettings
 from .store import Change, Store, now_rfc3339
@@ -54,6 +53,7 @@ class Scheduler:
         self.store, self.recorder, self.settings = store, recorder, settings
         self.wake = asyncio.Event()
         self.passes = 0
+        self._amount_cache: dict[str, dict[str, int]] = {}
         store.listeners.append(self._on_change)
 
     def _on_change(self, change: Change) -> None:
@@ -92,11 +92,15 @@ class Scheduler:
         if not pending:
             return
         nodes = sorted(self.store.items("nodes"), key=lambda n: n["metadata"]["name"])
-        on_node: dict[str, list[Obj]] = {n["metadata"]["name"]: [] for n in nodes}
+        on_node: dict[str, NodeUsage] = {n["metadata"]["name"]: NodeUsage() for n in nodes}
+        live: set[str] = set()
         for p in self.store.items("pods"):
             bound = (p.get("spec") or {}).get("nodeName")
             if bound in on_node and is_active(p):
-                on_node[bound].append(p)
+                on_node[bound].add(self._amounts(p))
+            live.add(p["metadata"].get("uid", ""))
+        for uid in set(self._amount_cache) - live:
+            del self._amount_cache[uid]
         for pod in pending:
             self._schedule_one(pod, nodes, on_node)
 
@@ -126,13 +130,21 @@ class Scheduler:
             return "pod has unbound immediate PersistentVolumeClaims", []
         return None, delayed
 
-    def _schedule_one(self, pod: Obj, nodes: list[Obj], on_node: dict[str, list[Obj]]) -> None:
+    def _amounts(self, pod: Obj) -> dict[str, int]:
+        """Requests per pod, cached by UID: a pod's resources never change after creation."""
+        uid = pod["metadata"].get("uid", "")
+        if uid not in self._amount_cache:
+            self._amount_cache[uid] = request_amounts(pod)
+        return self._amount_cache[uid]
+
+    def _schedule_one(self, pod: Obj, nodes: list[Obj], on_node: dict[str, NodeUsage]) -> None:
         prefilter, delayed = self._volume_prefilter(pod)
         rejections: list[Rejection] = []
         feasible: list[Obj] = []
         if prefilter is None:
             for node in nodes:
-                rejection = filter_node(pod, node, on_node[node["metadata"]["name"]])
+                rejection = filter_node(pod, node, on_node[node["metadata"]["name"]],
+                                        self._amounts(pod))
                 if rejection is None:
                     feasible.append(node)
                 else:
@@ -140,7 +152,7 @@ class Scheduler:
         if feasible and prefilter is None:
             node = min(feasible, key=lambda n: self._load(n, on_node[n["metadata"]["name"]]))
             self._bind(pod, node, delayed)
-            on_node[node["metadata"]["name"]].append(pod)
+            on_node[node["metadata"]["name"]].add(self._amounts(pod))
             return
         allowed = (pod.get("spec") or {}).get("preemptionPolicy") != "Never"
         message = fit_error(len(nodes), rejections, prefilter,
@@ -148,12 +160,11 @@ class Scheduler:
         self._mark_unschedulable(pod, message)
 
     @staticmethod
-    def _load(node: Obj, pods: list[Obj]) -> tuple[float, str]:
+    def _load(node: Obj, usage: NodeUsage) -> tuple[float, str]:
         """LeastAllocated-ish score: prefer the node with the smallest cpu share in use."""
         alloc = (node.get("status") or {}).get("allocatable") or {}
         total = parse_json_quantity(alloc.get("cpu", "1")).milli_value() or 1
-        used = sum(pod_requests(p)["cpu"].milli_value() for p in pods if "cpu" in pod_requests(p))
-        return used / total, node["metadata"]["name"]
+        return usage.used.get("cpu", 0) / total, node["metadata"]["name"]
 
     def _bind(self, pod: Obj, node: Obj, delayed: list[str]) -> None:
         ns, name = pod["metadata"]["namespace"], pod["metadata"]["name"]
