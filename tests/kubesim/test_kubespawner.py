@@ -14,6 +14,13 @@ from prevalidate.testing.kubesim import KubeSim
 from .conftest import FIXTURES, StartSim, until
 from .hubtools import hub_on, spawn
 
+STORAGE = """
+c.KubeSpawner.storage_pvc_ensure = True
+c.KubeSpawner.storage_capacity = "1Gi"
+c.KubeSpawner.pvc_name_template = "claim-{username}"
+c.KubeSpawner.volumes = [{"name": "home", "persistentVolumeClaim": {"claimName": "claim-{username}"}}]
+c.KubeSpawner.volume_mounts = [{"name": "home", "mountPath": "/home/jovyan"}]
+"""
 pytestmark = [
     pytest.mark.e2e,
     pytest.mark.skipif(not configurable_http_proxy_available(),
@@ -24,13 +31,15 @@ pytestmark = [
 async def test_kubespawner_starts_and_stops_a_server_the_hub_can_reach(
         start_sim: StartSim, tmp_path: Path) -> None:
     sim: KubeSim = await start_sim(FIXTURES / "hub-cluster.yaml")
-    async with hub_on(sim, tmp_path) as hub:
+    async with hub_on(sim, tmp_path, extra=STORAGE) as hub:
         seconds, outcome = await spawn(hub, "alice")
         assert isinstance(outcome, dict) and outcome.get("ready"), hub.log()[-3000:]
         assert seconds < 20  # a good spawn starts: scheduling, pull and process start are fast
         pod = sim.store.peek("pods", "jhub", "jupyter-alice")
         assert pod is not None and pod["status"]["phase"] == "Running"
-        assert pod["status"]["podIP"].startswith("127.1.")  # the server's own loopback address
+        assert pod["status"]["podIP"].startswith("127.1.")
+        claim = sim.store.peek("persistentvolumeclaims", "jhub", "claim-alice")
+        assert claim["status"]["phase"] == "Bound"  # WaitForFirstConsumer, bound at scheduling
         user = (await hub.api("GET", "/users/alice")).json()
         assert user["servers"][""]["ready"] is True
         # Through configurable-http-proxy to the notebook server process on the pod IP.
@@ -47,4 +56,5 @@ async def test_kubespawner_starts_and_stops_a_server_the_hub_can_reach(
     assert any(r.startswith("POST /api/v1/namespaces/jhub/pods") for r in requests)
     assert any(r.startswith("DELETE /api/v1/namespaces/jhub/pods/jupyter-alice") for r in requests)
     assert any("watch=True" in r and "/events" in r for r in requests)
+    assert "POST /api/v1/namespaces/jhub/persistentvolumeclaims" in requests
     print("\n".join(sorted(requests)))
