@@ -104,8 +104,14 @@ def _input_invalid(f: Mapping[str, Any]) -> str:
 
 def _namespace(f: Mapping[str, Any]) -> str:
     if f.get("terminating"):
-        return f"The namespace {f['namespace']} is being deleted, so no server can start in it."
-    return f"The namespace {f['namespace']} does not exist, so no server can start in it."
+        return (
+            f"The namespace {f['namespace']} is being deleted, so no server can start in it. "
+            "Ask your administrator which namespace to use."
+        )
+    return (
+        f"The namespace {f['namespace']} does not exist, so no server can start in it. "
+        "Ask your administrator to create it, or choose another namespace."
+    )
 
 
 def _quota_exceeded(f: Mapping[str, Any]) -> str:
@@ -129,12 +135,18 @@ def _bare(resource: str, value: Any) -> str:
     return text.split(" ")[0] if base_resource(resource) == "cpu" else text
 
 
+def _containers(names: list[str]) -> str:
+    if len(names) == 1:
+        return f"container {names[0]} does not"
+    return f"containers {_names(names)} do not"
+
+
 def _must_specify(f: Mapping[str, Any]) -> str:
     kind, _, resource = str(f["field"]).partition(".")
     word = "limit" if kind == "limits" else "guarantee (request)"
     return (
         f'The namespace quota "{f["quota"]}" requires every container to set a {resource} {word}, '
-        f"and {_names(f['containers'])} do not. Set a {resource} {word} for your server."
+        f"and {_containers(f['containers'])}. Set a {resource} {word} for your server."
     )
 
 
@@ -179,51 +191,69 @@ def _reasons(reasons: Mapping[str, int]) -> str:
     return "; ".join(f"{count} {reason}" for reason, count in sorted(reasons.items(), key=lambda kv: -kv[1]))
 
 
+def _pool_sentence(f: Mapping[str, Any], will: str) -> str:
+    return f"The cluster {will} add a node from pool {_names(f['pools'])}; starting may take a few minutes."
+
+
+def _all_of(requested: Mapping[str, int]) -> str:
+    asked = [amount(r, v, milli=True) for r, v in requested.items() if r != "pods"]
+    return " and ".join(asked) if asked else "one more server"
+
+
 def _no_node_fits(f: Mapping[str, Any]) -> str:
     requested: Mapping[str, int] = f["requested"]
-    if f.get("nodes_total", 0) == 0 and not f.get("pools"):
-        return "The cluster has no nodes to run your server on right now."
     largest: Mapping[str, int] = f.get("largest") or {}
+    reasons: Mapping[str, int] = f.get("reasons") or {}
+    if f.get("nodes_total", 0) == 0:
+        if f.get("pools"):
+            return "The cluster has no nodes running right now. " + _pool_sentence(f, "can")
+        return "The cluster has no nodes to run your server on right now. Try again later."
     parts = []
     if f.get("compatible_nodes", 0) == 0:
-        parts.append(f"No node can run your server ({_reasons(f.get('reasons') or {})}).")
+        parts.append(
+            f"No node can run your server: {_reasons(reasons)}. Choose another profile, or ask your "
+            "administrator which node selectors and tolerations this hub supports."
+        )
     else:
         too_big = [r for r in requested if r != "pods" and requested[r] > largest.get(r, 0)]
-        asked = ", ".join(amount(r, requested[r], milli=True) for r in too_big) or "this server"
-        have = ", ".join(amount(r, largest.get(r, 0), milli=True) for r in too_big)
-        parts.append(
-            f"You asked for {asked}. The largest node your server can run on has {have} allocatable."
-        )
         if too_big:
+            asked = " and ".join(amount(r, requested[r], milli=True) for r in too_big)
+            have = " and ".join(amount(r, largest.get(r, 0), milli=True) for r in too_big)
             parts.append(
-                "Choose at most "
-                + " and ".join(amount(r, largest.get(r, 0), milli=True) for r in too_big)
-                + "."
+                f"You asked for {asked}. The largest node your server can run on has {have} allocatable. "
+                f"Choose at most {have}."
+            )
+        elif "Too many pods" in reasons:
+            parts.append("The nodes your server can run on accept no pods. Choose another profile.")
+        else:
+            parts.append(
+                f"No single node your server can run on has {_all_of(requested)} allocatable at once. "
+                "Choose less of one of them."
             )
     if f.get("pools"):
-        parts.append(
-            f"The cluster can add a node from pool {_names(f['pools'])} for it; starting may take "
-            "a few minutes."
-        )
+        parts.append(_pool_sentence(f, "can"))
     return " ".join(parts)
 
 
 def _insufficient(f: Mapping[str, Any]) -> str:
     requested: Mapping[str, int] = f["requested"]
     free: Mapping[str, int] = f.get("largest_free") or {}
-    short = [r for r in requested if r != "pods" and requested[r] > free.get(r, 0)] or list(requested)
-    asked = ", ".join(amount(r, requested[r], milli=True) for r in short)
-    have = ", ".join(amount(r, max(free.get(r, 0), 0), milli=True) for r in short)
-    text = (
-        f"No node has room for {asked} right now: the most free on any node that can run your server is "
-        f"{have}."
-    )
-    if f.get("pools"):
-        return (
-            text
-            + f" The cluster will add a node from pool {_names(f['pools'])}; starting may take a few minutes."
+    short = [r for r in requested if r != "pods" and requested[r] > free.get(r, 0)]
+    if short:
+        asked = " and ".join(amount(r, requested[r], milli=True) for r in short)
+        have = " and ".join(amount(r, max(free.get(r, 0), 0), milli=True) for r in short)
+        text = (
+            f"No node has room for {asked} right now: the most free on any node that can run your "
+            f"server is {have}."
         )
-    return text + f" Choose at most {have}, or try again later."
+        advice = f" Choose at most {have}, or try again later."
+    elif f.get("free_pod_slots", 1) <= 0:
+        text = "Every node that can run your server is at its pod limit right now."
+        advice = " Try again later."
+    else:
+        text = f"No single node has room for {_all_of(requested)} at once right now."
+        advice = " Choose less, or try again later."
+    return text + (" " + _pool_sentence(f, "will") if f.get("pools") else advice)
 
 
 def _image(code: Code) -> Callable[[Mapping[str, Any]], str]:
@@ -237,13 +267,14 @@ def _image(code: Code) -> Callable[[Mapping[str, Any]], str]:
         if code is Code.IMAGE_REGISTRY_NOT_ALLOWED:
             if f.get("allowed") and "not one of the allowed" in str(f.get("reason")):
                 return (
-                    f"Images from {registry} cannot be used on this hub. Allowed registries: "
+                    f"Images from {registry} cannot be used on this hub. "
+                    "Use an image from an allowed registry: "
                     f"{_names(f['allowed'])}."
                 )
             return f"The image {image} was not checked: {f.get('reason')}."
         if code is Code.IMAGE_NOT_FOUND:
             tags = f.get("suggestions") or []
-            hint = f" Tags that exist: {_names(tags)}." if tags else " Check the name and the tag."
+            hint = f" Choose a tag that exists: {_names(tags)}." if tags else " Check the name and the tag."
             return f"The image {image} does not exist in {registry}.{hint}"
         if code is Code.IMAGE_ACCESS_DENIED:
             if f.get("ambiguous"):
@@ -283,11 +314,16 @@ def _pvc(code: Code) -> Callable[[Mapping[str, Any]], str]:
         if code is Code.PVC_NOT_BOUND:
             state = f.get("state")
             if state == "lost":
-                return f'The volume claim "{claim}" has lost its volume (phase Lost) and cannot be mounted.'
+                return (
+                    f'The volume claim "{claim}" has lost its volume (phase Lost) and cannot be mounted. '
+                    "Choose another volume, or ask your administrator to restore it."
+                )
             if state == "no-storage-class":
                 return (
                     f'The volume claim "{claim}" asks for storage class "{f["storage_class"]}", which '
-                    f"does not exist, so it will never be bound. Classes: {_names(f['storage_classes'])}."
+                    "does not exist, so it will never be bound. "
+                    "Choose another volume, or ask your administrator "
+                    f"(storage classes: {_names(f['storage_classes'])})."
                 )
             return f'The volume claim "{claim}" is not bound to a volume yet; your server may wait for it.'
         pods = _names(f.get("pods") or [])
@@ -296,14 +332,21 @@ def _pvc(code: Code) -> Callable[[Mapping[str, Any]], str]:
                 f'The volume claim "{claim}" is in use by {pods} and can be attached to only one node; '
                 "your server may not be able to mount it."
             )
-        return f'The volume claim "{claim}" can be used by one pod only and is in use by {pods}.'
+        return (
+            f'The volume claim "{claim}" can be used by one pod only and is in use by {pods}. '
+            "Stop that server first, or choose another volume."
+        )
 
     return render
 
 
 def _object_missing(kind: str) -> Callable[[Mapping[str, Any]], str]:
     def render(f: Mapping[str, Any]) -> str:
-        hint = f' Did you mean "{f["closest"]}"?' if f.get("closest") else ""
+        hint = (
+            f' Did you mean "{f["closest"]}"?'
+            if f.get("closest")
+            else " Remove it from your options, or ask your administrator to create it."
+        )
         return (
             f'The {kind} "{f["name"]}" (needed by {f.get("where")}) does not exist in namespace '
             f"{f.get('namespace')}.{hint}"
@@ -327,7 +370,8 @@ _RENDERERS: dict[Code, Callable[[Mapping[str, Any]], str]] = {
         "images may fail to pull."
     ),
     Code.SERVICEACCOUNT_NOT_FOUND: lambda f: (
-        f'The service account "{f["name"]}" does not exist in namespace {f["namespace"]}.'
+        f'The service account "{f["name"]}" does not exist in namespace {f["namespace"]}. '
+        "Choose another profile, or ask your administrator to create it."
     ),
     Code.CHECK_SKIPPED: lambda f: f"The hub could not read {f['kind']} objects, so that check was skipped.",
 }

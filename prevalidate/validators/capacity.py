@@ -127,12 +127,13 @@ def _scan_for_room(
     wanted = list(need.items())
     usage_of = cluster.usage.get
     empty = NodeUsage()
-    largest_free: dict[str, int] = {}
+    largest_free: dict[str, int] = {PODS: 0}
     for name in names:
         have = cache.allocatable[name]
         usage = usage_of(name) or empty
         used = usage.requested
         room = usage.pods + 1 <= have[PODS]
+        largest_free[PODS] = max(largest_free[PODS], have[PODS] - usage.pods)
         for resource, value in wanted:
             free = have.get(resource, 0) - used.get(resource, 0)
             if free > largest_free.get(resource, -(2**62)):
@@ -178,7 +179,11 @@ def check(ctx: CheckInput) -> list[Finding]:
         return [Finding(Code.NO_NODE_FITS, severity, subject="pod", facts=facts)]
     degrade = bool(pools) or ctx.settings.capacity_policy == "warn"
     facts = dict(
-        base, could_fit=len(could_fit), largest_free=largest_free, largest=_largest(need, fitting_shapes)
+        base,
+        could_fit=len(could_fit),
+        largest_free={r: v for r, v in largest_free.items() if r != PODS},
+        free_pod_slots=largest_free[PODS],
+        largest=_largest(need, fitting_shapes),
     )
     severity = Severity.WARNING if degrade else Severity.ERROR
     return [Finding(Code.INSUFFICIENT_CAPACITY, severity, subject="pod", facts=facts)]
