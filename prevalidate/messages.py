@@ -88,6 +88,8 @@ def _names(items: Iterable[str], limit: int = 8) -> str:
 
 
 def _input_invalid(f: Mapping[str, Any]) -> str:
+    if f.get("shape"):
+        return f"The pod's {f.get('field')} {f.get('reason')}; the server cannot be created from it."
     if "limit" in f and "request" in f:
         resource = str(f.get("field", "")).rsplit(".", 1)[-1]
         source = " (the namespace default limit)" if f.get("limit_defaulted") else ""

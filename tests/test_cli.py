@@ -206,9 +206,6 @@ def test_unusable_node_pools_file_exits_2(capsys: pytest.CaptureFixture[str], tm
     _assert_one_clean_line(err)
 
 
-@pytest.mark.xfail(
-    strict=True, reason="cli/dump: a Pod with wrongly typed fields crashes in run_all (reported)"
-)
 @pytest.mark.parametrize(
     "text",
     [

@@ -14,6 +14,7 @@ import yaml
 
 from ..model.cluster import ClusterView
 from ..model.objects import NodeInfo
+from ..model.podshape import shape_problems
 
 
 class InputFileError(Exception):
@@ -68,7 +69,12 @@ def load_pod(path: str | Path) -> dict[str, Any]:
     if len(pods) != 1:
         raise InputFileError(f"{path} must hold exactly one Pod (found {len(pods)})")
     pod = dict(pods[0])
-    if not isinstance(pod.get("spec"), Mapping) or not pod["spec"].get("containers"):
+    problems = shape_problems(pod)
+    if problems:
+        where, what = problems[0]
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        raise InputFileError(f"{path}: the Pod's {where or 'body'} {what}{more}")
+    if not pod["spec"].get("containers"):
         raise InputFileError(f"{path}: the Pod has no spec.containers")
     return pod
 

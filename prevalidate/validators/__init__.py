@@ -8,14 +8,16 @@ decision logic.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from ..model.cluster import ClusterView
 from ..model.demand import build_demand
-from ..model.findings import Finding, Verdict
+from ..model.findings import Code, Finding, Severity, Verdict
 from ..model.image_facts import ImageFacts
 from ..model.objects import PVCInfo
+from ..model.podshape import shape_problems
 from ..model.settings import Settings
 from .capacity import check as capacity_check
 from .context import CheckInput
@@ -27,6 +29,7 @@ from .quota import check as quota_check
 from .references import check as references_check
 
 Check = Callable[[CheckInput], list[Finding]]
+log = logging.getLogger(__name__)
 
 CHECKS: dict[str, Check] = {
     "namespace": namespace_check,
@@ -50,13 +53,33 @@ def run_all(
     """Every finding for ``pod``. ``images`` holds registry answers (absent when offline);
     ``new_claims`` are PVCs the spawner will create itself just before the pod."""
     settings = settings or Settings()
+    problems = shape_problems(pod)
+    if problems:  # the apiserver would refuse to decode it (400): nothing else is meaningful
+        return Verdict.of(
+            Finding(
+                Code.INPUT_INVALID,
+                Severity.ERROR,
+                path or "pod",
+                {"field": path or "pod", "value": "", "reason": reason, "shape": True},
+            )
+            for path, reason in problems
+        )
     ns = str((pod.get("metadata") or {}).get("namespace") or "default")
     demand = build_demand(pod, cluster.limit_ranges_in(ns))
     ctx = CheckInput(demand, cluster, settings, dict(images or {}), tuple(new_claims), creates_namespace)
     findings: list[Finding] = list(demand.problems)
     for name, check in CHECKS.items():
-        if settings.enabled(name):
+        if not settings.enabled(name):
+            continue
+        try:
             findings.extend(check(ctx))
+        except (AttributeError, TypeError, KeyError, ValueError, ArithmeticError) as exc:
+            # A field deeper than the shape check has an odd type, or we have a bug: either
+            # way this check cannot decide, and an undecided check never blocks a spawn.
+            log.warning("prevalidate: the %s check failed on pod %s/%s: %r", name, ns, demand.pod_name, exc)
+            findings.append(
+                Finding(Code.CHECK_SKIPPED, Severity.WARNING, name, {"kind": name, "failed": True})
+            )
     return Verdict.of(findings)
 
 

@@ -1,0 +1,61 @@
+"""run_all on hostile or odd input: a clear finding, never a traceback, never a false rejection."""
+
+from __future__ import annotations
+
+import pytest
+
+from prevalidate.model.cluster import ClusterView
+from prevalidate.model.findings import Code, Severity
+from prevalidate.validators import CHECKS, run_all
+
+
+def _view() -> ClusterView:
+    view = ClusterView()
+    view.apply({"kind": "Namespace", "metadata": {"name": "default"}})
+    view.apply({"kind": "ServiceAccount", "metadata": {"name": "default", "namespace": "default"}})
+    view.apply(
+        {"kind": "Node", "metadata": {"name": "n1"}, "status": {"allocatable": {"cpu": "4", "memory": "8Gi"}}}
+    )
+    return view
+
+
+@pytest.mark.parametrize(
+    "pod, field",
+    [
+        ({"metadata": "x", "spec": {"containers": [{"name": "a", "image": "b"}]}}, "metadata"),
+        ({"spec": {"containers": ["not-a-map"]}}, "spec.containers[0]"),
+        (
+            {"spec": {"containers": [{"name": "a", "image": "b"}], "tolerations": ["x"]}},
+            "spec.tolerations[0]",
+        ),
+        ({"spec": {"containers": [{"name": "a", "image": 7}]}}, "spec.containers[0].image"),
+        ({"spec": "nope"}, "spec"),
+        ("not a pod", "pod"),
+    ],
+)
+def test_mistyped_pod_fields_are_input_invalid(pod, field):
+    verdict = run_all(pod, _view())
+    assert not verdict.allowed
+    assert [(f.code, f.subject) for f in verdict.findings] == [(Code.INPUT_INVALID, field)]
+
+
+def test_a_check_that_fails_is_skipped_with_a_warning_and_never_blocks(monkeypatch):
+    def broken(_ctx):
+        raise TypeError("deep odd field")
+
+    monkeypatch.setitem(CHECKS, "capacity", broken)
+    pod = {"spec": {"containers": [{"name": "a", "image": "quay.io/x/y:1"}]}}
+    verdict = run_all(pod, _view())
+    assert verdict.allowed
+    assert [(f.code, f.severity, f.subject) for f in verdict.findings] == [
+        (Code.CHECK_SKIPPED, Severity.WARNING, "capacity")
+    ]
+
+
+def test_a_valid_pod_on_this_view_is_allowed():
+    pod = {
+        "spec": {
+            "containers": [{"name": "a", "image": "quay.io/x/y:1", "resources": {"requests": {"cpu": "1"}}}]
+        }
+    }
+    assert run_all(pod, _view()).findings == ()
