@@ -239,6 +239,11 @@ def _no_node_fits(f: Mapping[str, Any]) -> str:
 
 def _insufficient(f: Mapping[str, Any]) -> str:
     requested: Mapping[str, int] = f["requested"]
+    if f.get("starting"):
+        return (
+            "The node that can run your server is still starting; your server will start when it is "
+            "ready, usually within a few minutes. If it does not, try again later."
+        )
     free: Mapping[str, int] = f.get("largest_free") or {}
     short = [r for r in requested if r != "pods" and requested[r] > free.get(r, 0)]
     if short:

@@ -96,12 +96,10 @@ class RunningHub:
         except OSError:
             return ""
 
-    async def api(self, method: str, path: str, json: Any = None,
-                  timeout: float = 30.0) -> httpx.Response:
+    async def api(self, method: str, path: str, json: Any = None, timeout: float = 30.0) -> httpx.Response:
         """One hub REST API call as the admin service (`path` is relative to /hub/api)."""
         async with httpx.AsyncClient(timeout=timeout) as http:
-            return await http.request(method, self.api_url + path, json=json,
-                                      headers=self.headers)
+            return await http.request(method, self.api_url + path, json=json, headers=self.headers)
 
 
 def _tail(text: str, lines: int = 40) -> str:
@@ -113,8 +111,7 @@ async def _wait_until_up(hub: RunningHub, timeout: float) -> None:
     async with httpx.AsyncClient(timeout=2.0) as http:
         while time.monotonic() < deadline:
             if hub.process.returncode is not None:
-                raise HubStartError(f"jupyterhub exited with {hub.process.returncode}:\n"
-                                    + _tail(hub.log()))
+                raise HubStartError(f"jupyterhub exited with {hub.process.returncode}:\n" + _tail(hub.log()))
             with contextlib.suppress(httpx.HTTPError):
                 response = await http.get(hub.api_url + "/")
                 if response.status_code == 200:
@@ -141,18 +138,26 @@ async def _stop(hub: RunningHub, timeout: float) -> None:
 
 
 @contextlib.asynccontextmanager
-async def start_hub(config: str, *, env: Mapping[str, str] | None = None,
-                    timeout: float = 60.0, stop_timeout: float = 30.0,
-                    python: str | None = None) -> AsyncIterator[RunningHub]:
+async def start_hub(
+    config: str,
+    *,
+    env: Mapping[str, str] | None = None,
+    timeout: float = 60.0,
+    stop_timeout: float = 30.0,
+    python: str | None = None,
+) -> AsyncIterator[RunningHub]:
     """Run `jupyterhub` with `config` (Python source) until the block exits."""
     if not configurable_http_proxy_available():
-        raise HubStartError("configurable-http-proxy is not on PATH "
-                            "(npm install -g configurable-http-proxy; scripts/bootstrap does it)")
+        raise HubStartError(
+            "configurable-http-proxy is not on PATH "
+            "(npm install -g configurable-http-proxy; scripts/bootstrap does it)"
+        )
     workdir = Path(tempfile.mkdtemp(prefix="prevalidate-hub-"))
     proxy_port, hub_port, api_port = free_port(), free_port(), free_port()
     token = secrets.token_hex(16)
-    preamble = _PREAMBLE.format(proxy_port=proxy_port, hub_port=hub_port,
-                                proxy_api_port=api_port, workdir=str(workdir), token=token)
+    preamble = _PREAMBLE.format(
+        proxy_port=proxy_port, hub_port=hub_port, proxy_api_port=api_port, workdir=str(workdir), token=token
+    )
     config_path = workdir / "jupyterhub_config.py"
     config_path.write_text(preamble + "\n" + config)
     interpreter = python or sys.executable
@@ -163,11 +168,18 @@ async def start_hub(config: str, *, env: Mapping[str, str] | None = None,
     log_path = workdir / "jupyterhub.log"
     with open(log_path, "wb") as log_file:
         process = await asyncio.create_subprocess_exec(
-            interpreter, "-m", "jupyterhub", "-f", str(config_path), cwd=str(workdir),
-            env=full_env, stdout=log_file, stderr=asyncio.subprocess.STDOUT,
-            start_new_session=True)
-    hub = RunningHub(f"http://127.0.0.1:{proxy_port}", hub_port, token, workdir, process,
-                     log_path)
+            interpreter,
+            "-m",
+            "jupyterhub",
+            "-f",
+            str(config_path),
+            cwd=str(workdir),
+            env=full_env,
+            stdout=log_file,
+            stderr=asyncio.subprocess.STDOUT,
+            start_new_session=True,
+        )
+    hub = RunningHub(f"http://127.0.0.1:{proxy_port}", hub_port, token, workdir, process, log_path)
     try:
         await _wait_until_up(hub, timeout)
         yield hub

@@ -21,7 +21,7 @@ from ..model.objects import NodeInfo
 from ..model.podmath import Units
 from ..model.resources import PODS, scheduler_units
 from .context import CheckInput, skipped
-from .nodefilter import scheduling_signature, static_rejection
+from .nodefilter import only_transiently_rejected, scheduling_signature, static_rejection
 
 
 def demand_units(demand: SpawnDemand) -> Units:
@@ -54,6 +54,7 @@ class _Compatible:
     names: list[str]
     rejected: Counter[str]
     shapes: list[tuple[Units, list[str]]]
+    starting: list[str]  # rejected only by taints that clear by themselves (not-ready ...)
 
 
 class _NodeCache:
@@ -80,6 +81,7 @@ def _compatible(cluster: ClusterView, cache: _NodeCache, demand: SpawnDemand) ->
         names: list[str] = []
         rejected: Counter[str] = Counter()
         shapes: dict[tuple[tuple[str, int], ...], tuple[Units, list[str]]] = {}
+        starting: list[str] = []
         for name, node in cluster.nodes.items():
             reason = static_rejection(node, demand)
             if reason is None:
@@ -88,7 +90,10 @@ def _compatible(cluster: ClusterView, cache: _NodeCache, demand: SpawnDemand) ->
                 shapes.setdefault(tuple(sorted(units.items())), (units, []))[1].append(name)
             else:
                 rejected[reason] += 1
-        hit = cache.by_signature[signature] = _Compatible(names, rejected, _roomiest_first(shapes.values()))
+                if only_transiently_rejected(node, demand):
+                    starting.append(name)
+        hit = _Compatible(names, rejected, _roomiest_first(shapes.values()), starting)
+        cache.by_signature[signature] = hit
     return hit
 
 
@@ -168,6 +173,13 @@ def check(ctx: CheckInput) -> list[Finding]:
             return []
     pools = fitting_pools(demand, ctx.settings.node_pools, need)
     base = {"requested": need, "nodes_total": len(cluster.nodes), "pools": pools}
+    if not could_fit and any(
+        not resource_shortfalls(need, cache.allocatable[name]) for name in compatible.starting
+    ):
+        # A node that fits is still starting (not-ready/uninitialized taints): the scheduler will
+        # place the pod when it is ready, so this is a wait, not a rejection.
+        facts = dict(base, could_fit=0, starting=len(compatible.starting), largest_free={}, largest={})
+        return [Finding(Code.INSUFFICIENT_CAPACITY, Severity.WARNING, subject="pod", facts=facts)]
     if not could_fit:
         facts = dict(
             base,

@@ -33,9 +33,23 @@ def tolerates(toleration: Toleration, taint: Taint) -> bool:
     return False
 
 
-def untolerated_taint(node: NodeInfo, tolerations: Sequence[Toleration]) -> Taint | None:
+# Taints the node lifecycle controller or a cloud provider put on a node that is starting or
+# briefly unhealthy (reference §5): they go away by themselves.
+TRANSIENT_TAINT_KEYS = frozenset(
+    {
+        "node.kubernetes.io/not-ready",
+        "node.kubernetes.io/unreachable",
+        "node.kubernetes.io/network-unavailable",
+        "node.cloudprovider.kubernetes.io/uninitialized",
+    }
+)
+
+
+def untolerated_taint(
+    node: NodeInfo, tolerations: Sequence[Toleration], ignore: frozenset[str] = frozenset()
+) -> Taint | None:
     for taint in node.taints:
-        if taint.effect not in ("NoSchedule", "NoExecute"):
+        if taint.effect not in ("NoSchedule", "NoExecute") or taint.key in ignore:
             continue  # PreferNoSchedule only affects scoring
         if not any(tolerates(t, taint) for t in tolerations):
             return taint
@@ -98,6 +112,18 @@ def static_rejection(node: NodeInfo, demand: SpawnDemand) -> str | None:
     if taint is not None:
         return f"{REASON_TAINT} {{{taint.key}: {taint.value}}}"
     return None
+
+
+def only_transiently_rejected(node: NodeInfo, demand: SpawnDemand) -> bool:
+    """Rejected now, but only by taints that clear by themselves (a node still starting)."""
+    return (
+        static_rejection(node, demand) is not None
+        and not (
+            node.unschedulable and not any(tolerates(t, UNSCHEDULABLE_TAINT) for t in demand.tolerations)
+        )
+        and matches_affinity(node, demand)
+        and untolerated_taint(node, demand.tolerations, TRANSIENT_TAINT_KEYS) is None
+    )
 
 
 def scheduling_signature(demand: SpawnDemand) -> tuple[object, ...]:

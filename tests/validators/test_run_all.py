@@ -59,3 +59,49 @@ def test_a_valid_pod_on_this_view_is_allowed():
         }
     }
     assert run_all(pod, _view()).findings == ()
+
+
+def test_a_fitting_node_that_is_still_starting_is_a_wait_not_a_rejection():
+    view = _view()
+    view.apply(
+        {
+            "kind": "Node",
+            "metadata": {"name": "big"},
+            "spec": {"taints": [{"key": "node.kubernetes.io/not-ready", "effect": "NoSchedule"}]},
+            "status": {"allocatable": {"cpu": "64", "memory": "256Gi"}},
+        }
+    )
+    pod = {
+        "spec": {
+            "containers": [{"name": "a", "image": "quay.io/x/y:1", "resources": {"requests": {"cpu": "32"}}}]
+        }
+    }
+    verdict = run_all(pod, view)
+    assert verdict.allowed
+    assert [(f.code, f.severity) for f in verdict.findings] == [
+        (Code.INSUFFICIENT_CAPACITY, Severity.WARNING)
+    ]
+
+
+def test_a_node_tainted_for_good_still_means_no_node_fits():
+    view = _view()
+    view.apply(
+        {
+            "kind": "Node",
+            "metadata": {"name": "big"},
+            "spec": {
+                "taints": [
+                    {"key": "dedicated", "value": "ml", "effect": "NoSchedule"},
+                    {"key": "node.kubernetes.io/not-ready", "effect": "NoSchedule"},
+                ]
+            },
+            "status": {"allocatable": {"cpu": "64", "memory": "256Gi"}},
+        }
+    )
+    pod = {
+        "spec": {
+            "containers": [{"name": "a", "image": "quay.io/x/y:1", "resources": {"requests": {"cpu": "32"}}}]
+        }
+    }
+    verdict = run_all(pod, view)
+    assert [(f.code, f.severity) for f in verdict.findings] == [(Code.NO_NODE_FITS, Severity.ERROR)]

@@ -21,8 +21,9 @@ from .server import KubeSim
 
 
 @asynccontextmanager
-async def run_kubesim(cluster: Cluster | str | Path | None = None, *,
-                      port: int = 0) -> AsyncIterator[KubeSim]:
+async def run_kubesim(
+    cluster: Cluster | str | Path | None = None, *, port: int = 0
+) -> AsyncIterator[KubeSim]:
     """Start kubesim on 127.0.0.1 (a free port unless given) and stop it afterwards."""
     if isinstance(cluster, (str, Path)):
         cluster = load_cluster(cluster)
@@ -30,5 +31,4 @@ async def run_kubesim(cluster: Cluster | str | Path | None = None, *,
         yield sim
 
 
-__all__ = ["Cluster", "ClusterFileError", "KubeSim", "load_cluster", "parse_cluster",
-           "run_kubesim"]
+__all__ = ["Cluster", "ClusterFileError", "KubeSim", "load_cluster", "parse_cluster", "run_kubesim"]

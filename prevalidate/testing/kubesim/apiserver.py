@@ -275,8 +275,14 @@ class ApiHandler(web.RequestHandler):
         grace: int | None = None
         if self.request.body:
             options = self._body()
-            if isinstance(options, dict) and options.get("gracePeriodSeconds") is not None:
-                grace = int(options["gracePeriodSeconds"])
+            value = options.get("gracePeriodSeconds") if isinstance(options, dict) else None
+            if value is not None:
+                if not isinstance(value, int) or isinstance(value, bool):
+                    raise bad_request("DeleteOptions in version \"v1\" cannot be handled as a "
+                                      "DeleteOptions: json: cannot unmarshal "
+                                      "into Go struct field DeleteOptions.gracePeriodSeconds "
+                                      "of type int64")
+                grace = value
         query_grace = self._arg("gracePeriodSeconds")
         if query_grace is not None:
             try:
@@ -305,5 +311,6 @@ def make_app(store: Store, registry: Registry, request_log: list[str]) -> web.Ap
 
 def _log_request(handler: web.RequestHandler) -> None:
     # Error statuses are the API's normal answers here, not server problems: debug level.
-    log.debug("%d %s %.2fms", handler.get_status(), handler.request.uri,
-              1000.0 * handler.request.request_time())
+    log.debug(
+        "%d %s %.2fms", handler.get_status(), handler.request.uri, 1000.0 * handler.request.request_time()
+    )

@@ -45,8 +45,9 @@ def node_from_template(pool: NodePool, name: str) -> Obj:
 
 
 class Autoscaler:
-    def __init__(self, store: Store, recorder: EventRecorder, settings: SimSettings,
-                 pools: list[NodePool]) -> None:
+    def __init__(
+        self, store: Store, recorder: EventRecorder, settings: SimSettings, pools: list[NodePool]
+    ) -> None:
         self.store, self.recorder, self.settings, self.pools = store, recorder, settings, pools
         self.upcoming: dict[str, list[tuple[Obj, list[Obj]]]] = {p.name: [] for p in pools}
         self.created: Counter[str] = Counter()
@@ -54,8 +55,11 @@ class Autoscaler:
         self._helped: set[str] = set()
 
     def _pool_size(self, pool: NodePool) -> int:
-        return sum(1 for n in self.store.items("nodes")
-                   if ((n.get("metadata") or {}).get("labels") or {}).get(POOL_LABEL) == pool.name)
+        return sum(
+            1
+            for n in self.store.items("nodes")
+            if ((n.get("metadata") or {}).get("labels") or {}).get(POOL_LABEL) == pool.name
+        )
 
     def _unschedulable(self) -> list[Obj]:
         pods = []
@@ -63,8 +67,11 @@ class Autoscaler:
             if (pod.get("spec") or {}).get("nodeName") or "deletionTimestamp" in pod["metadata"]:
                 continue
             for cond in (pod.get("status") or {}).get("conditions") or []:
-                if cond.get("type") == "PodScheduled" and cond.get("status") == "False" \
-                        and cond.get("reason") == "Unschedulable":
+                if (
+                    cond.get("type") == "PodScheduled"
+                    and cond.get("status") == "False"
+                    and cond.get("reason") == "Unschedulable"
+                ):
                     pods.append(pod)
         return sorted(pods, key=lambda p: int(p["metadata"]["resourceVersion"]))
 
@@ -109,7 +116,8 @@ class Autoscaler:
             self._scale_up(pool, pod, current)
             return
         message = "pod didn't trigger scale-up: " + ", ".join(
-            f"{n} {reason}" for reason, n in sorted(refusals.items()))
+            f"{n} {reason}" for reason, n in sorted(refusals.items())
+        )
         uid = pod["metadata"]["uid"]
         if self.pools and self._last_refusal.get(uid) != message:
             self._last_refusal[uid] = message
@@ -126,9 +134,12 @@ class Autoscaler:
         self.upcoming[pool.name].append(entry)
         self._helped.add(pod["metadata"]["uid"])
         self.recorder.record(
-            pod, "Normal", "TriggeredScaleUp",
-            f"pod triggered scale-up: [{{{pool.name} {current}->{current + 1} "
-            f"(max: {pool.max_count})}}]", COMPONENT)
+            pod,
+            "Normal",
+            "TriggeredScaleUp",
+            f"pod triggered scale-up: [{{{pool.name} {current}->{current + 1} (max: {pool.max_count})}}]",
+            COMPONENT,
+        )
         asyncio.get_running_loop().call_later(pool.provision_seconds, self._register, pool, entry)
 
     def _register(self, pool: NodePool, entry: tuple[Obj, list[Obj]]) -> None:

@@ -20,17 +20,25 @@ from .server import KubeSim
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--cluster", required=True, metavar="CLUSTER.yaml",
-                        help="initial state: a `kubectl get ... -o yaml` dump, plus optional "
-                             "kubesim.prevalidate.dev/v1 documents (ImageCatalog, NodePool, "
-                             "SimSettings)")
-    parser.add_argument("--port", type=int, default=0,
-                        help="port on 127.0.0.1 to serve the API on (default: a free one)")
-    parser.add_argument("--kubeconfig-out", metavar="FILE",
-                        help="write a kubeconfig for the simulator here "
-                             "(use with KUBECONFIG=FILE)")
-    parser.add_argument("--log-requests", action="store_true",
-                        help="log every API request the simulator receives")
+    parser.add_argument(
+        "--cluster",
+        required=True,
+        metavar="CLUSTER.yaml",
+        help="initial state: a `kubectl get ... -o yaml` dump, plus optional "
+        "kubesim.prevalidate.dev/v1 documents (ImageCatalog, NodePool, "
+        "SimSettings)",
+    )
+    parser.add_argument(
+        "--port", type=int, default=0, help="port on 127.0.0.1 to serve the API on (default: a free one)"
+    )
+    parser.add_argument(
+        "--kubeconfig-out",
+        metavar="FILE",
+        help="write a kubeconfig for the simulator here (use with KUBECONFIG=FILE)",
+    )
+    parser.add_argument(
+        "--log-requests", action="store_true", help="log every API request the simulator receives"
+    )
 
 
 async def _serve(args: argparse.Namespace) -> int:
@@ -43,9 +51,11 @@ async def _serve(args: argparse.Namespace) -> int:
     async with KubeSim(cluster, port=args.port) as sim:
         if args.kubeconfig_out:
             sim.write_kubeconfig(args.kubeconfig_out)
-        print(f"kubesim serving {sim.url}"
-              + (f" (kubeconfig: {args.kubeconfig_out})" if args.kubeconfig_out else ""),
-              flush=True)
+        print(
+            f"kubesim serving {sim.url}"
+            + (f" (kubeconfig: {args.kubeconfig_out})" if args.kubeconfig_out else ""),
+            flush=True,
+        )
         await stop.wait()
     return 0
 
@@ -60,8 +70,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"prevalidate sim: {exc}", file=sys.stderr)
         return 2
     except OSError as exc:
-        print(f"prevalidate sim: cannot listen on port {args.port}: {exc.strerror}",
-              file=sys.stderr)
+        print(f"prevalidate sim: cannot listen on port {args.port}: {exc.strerror}", file=sys.stderr)
         return 2
 
 

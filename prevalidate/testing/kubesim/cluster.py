@@ -81,8 +81,7 @@ def _catalog(spec: Obj, config: SimConfig) -> None:
             ref = parse_image(str(image))
         except InvalidImage as exc:
             raise ClusterFileError(f"ImageCatalog: {exc}") from None
-        facts = CatalogImage(exists=bool(entry.get("exists", True)),
-                             denied=bool(entry.get("denied", False)))
+        facts = CatalogImage(exists=bool(entry.get("exists", True)), denied=bool(entry.get("denied", False)))
         if entry.get("platforms"):
             facts.platforms = tuple(entry["platforms"])
         if entry.get("size"):
@@ -105,16 +104,21 @@ def _sim_document(doc: Obj, config: SimConfig) -> None:
         name = (doc.get("metadata") or {}).get("name") or spec.get("name")
         if not name or not isinstance(spec.get("template"), dict):
             raise ClusterFileError("NodePool: needs metadata.name and spec.template (a Node)")
-        config.pools.append(NodePool(str(name), spec["template"], int(spec.get("maxCount", 1)),
-                                     float(spec.get("provisionSeconds", 1.0))))
+        config.pools.append(
+            NodePool(
+                str(name),
+                spec["template"],
+                int(spec.get("maxCount", 1)),
+                float(spec.get("provisionSeconds", 1.0)),
+            )
+        )
     elif kind == "SimSettings":
         try:
             config.settings.update(spec)
         except ValueError as exc:
             raise ClusterFileError(str(exc)) from None
     else:
-        raise ClusterFileError(f"unknown {API_VERSION} kind {kind!r} "
-                               "(ImageCatalog, NodePool or SimSettings)")
+        raise ClusterFileError(f"unknown {API_VERSION} kind {kind!r} (ImageCatalog, NodePool or SimSettings)")
 
 
 def parse_cluster(text: str, where: str = "cluster file") -> Cluster:

@@ -30,12 +30,19 @@ class QuotaController:
     def _on_change(self, change: Change) -> None:
         ns = change.obj["metadata"].get("namespace", "")
         if change.resource in ("pods", "persistentvolumeclaims"):
-            finished = (change.type == "MODIFIED" and change.old is not None
-                        and is_active(change.old) and not is_active(change.obj))
+            finished = (
+                change.type == "MODIFIED"
+                and change.old is not None
+                and is_active(change.old)
+                and not is_active(change.obj)
+            )
             if change.type == "DELETED" or finished:
                 self._mark(ns)
-        elif change.resource == "resourcequotas" and change.type == "MODIFIED" and \
-                (change.old or {}).get("spec") != change.obj.get("spec"):
+        elif (
+            change.resource == "resourcequotas"
+            and change.type == "MODIFIED"
+            and (change.old or {}).get("spec") != change.obj.get("spec")
+        ):
             self._mark(ns)
 
     def _mark(self, namespace: str) -> None:

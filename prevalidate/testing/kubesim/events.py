@@ -22,9 +22,18 @@ class EventRecorder:
         self.store = store
         self._seen: dict[tuple[str, ...], tuple[str, str]] = {}
 
-    def record(self, obj: Obj, type_: str, reason: str, message: str, component: str,
-               *, host: str | None = None, field_path: str | None = None,
-               action: str | None = None) -> Obj | None:
+    def record(
+        self,
+        obj: Obj,
+        type_: str,
+        reason: str,
+        message: str,
+        component: str,
+        *,
+        host: str | None = None,
+        field_path: str | None = None,
+        action: str | None = None,
+    ) -> Obj | None:
         meta = obj["metadata"]
         namespace = meta.get("namespace") or "default"
         if len(message) > MESSAGE_LIMIT:
@@ -33,13 +42,17 @@ class EventRecorder:
         existing = self._seen.get(key)
         now, micro = now_rfc3339(), now_micro()
         if existing is not None and self.store.peek("events", *existing) is not None:
+
             def bump(event: Obj) -> None:
                 event["count"] = int(event.get("count", 1)) + 1
                 event["lastTimestamp"] = now
+
             return self.store.mutate("events", existing[0], existing[1], bump)
         involved: Obj = {
-            "kind": obj.get("kind", "Pod"), "namespace": meta.get("namespace"),
-            "name": meta["name"], "uid": meta.get("uid"),
+            "kind": obj.get("kind", "Pod"),
+            "namespace": meta.get("namespace"),
+            "name": meta["name"],
+            "uid": meta.get("uid"),
             "apiVersion": obj.get("apiVersion", "v1"),
             "resourceVersion": meta.get("resourceVersion"),
         }
@@ -50,12 +63,20 @@ class EventRecorder:
             source["host"] = host
         name = f"{meta['name']}.{secrets.token_hex(8)}"
         event: Obj = {
-            "apiVersion": "v1", "kind": "Event",
+            "apiVersion": "v1",
+            "kind": "Event",
             "metadata": {"name": name, "namespace": namespace},
-            "involvedObject": involved, "reason": reason, "message": message,
-            "source": source, "firstTimestamp": now, "lastTimestamp": now,
-            "eventTime": micro, "count": 1, "type": type_,
-            "reportingComponent": component, "reportingInstance": host or component,
+            "involvedObject": involved,
+            "reason": reason,
+            "message": message,
+            "source": source,
+            "firstTimestamp": now,
+            "lastTimestamp": now,
+            "eventTime": micro,
+            "count": 1,
+            "type": type_,
+            "reportingComponent": component,
+            "reportingInstance": host or component,
         }
         if action:
             event["action"] = action

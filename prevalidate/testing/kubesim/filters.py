@@ -65,8 +65,9 @@ def affinity_matches(pod: Obj, node: Obj) -> bool:
     for key, value in (spec.get("nodeSelector") or {}).items():
         if labels.get(key) != value:
             return False
-    required = (((spec.get("affinity") or {}).get("nodeAffinity") or {})
-                .get("requiredDuringSchedulingIgnoredDuringExecution"))
+    required = ((spec.get("affinity") or {}).get("nodeAffinity") or {}).get(
+        "requiredDuringSchedulingIgnoredDuringExecution"
+    )
     if not required:
         return True
     for term in required.get("nodeSelectorTerms") or []:
@@ -138,12 +139,14 @@ def fit(wanted: dict[str, int], node: Obj, usage: NodeUsage) -> Rejection | None
     return Rejection(tuple(reasons), unresolvable) if reasons else None
 
 
-def filter_node(pod: Obj, node: Obj, usage: NodeUsage,
-                wanted: dict[str, int] | None = None) -> Rejection | None:
+def filter_node(
+    pod: Obj, node: Obj, usage: NodeUsage, wanted: dict[str, int] | None = None
+) -> Rejection | None:
     spec = pod.get("spec") or {}
     tolerations = spec.get("tolerations") or []
     if (node.get("spec") or {}).get("unschedulable") and not tolerates(
-            tolerations, {"key": "node.kubernetes.io/unschedulable", "effect": "NoSchedule"}):
+        tolerations, {"key": "node.kubernetes.io/unschedulable", "effect": "NoSchedule"}
+    ):
         return Rejection(("node(s) were unschedulable",), True)
     for taint in (node.get("spec") or {}).get("taints") or []:
         if taint.get("effect") in ("NoSchedule", "NoExecute") and not tolerates(tolerations, taint):
@@ -159,8 +162,13 @@ def _histogram(reasons: Iterable[str]) -> str:
     return ", ".join(sorted(f"{n} {reason}" for reason, n in counts.items()))
 
 
-def fit_error(node_count: int, rejections: list[Rejection], prefilter: str | None,
-              preemption: bool, preemption_allowed: bool = True) -> str:
+def fit_error(
+    node_count: int,
+    rejections: list[Rejection],
+    prefilter: str | None,
+    preemption: bool,
+    preemption_allowed: bool = True,
+) -> str:
     """FitError.Error() plus the DefaultPreemption PostFilter message."""
     if node_count == 0:
         return "no nodes available to schedule pods"

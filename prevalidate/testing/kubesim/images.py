@@ -17,14 +17,18 @@ import httpx
 
 from .settings import CatalogImage, ImageCatalog
 
-ACCEPT = ", ".join([
+ACCEPT = ", ".join(
+    [
+        "application/vnd.oci.image.index.v1+json",
+        "application/vnd.oci.image.manifest.v1+json",
+        "application/vnd.docker.distribution.manifest.list.v2+json",
+        "application/vnd.docker.distribution.manifest.v2+json",
+    ]
+)
+INDEX_TYPES = (
     "application/vnd.oci.image.index.v1+json",
-    "application/vnd.oci.image.manifest.v1+json",
     "application/vnd.docker.distribution.manifest.list.v2+json",
-    "application/vnd.docker.distribution.manifest.v2+json",
-])
-INDEX_TYPES = ("application/vnd.oci.image.index.v1+json",
-               "application/vnd.docker.distribution.manifest.list.v2+json")
+)
 _COMPONENT = r"[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*"
 _LABEL = r"[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?"
 _DOMAIN = rf"{_LABEL}(?:\.{_LABEL})*(?::[0-9]+)?"
@@ -69,8 +73,10 @@ def parse_image(image: str) -> ImageRef:
     if not match or not match.group("domain"):
         lower = _REFERENCE.match(image_full.lower())
         if lower:
-            raise InvalidImage(f'couldn\'t parse image name "{image}": invalid reference format: '
-                               f"repository name must be lowercase")
+            raise InvalidImage(
+                f'couldn\'t parse image name "{image}": invalid reference format: '
+                f"repository name must be lowercase"
+            )
         raise InvalidImage(f'couldn\'t parse image name "{image}": invalid reference format')
     tag, digest = match.group("tag"), match.group("digest")
     if not tag and not digest:
@@ -87,26 +93,34 @@ class PullResult:
 
 
 def _not_found(ref: ImageRef) -> str:
-    return (f'rpc error: code = NotFound desc = failed to pull and unpack image "{ref}": '
-            f'failed to resolve reference "{ref}": {ref}: not found')
+    return (
+        f'rpc error: code = NotFound desc = failed to pull and unpack image "{ref}": '
+        f'failed to resolve reference "{ref}": {ref}: not found'
+    )
 
 
 def _denied(ref: ImageRef) -> str:
-    return (f'rpc error: code = Unknown desc = failed to pull and unpack image "{ref}": '
-            f'failed to resolve reference "{ref}": pull access denied, repository does not exist '
-            f"or may require authorization: server message: insufficient_scope: "
-            f"authorization failed")
+    return (
+        f'rpc error: code = Unknown desc = failed to pull and unpack image "{ref}": '
+        f'failed to resolve reference "{ref}": pull access denied, repository does not exist '
+        f"or may require authorization: server message: insufficient_scope: "
+        f"authorization failed"
+    )
 
 
 def _unreachable(ref: ImageRef, scheme: str, why: str) -> str:
-    return (f'rpc error: code = Unknown desc = failed to pull and unpack image "{ref}": '
-            f'failed to resolve reference "{ref}": failed to do request: Head '
-            f'"{scheme}://{ref.host}/v2/{ref.repository}/manifests/{ref.reference}": {why}')
+    return (
+        f'rpc error: code = Unknown desc = failed to pull and unpack image "{ref}": '
+        f'failed to resolve reference "{ref}": failed to do request: Head '
+        f'"{scheme}://{ref.host}/v2/{ref.repository}/manifests/{ref.reference}": {why}'
+    )
 
 
 def _platform_missing(ref: ImageRef) -> str:
-    return (f'rpc error: code = NotFound desc = failed to pull and unpack image "{ref}": '
-            f"no match for platform in manifest: not found")
+    return (
+        f'rpc error: code = NotFound desc = failed to pull and unpack image "{ref}": '
+        f"no match for platform in manifest: not found"
+    )
 
 
 class ImageResolver:
@@ -127,8 +141,9 @@ class ImageResolver:
             if self.catalog.unknown_host == "notFound" or self._known_host(ref.host):
                 return PullResult(False, _not_found(ref))
             host = ref.host.split(":")[0]
-            return PullResult(False, _unreachable(
-                ref, "https", f"dial tcp: lookup {host} on 10.96.0.10:53: no such host"))
+            return PullResult(
+                False, _unreachable(ref, "https", f"dial tcp: lookup {host} on 10.96.0.10:53: no such host")
+            )
         if entry.denied:
             return PullResult(False, _denied(ref))
         if not entry.exists:
@@ -147,8 +162,9 @@ class ImageResolver:
                 if head.status_code in (401, 403):
                     return PullResult(False, _denied(ref))
                 if head.status_code != 200:
-                    return PullResult(False, _unreachable(
-                        ref, "http", f"unexpected status code {head.status_code}"))
+                    return PullResult(
+                        False, _unreachable(ref, "http", f"unexpected status code {head.status_code}")
+                    )
                 digest = head.headers.get("Docker-Content-Digest", "")
                 size = int(head.headers.get("Content-Length", "0") or 0)
                 if head.headers.get("Content-Type", "").split(";")[0] in INDEX_TYPES:

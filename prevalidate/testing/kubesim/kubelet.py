@@ -33,8 +33,9 @@ COMPONENT = "kubelet"
 class Kubelet:
     """One kubelet serving every node (events name the node as `source.host`)."""
 
-    def __init__(self, store: Store, recorder: EventRecorder, settings: SimSettings,
-                 resolver: ImageResolver) -> None:
+    def __init__(
+        self, store: Store, recorder: EventRecorder, settings: SimSettings, resolver: ImageResolver
+    ) -> None:
         self.store, self.recorder, self.settings, self.resolver = store, recorder, settings, resolver
         self.tasks: dict[str, asyncio.Task[None]] = {}
         self.terminating: dict[str, asyncio.Task[None]] = {}
@@ -73,8 +74,7 @@ class Kubelet:
             task.cancel()
         process = self.processes.pop(uid, None)
         if process is not None:
-            self._stopping.add(asyncio.ensure_future(
-                process.stop(self.settings.termination_seconds)))
+            self._stopping.add(asyncio.ensure_future(process.stop(self.settings.termination_seconds)))
         self.terminating.pop(uid, None)
         self.recorder.forget(uid)
 
@@ -93,21 +93,27 @@ class Kubelet:
         return current
 
     def _update(self, pod: Obj, change: Any) -> Obj:
-        updated = self.store.mutate("pods", pod["metadata"]["namespace"],
-                                    pod["metadata"]["name"], change)
+        updated = self.store.mutate("pods", pod["metadata"]["namespace"], pod["metadata"]["name"], change)
         if updated is None:
             raise asyncio.CancelledError
         return updated
 
-    def _event(self, pod: Obj, type_: str, reason: str, message: str,
-               container: str | None = None) -> None:
+    def _event(self, pod: Obj, type_: str, reason: str, message: str, container: str | None = None) -> None:
         field_path = f"spec.containers{{{container}}}" if container else None
-        self.recorder.record(self._current(pod) or pod, type_, reason, message, COMPONENT,
-                             host=pod["spec"].get("nodeName"), field_path=field_path)
+        self.recorder.record(
+            self._current(pod) or pod,
+            type_,
+            reason,
+            message,
+            COMPONENT,
+            host=pod["spec"].get("nodeName"),
+            field_path=field_path,
+        )
 
     def _set_container(self, pod: Obj, key: str, index: int, status: Obj) -> Obj:
         def change(obj: Obj) -> None:
             obj["status"][key][index] = status
+
         return self._update(pod, change)
 
     async def _wait_for_references(self) -> None:
@@ -126,19 +132,25 @@ class Kubelet:
             pod = self._update(pod, lambda obj: podstatus.sandbox_ready(obj, node, pod_ip))
             await self._mount_volumes(pod)
             image_ids: dict[str, str] = {}
-            for key, status_key in (("initContainers", "initContainerStatuses"),
-                                    ("containers", "containerStatuses")):
+            for key, status_key in (
+                ("initContainers", "initContainerStatuses"),
+                ("containers", "containerStatuses"),
+            ):
                 for index, container in enumerate(pod["spec"].get(key) or []):
                     image_ids[container["name"]] = await self._ensure_image(
-                        pod, container, status_key, index, node)
+                        pod, container, status_key, index, node
+                    )
                     await self._check_config(pod, container, status_key, index)
-                    self._event(pod, "Normal", "Created", f"Created container {container['name']}",
-                                container["name"])
-                    self._event(pod, "Normal", "Started", f"Started container {container['name']}",
-                                container["name"])
+                    self._event(
+                        pod, "Normal", "Created", f"Created container {container['name']}", container["name"]
+                    )
+                    self._event(
+                        pod, "Normal", "Started", f"Started container {container['name']}", container["name"]
+                    )
                     if key == "initContainers":
                         done = podstatus.terminated(
-                            podstatus.running(container, image_ids[container["name"]]), 0)
+                            podstatus.running(container, image_ids[container["name"]]), 0
+                        )
                         pod = self._set_container(pod, status_key, index, done)
             await self._start(pod, image_ids, pod_ip)
         except asyncio.CancelledError:
@@ -155,28 +167,38 @@ class Kubelet:
             if not problems:
                 return
             for volume, error in problems:
-                self._event(pod, "Warning", "FailedMount",
-                            f'MountVolume.SetUp failed for volume "{volume}" : {error}')
+                self._event(
+                    pod, "Warning", "FailedMount", f'MountVolume.SetUp failed for volume "{volume}" : {error}'
+                )
             await self._wait_for_references()
 
-    async def _ensure_image(self, pod: Obj, container: Obj, status_key: str, index: int,
-                            node: Obj | None) -> str:
+    async def _ensure_image(
+        self, pod: Obj, container: Obj, status_key: str, index: int, node: Obj | None
+    ) -> str:
         image, name = container.get("image", ""), container["name"]
         node_name = pod["spec"]["nodeName"]
         try:
             ref = parse_image(image)
         except InvalidImage as exc:
-            self._event(pod, "Warning", "InspectFailed",
-                        f'Failed to apply default image tag "{image}": {exc}', name)
+            self._event(
+                pod, "Warning", "InspectFailed", f'Failed to apply default image tag "{image}": {exc}', name
+            )
             self._event(pod, "Warning", "Failed", "Error: InvalidImageName", name)
-            self._set_container(pod, status_key, index, podstatus.waiting(
-                container, "InvalidImageName", f'Failed to apply default image tag "{image}": {exc}'))
+            self._set_container(
+                pod,
+                status_key,
+                index,
+                podstatus.waiting(
+                    container, "InvalidImageName", f'Failed to apply default image tag "{image}": {exc}'
+                ),
+            )
             await asyncio.Event().wait()  # never resolves by itself, as in the kubelet
             raise
         present = self.present.setdefault(node_name, set())
         if str(ref) in present and container.get("imagePullPolicy") != "Always":
-            self._event(pod, "Normal", "Pulled",
-                        f'Container image "{image}" already present on machine', name)
+            self._event(
+                pod, "Normal", "Pulled", f'Container image "{image}" already present on machine', name
+            )
             return f"{ref.host}/{ref.repository}@sha256:{'0' * 64}"
         backoff = self.settings.image_backoff
         while True:
@@ -186,22 +208,34 @@ class Kubelet:
             if result.ok:
                 await asyncio.sleep(self.settings.pull_seconds)
                 took = f"{time.monotonic() - started:.3f}s"
-                self._event(pod, "Normal", "Pulled",
-                            f'Successfully pulled image "{image}" in {took} ({took} including '
-                            f"waiting). Image size: {result.size} bytes.", name)
+                self._event(
+                    pod,
+                    "Normal",
+                    "Pulled",
+                    f'Successfully pulled image "{image}" in {took} ({took} including '
+                    f"waiting). Image size: {result.size} bytes.",
+                    name,
+                )
                 present.add(str(ref))
                 return f"{ref.host}/{ref.repository}@{result.digest}"
-            self._event(pod, "Warning", "Failed", f'Failed to pull image "{image}": {result.error}',
-                        name)
+            self._event(pod, "Warning", "Failed", f'Failed to pull image "{image}": {result.error}', name)
             self._event(pod, "Warning", "Failed", "Error: ErrImagePull", name)
-            self._set_container(pod, status_key, index,
-                                podstatus.waiting(container, "ErrImagePull", result.error))
+            self._set_container(
+                pod, status_key, index, podstatus.waiting(container, "ErrImagePull", result.error)
+            )
             await asyncio.sleep(min(0.5, backoff / 4))  # next pod sync finds the back-off
             self._event(pod, "Normal", "BackOff", f'Back-off pulling image "{image}"', name)
             self._event(pod, "Warning", "Failed", "Error: ImagePullBackOff", name)
-            self._set_container(pod, status_key, index, podstatus.waiting(
-                container, "ImagePullBackOff",
-                f'Back-off pulling image "{image}": ErrImagePull: {result.error}'))
+            self._set_container(
+                pod,
+                status_key,
+                index,
+                podstatus.waiting(
+                    container,
+                    "ImagePullBackOff",
+                    f'Back-off pulling image "{image}": ErrImagePull: {result.error}',
+                ),
+            )
             await asyncio.sleep(backoff)
             backoff = min(backoff * 2, self.settings.max_image_backoff)
 
@@ -211,8 +245,9 @@ class Kubelet:
             if error is None:
                 return
             self._event(pod, "Warning", "Failed", f"Error: {error}", container["name"])
-            self._set_container(pod, status_key, index, podstatus.waiting(
-                container, "CreateContainerConfigError", error))
+            self._set_container(
+                pod, status_key, index, podstatus.waiting(container, "CreateContainerConfigError", error)
+            )
             await self._wait_for_references()
 
     async def _start(self, pod: Obj, image_ids: dict[str, str], pod_ip: str) -> None:
@@ -220,13 +255,13 @@ class Kubelet:
         containers = pod["spec"].get("containers") or []
         if self.settings.start_processes and containers:
             env = podstatus.resolve_env(self.store, self._current(pod) or pod, containers[0])
-            self.processes[uid] = await LocalProcess.start(containers[0], env, pod_ip,
-                                                           self.settings.python)
+            self.processes[uid] = await LocalProcess.start(containers[0], env, pod_ip, self.settings.python)
 
         def run(obj: Obj) -> None:
             obj["status"]["phase"] = "Running"
             obj["status"]["containerStatuses"] = [
-                podstatus.running(c, image_ids.get(c["name"], "")) for c in containers]
+                podstatus.running(c, image_ids.get(c["name"], "")) for c in containers
+            ]
             for cond in ("Ready", "ContainersReady"):
                 podstatus.set_condition(obj, cond, "True")
 
@@ -251,12 +286,18 @@ class Kubelet:
         if task is not None:
             task.cancel()
         for container in pod["spec"].get("containers") or []:
-            self.recorder.record(pod, "Normal", "Killing",
-                                 f"Stopping container {container['name']}", COMPONENT,
-                                 host=pod["spec"].get("nodeName"),
-                                 field_path=f"spec.containers{{{container['name']}}}")
-        grace = min(float(pod["metadata"].get("deletionGracePeriodSeconds") or 0),
-                    self.settings.termination_seconds)
+            self.recorder.record(
+                pod,
+                "Normal",
+                "Killing",
+                f"Stopping container {container['name']}",
+                COMPONENT,
+                host=pod["spec"].get("nodeName"),
+                field_path=f"spec.containers{{{container['name']}}}",
+            )
+        grace = min(
+            float(pod["metadata"].get("deletionGracePeriodSeconds") or 0), self.settings.termination_seconds
+        )
         process = self.processes.pop(uid, None)
         if process is not None:
             await process.stop(grace)

@@ -19,25 +19,44 @@ def waiting(container: Obj, reason: str, message: str | None = None) -> Obj:
     state: Obj = {"reason": reason}
     if message:
         state["message"] = message
-    return {"name": container["name"], "state": {"waiting": state}, "lastState": {},
-            "ready": False, "restartCount": 0, "image": container.get("image", ""),
-            "imageID": "", "started": False}
+    return {
+        "name": container["name"],
+        "state": {"waiting": state},
+        "lastState": {},
+        "ready": False,
+        "restartCount": 0,
+        "image": container.get("image", ""),
+        "imageID": "",
+        "started": False,
+    }
 
 
 def running(container: Obj, image_id: str) -> Obj:
-    return {"name": container["name"], "state": {"running": {"startedAt": now_rfc3339()}},
-            "lastState": {}, "ready": True, "restartCount": 0,
-            "image": container.get("image", ""), "imageID": image_id,
-            "containerID": "containerd://" + secrets.token_hex(32), "started": True}
+    return {
+        "name": container["name"],
+        "state": {"running": {"startedAt": now_rfc3339()}},
+        "lastState": {},
+        "ready": True,
+        "restartCount": 0,
+        "image": container.get("image", ""),
+        "imageID": image_id,
+        "containerID": "containerd://" + secrets.token_hex(32),
+        "started": True,
+    }
 
 
 def terminated(status: Obj, exit_code: int) -> Obj:
     done = dict(status)
     started = (status.get("state") or {}).get("running", {}).get("startedAt", now_rfc3339())
-    done["state"] = {"terminated": {"exitCode": exit_code,
-                                    "reason": "Completed" if exit_code == 0 else "Error",
-                                    "startedAt": started, "finishedAt": now_rfc3339(),
-                                    "containerID": status.get("containerID", "")}}
+    done["state"] = {
+        "terminated": {
+            "exitCode": exit_code,
+            "reason": "Completed" if exit_code == 0 else "Error",
+            "startedAt": started,
+            "finishedAt": now_rfc3339(),
+            "containerID": status.get("containerID", ""),
+        }
+    }
     done["ready"] = False
     done["started"] = False
     return done
@@ -47,19 +66,26 @@ def sandbox_ready(pod: Obj, node: Obj | None, pod_ip: str) -> None:
     """The status after the sandbox exists: IPs, start time, containers creating."""
     status = pod.setdefault("status", {})
     host_ip = node_ip(node)
-    status.update(hostIP=host_ip, hostIPs=[{"ip": host_ip}], podIP=pod_ip,
-                  podIPs=[{"ip": pod_ip}], startTime=now_rfc3339())
+    status.update(
+        hostIP=host_ip,
+        hostIPs=[{"ip": host_ip}],
+        podIP=pod_ip,
+        podIPs=[{"ip": pod_ip}],
+        startTime=now_rfc3339(),
+    )
     names = [c["name"] for c in pod["spec"].get("containers") or []]
     set_condition(pod, "PodReadyToStartContainers", "True")
     set_condition(pod, "Initialized", "True")
     unready = f"containers with unready status: [{' '.join(names)}]"
     set_condition(pod, "Ready", "False", "ContainersNotReady", unready)
     set_condition(pod, "ContainersReady", "False", "ContainersNotReady", unready)
-    status["containerStatuses"] = [waiting(c, "ContainerCreating")
-                                   for c in pod["spec"].get("containers") or []]
+    status["containerStatuses"] = [
+        waiting(c, "ContainerCreating") for c in pod["spec"].get("containers") or []
+    ]
     if pod["spec"].get("initContainers"):
-        status["initContainerStatuses"] = [waiting(c, "PodInitializing")
-                                           for c in pod["spec"]["initContainers"]]
+        status["initContainerStatuses"] = [
+            waiting(c, "PodInitializing") for c in pod["spec"]["initContainers"]
+        ]
 
 
 def node_ip(node: Obj | None) -> str:
@@ -83,8 +109,11 @@ def missing_volume_sources(store: Store, pod: Obj) -> list[tuple[str, str]]:
     problems = []
     for volume in pod["spec"].get("volumes") or []:
         secret = volume.get("secret")
-        if secret and not secret.get("optional") and \
-                store.peek("secrets", ns, secret.get("secretName", "")) is None:
+        if (
+            secret
+            and not secret.get("optional")
+            and store.peek("secrets", ns, secret.get("secretName", "")) is None
+        ):
             problems.append((volume["name"], f'secret "{secret.get("secretName")}" not found'))
         cm = volume.get("configMap")
         if cm and not cm.get("optional") and store.peek("configmaps", ns, cm.get("name", "")) is None:
@@ -96,15 +125,19 @@ def env_error(store: Store, pod: Obj, container: Obj) -> str | None:
     """CreateContainerConfigError text for the first unresolvable env reference."""
     ns = pod["metadata"]["namespace"]
     for source in container.get("envFrom") or []:
-        for key, plural, label in (("configMapRef", "configmaps", "configmap"),
-                                   ("secretRef", "secrets", "secret")):
+        for key, plural, label in (
+            ("configMapRef", "configmaps", "configmap"),
+            ("secretRef", "secrets", "secret"),
+        ):
             ref = source.get(key)
             if ref and not ref.get("optional") and store.peek(plural, ns, ref.get("name", "")) is None:
                 return f'{label} "{ref.get("name")}" not found'
     for env in container.get("env") or []:
         value_from = env.get("valueFrom") or {}
-        for key, plural, label, kind in (("configMapKeyRef", "configmaps", "configmap", "ConfigMap"),
-                                         ("secretKeyRef", "secrets", "secret", "Secret")):
+        for key, plural, label, kind in (
+            ("configMapKeyRef", "configmaps", "configmap", "ConfigMap"),
+            ("secretKeyRef", "secrets", "secret", "Secret"),
+        ):
             ref = value_from.get(key)
             if not ref or ref.get("optional"):
                 continue
@@ -132,11 +165,15 @@ def resolve_env(store: Store, pod: Obj, container: Obj) -> dict[str, str]:
             obj = store.peek(plural, ns, ref.get("name", "")) if ref else None
             for k, v in ((obj or {}).get("data") or {}).items():
                 env[source.get("prefix", "") + k] = (
-                    base64.b64decode(v).decode() if plural == "secrets" else str(v))
-    fields = {"metadata.name": pod["metadata"]["name"], "metadata.namespace": ns,
-              "status.podIP": (pod.get("status") or {}).get("podIP", ""),
-              "status.hostIP": (pod.get("status") or {}).get("hostIP", ""),
-              "spec.nodeName": pod["spec"].get("nodeName", "")}
+                    base64.b64decode(v).decode() if plural == "secrets" else str(v)
+                )
+    fields = {
+        "metadata.name": pod["metadata"]["name"],
+        "metadata.namespace": ns,
+        "status.podIP": (pod.get("status") or {}).get("podIP", ""),
+        "status.hostIP": (pod.get("status") or {}).get("hostIP", ""),
+        "spec.nodeName": pod["spec"].get("nodeName", ""),
+    }
     for item in container.get("env") or []:
         if "value" in item:
             env[item["name"]] = str(item["value"])

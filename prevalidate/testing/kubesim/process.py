@@ -38,36 +38,44 @@ class LocalProcess:
         self.proc, self.workdir, self.log_path = proc, workdir, log_path
 
     @classmethod
-    async def start(cls, container: Obj, env: dict[str, str], pod_ip: str,
-                    python: str | None = None) -> LocalProcess:
+    async def start(
+        cls, container: Obj, env: dict[str, str], pod_ip: str, python: str | None = None
+    ) -> LocalProcess:
         argv = list(container.get("command") or []) + list(container.get("args") or [])
         if not argv:
-            raise RuntimeError("container has neither command nor args; kubesim cannot guess "
-                               "the image entrypoint")
+            raise RuntimeError(
+                "container has neither command nor args; kubesim cannot guess the image entrypoint"
+            )
         workdir = Path(tempfile.mkdtemp(prefix=f"kubesim-{container.get('name', 'c')}-"))
         bin_dir = str(Path(python or sys.executable).parent)
         full_env = {
             "PATH": bin_dir + os.pathsep + os.environ.get("PATH", "/usr/bin:/bin"),
-            "HOME": str(workdir), "LANG": "C.UTF-8",
+            "HOME": str(workdir),
+            "LANG": "C.UTF-8",
         }
         full_env.update(env)
         if "JUPYTERHUB_SERVICE_URL" in full_env:
             full_env["JUPYTERHUB_SERVICE_URL"] = rewrite_service_url(
-                full_env["JUPYTERHUB_SERVICE_URL"], pod_ip)
+                full_env["JUPYTERHUB_SERVICE_URL"], pod_ip
+            )
         if os.geteuid() == 0:
             # In the real image the server runs as an unprivileged user (jovyan); here it runs as
             # whoever runs kubesim, so the "image" ships a config that lets root run it too.
             config_dir = workdir / ".jupyter"
             config_dir.mkdir()
-            (config_dir / "jupyter_server_config.json").write_text(
-                '{"ServerApp": {"allow_root": true}}')
+            (config_dir / "jupyter_server_config.json").write_text('{"ServerApp": {"allow_root": true}}')
             full_env.setdefault("JUPYTER_CONFIG_DIR", str(config_dir))
         executable = shutil.which(argv[0], path=full_env["PATH"]) or argv[0]
         log_path = workdir / "container.log"
         with open(log_path, "wb") as log_file:
             proc = await asyncio.create_subprocess_exec(
-                executable, *argv[1:], env=full_env, cwd=str(workdir),
-                stdout=log_file, stderr=asyncio.subprocess.STDOUT, start_new_session=True,
+                executable,
+                *argv[1:],
+                env=full_env,
+                cwd=str(workdir),
+                stdout=log_file,
+                stderr=asyncio.subprocess.STDOUT,
+                start_new_session=True,
             )
         return cls(proc, workdir, log_path)
 

@@ -116,7 +116,8 @@ def pvc_usage(pvc: Obj) -> Resources:
 def _scope_selectors(quota: Obj) -> list[tuple[str, str, list[str]]]:
     spec = quota.get("spec") or {}
     selectors: list[tuple[str, str, list[str]]] = [
-        (scope, "Exists", []) for scope in spec.get("scopes") or []]
+        (scope, "Exists", []) for scope in spec.get("scopes") or []
+    ]
     for expr in (spec.get("scopeSelector") or {}).get("matchExpressions") or []:
         selectors.append(
             (expr.get("scopeName", ""), expr.get("operator", "Exists"), list(expr.get("values") or []))

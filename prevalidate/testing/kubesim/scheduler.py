@@ -28,8 +28,9 @@ def is_active(pod: Obj) -> bool:
     return (pod.get("status") or {}).get("phase") not in ("Succeeded", "Failed")
 
 
-def set_condition(pod: Obj, type_: str, status: str, reason: str | None = None,
-                  message: str | None = None) -> None:
+def set_condition(
+    pod: Obj, type_: str, status: str, reason: str | None = None, message: str | None = None
+) -> None:
     conditions = pod.setdefault("status", {}).setdefault("conditions", [])
     for cond in conditions:
         if cond["type"] == type_:
@@ -38,8 +39,7 @@ def set_condition(pod: Obj, type_: str, status: str, reason: str | None = None,
             cond.update(status=status)
             break
     else:
-        cond = {"type": type_, "status": status, "lastProbeTime": None,
-                "lastTransitionTime": now_rfc3339()}
+        cond = {"type": type_, "status": status, "lastProbeTime": None, "lastTransitionTime": now_rfc3339()}
         conditions.append(cond)
     for key, value in (("reason", reason), ("message", message)):
         if value is None:
@@ -61,8 +61,12 @@ class Scheduler:
             self.wake.set()
         elif change.resource == "pods":
             unbound_added = change.type == "ADDED" and not change.obj["spec"].get("nodeName")
-            finished = (change.type == "MODIFIED" and change.old is not None
-                        and is_active(change.old) and not is_active(change.obj))
+            finished = (
+                change.type == "MODIFIED"
+                and change.old is not None
+                and is_active(change.old)
+                and not is_active(change.obj)
+            )
             # The scheduler's own status writes are MODIFIED and must not re-trigger a pass.
             if change.type == "DELETED" or unbound_added or finished:
                 self.wake.set()
@@ -80,10 +84,14 @@ class Scheduler:
                 log.exception("scheduling pass failed")
 
     def _pending(self) -> list[Obj]:
-        pods = [p for p in self.store.items("pods")
-                if not (p.get("spec") or {}).get("nodeName") and is_active(p)
-                and "deletionTimestamp" not in p["metadata"]
-                and (p.get("spec") or {}).get("schedulerName", COMPONENT) == COMPONENT]
+        pods = [
+            p
+            for p in self.store.items("pods")
+            if not (p.get("spec") or {}).get("nodeName")
+            and is_active(p)
+            and "deletionTimestamp" not in p["metadata"]
+            and (p.get("spec") or {}).get("schedulerName", COMPONENT) == COMPONENT
+        ]
         return sorted(pods, key=lambda p: int(p["metadata"]["resourceVersion"]))
 
     def schedule_pending(self) -> None:
@@ -143,8 +151,7 @@ class Scheduler:
         feasible: list[Obj] = []
         if prefilter is None:
             for node in nodes:
-                rejection = filter_node(pod, node, on_node[node["metadata"]["name"]],
-                                        self._amounts(pod))
+                rejection = filter_node(pod, node, on_node[node["metadata"]["name"]], self._amounts(pod))
                 if rejection is None:
                     feasible.append(node)
                 else:
@@ -155,8 +162,7 @@ class Scheduler:
             on_node[node["metadata"]["name"]].add(self._amounts(pod))
             return
         allowed = (pod.get("spec") or {}).get("preemptionPolicy") != "Never"
-        message = fit_error(len(nodes), rejections, prefilter,
-                            self.settings.preemption_messages, allowed)
+        message = fit_error(len(nodes), rejections, prefilter, self.settings.preemption_messages, allowed)
         self._mark_unschedulable(pod, message)
 
     @staticmethod
@@ -170,10 +176,13 @@ class Scheduler:
         ns, name = pod["metadata"]["namespace"], pod["metadata"]["name"]
         node_name = node["metadata"]["name"]
         for claim in delayed:
+
             def bind_claim(pvc: Obj, node_name: str = node_name) -> None:
                 pvc.setdefault("metadata", {}).setdefault("annotations", {})[
-                    "volume.kubernetes.io/selected-node"] = node_name
+                    "volume.kubernetes.io/selected-node"
+                ] = node_name
                 bind_volume(pvc)
+
             self.store.mutate("persistentvolumeclaims", ns, claim, bind_claim)
 
         def assign(obj: Obj) -> None:
@@ -182,9 +191,14 @@ class Scheduler:
 
         bound = self.store.mutate("pods", ns, name, assign)
         if bound is not None:
-            self.recorder.record(bound, "Normal", "Scheduled",
-                                 f"Successfully assigned {ns}/{name} to {node_name}", COMPONENT,
-                                 action="Binding")
+            self.recorder.record(
+                bound,
+                "Normal",
+                "Scheduled",
+                f"Successfully assigned {ns}/{name} to {node_name}",
+                COMPONENT,
+                action="Binding",
+            )
 
     def _mark_unschedulable(self, pod: Obj, message: str) -> None:
         ns, name = pod["metadata"]["namespace"], pod["metadata"]["name"]
@@ -192,13 +206,14 @@ class Scheduler:
         def mark(obj: Obj) -> None:
             set_condition(obj, "PodScheduled", "False", "Unschedulable", message)
 
-        current = next((c for c in (pod.get("status") or {}).get("conditions") or []
-                        if c["type"] == "PodScheduled"), None)
+        current = next(
+            (c for c in (pod.get("status") or {}).get("conditions") or [] if c["type"] == "PodScheduled"),
+            None,
+        )
         updated = pod
         if current is None or current.get("message") != message or current.get("status") != "False":
             updated = self.store.mutate("pods", ns, name, mark) or pod
-        self.recorder.record(updated, "Warning", "FailedScheduling", message, COMPONENT,
-                             action="Scheduling")
+        self.recorder.record(updated, "Warning", "FailedScheduling", message, COMPONENT, action="Scheduling")
 
 
 def bind_volume(pvc: Obj) -> None:
@@ -206,5 +221,8 @@ def bind_volume(pvc: Obj) -> None:
     spec = pvc.setdefault("spec", {})
     spec.setdefault("volumeName", f"pvc-{pvc['metadata'].get('uid', 'unknown')}")
     storage = ((spec.get("resources") or {}).get("requests") or {}).get("storage", "1Gi")
-    pvc["status"] = {"phase": "Bound", "accessModes": spec.get("accessModes") or ["ReadWriteOnce"],
-                     "capacity": {"storage": storage}}
+    pvc["status"] = {
+        "phase": "Bound",
+        "accessModes": spec.get("accessModes") or ["ReadWriteOnce"],
+        "capacity": {"storage": storage},
+    }

@@ -43,14 +43,25 @@ from .store import Store
 
 log = logging.getLogger("kubesim")
 Obj = dict[str, Any]
-SEED_ORDER = ["Namespace", "StorageClass", "Node", "ServiceAccount", "Secret", "ConfigMap",
-              "LimitRange", "PersistentVolume", "PersistentVolumeClaim", "Service", "Pod",
-              "Event", "ResourceQuota"]
+SEED_ORDER = [
+    "Namespace",
+    "StorageClass",
+    "Node",
+    "ServiceAccount",
+    "Secret",
+    "ConfigMap",
+    "LimitRange",
+    "PersistentVolume",
+    "PersistentVolumeClaim",
+    "Service",
+    "Pod",
+    "Event",
+    "ResourceQuota",
+]
 
 
 class KubeSim:
-    def __init__(self, cluster: Cluster | None = None, *, host: str = "127.0.0.1",
-                 port: int = 0) -> None:
+    def __init__(self, cluster: Cluster | None = None, *, host: str = "127.0.0.1", port: int = 0) -> None:
         self.cluster = cluster or Cluster()
         self.settings = self.cluster.config.settings
         self.host, self.port = host, port
@@ -59,12 +70,12 @@ class KubeSim:
         self.recorder = EventRecorder(self.store)
         self.request_log: list[str] = []
         self.scheduler = Scheduler(self.store, self.recorder, self.settings)
-        self.kubelet = Kubelet(self.store, self.recorder, self.settings,
-                               ImageResolver(self.cluster.config.catalog))
+        self.kubelet = Kubelet(
+            self.store, self.recorder, self.settings, ImageResolver(self.cluster.config.catalog)
+        )
         self.quota_controller = QuotaController(self.store)
         self.volume_controller = VolumeController(self.store)
-        self.autoscaler = Autoscaler(self.store, self.recorder, self.settings,
-                                     self.cluster.config.pools)
+        self.autoscaler = Autoscaler(self.store, self.recorder, self.settings, self.cluster.config.pools)
         self._server: HTTPServer | None = None
         self._tasks: list[asyncio.Task[None]] = []
 
@@ -80,8 +91,11 @@ class KubeSim:
             if obj["kind"] not in BY_KIND:
                 raise ClusterFileError(f"kubesim does not serve kind {obj['kind']!r}")
         namespaces = {"default", "kube-system"}
-        namespaces |= {o["metadata"]["namespace"] for o in objects
-                       if BY_KIND[o["kind"]].namespaced and o["metadata"].get("namespace")}
+        namespaces |= {
+            o["metadata"]["namespace"]
+            for o in objects
+            if BY_KIND[o["kind"]].namespaced and o["metadata"].get("namespace")
+        }
         present = {o["metadata"]["name"] for o in objects if o["kind"] == "Namespace"}
         for ns in sorted(namespaces - present):
             objects.append({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}})
@@ -96,9 +110,10 @@ class KubeSim:
         meta = obj["metadata"]
         where = f"{obj['kind']} {meta.get('namespace', '')}/{meta['name']}".replace(" /", " ")
         try:
-            validation.decode(resource.kind, obj)
+            obj = validation.decode(resource.kind, obj)
         except ApiError as exc:
             raise ClusterFileError(f"{where}: {exc.message}") from None
+        meta = obj["metadata"]
         obj["apiVersion"] = resource.api_version
         if resource.namespaced:
             meta.setdefault("namespace", "default")
@@ -122,8 +137,10 @@ class KubeSim:
             hard = dict((obj.get("spec") or {}).get("hard") or {})
             obj["status"] = {"hard": hard}
             obj["status"]["used"] = quota.recompute(
-                obj, self.store.items("pods", meta["namespace"]),
-                self.store.items("persistentvolumeclaims", meta["namespace"]))
+                obj,
+                self.store.items("pods", meta["namespace"]),
+                self.store.items("persistentvolumeclaims", meta["namespace"]),
+            )
         if self.store.peek(resource.plural, meta.get("namespace", ""), meta["name"]) is None:
             self.store.create(resource.plural, obj)
 
@@ -159,18 +176,25 @@ class KubeSim:
     async def __aenter__(self) -> KubeSim:
         return await self.start()
 
-    async def __aexit__(self, exc_type: type[BaseException] | None,
-                        exc: BaseException | None, tb: TracebackType | None) -> None:
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         await self.stop()
 
     # -- clients ---------------------------------------------------------------------------
     def kubeconfig(self, namespace: str = "default") -> Obj:
         return {
-            "apiVersion": "v1", "kind": "Config", "preferences": {},
+            "apiVersion": "v1",
+            "kind": "Config",
+            "preferences": {},
             "clusters": [{"name": "kubesim", "cluster": {"server": self.url}}],
             "users": [{"name": "kubesim", "user": {"token": "kubesim"}}],
-            "contexts": [{"name": "kubesim", "context": {"cluster": "kubesim", "user": "kubesim",
-                                                         "namespace": namespace}}],
+            "contexts": [
+                {
+                    "name": "kubesim",
+                    "context": {"cluster": "kubesim", "user": "kubesim", "namespace": namespace},
+                }
+            ],
             "current-context": "kubesim",
         }
 

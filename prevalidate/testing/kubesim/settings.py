@@ -29,20 +29,27 @@ class SimSettings:
     python: str | None = None  # interpreter whose bin/ dir is put first on a process's PATH
 
     _FIELDS: ClassVar[dict[str, str]] = {
-        "schedulerDelaySeconds": "scheduler_delay", "kubeletDelaySeconds": "kubelet_delay",
-        "pullSeconds": "pull_seconds", "imagePullBackOffSeconds": "image_backoff",
-        "maxImagePullBackOffSeconds": "max_image_backoff", "retrySeconds": "retry_seconds",
-        "startProcesses": "start_processes", "terminationSeconds": "termination_seconds",
-        "watchHistory": "history", "preemptionMessages": "preemption_messages",
-        "autoscalerIntervalSeconds": "autoscaler_interval", "python": "python",
+        "schedulerDelaySeconds": "scheduler_delay",
+        "kubeletDelaySeconds": "kubelet_delay",
+        "pullSeconds": "pull_seconds",
+        "imagePullBackOffSeconds": "image_backoff",
+        "maxImagePullBackOffSeconds": "max_image_backoff",
+        "retrySeconds": "retry_seconds",
+        "startProcesses": "start_processes",
+        "terminationSeconds": "termination_seconds",
+        "watchHistory": "history",
+        "preemptionMessages": "preemption_messages",
+        "autoscalerIntervalSeconds": "autoscaler_interval",
+        "python": "python",
     }
 
     def update(self, spec: Obj) -> None:
         for key, value in spec.items():
             attr = self._FIELDS.get(key)
             if attr is None:
-                raise ValueError(f"SimSettings: unknown field {key!r} "
-                                 f"(known: {', '.join(sorted(self._FIELDS))})")
+                raise ValueError(
+                    f"SimSettings: unknown field {key!r} (known: {', '.join(sorted(self._FIELDS))})"
+                )
             setattr(self, attr, value)
 
 

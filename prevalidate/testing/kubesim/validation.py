@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from .quantity import QuantityError, parse_json_quantity
+from .schema import ShapeError, conform
 from .status import ApiError, bad_request, invalid
 
 Obj = dict[str, Any]
@@ -78,31 +79,13 @@ def _quantity_maps(kind: str, obj: Obj) -> Iterator[dict[str, Any]]:
         yield from (m for m in (status.get("capacity"), status.get("allocatable")) if isinstance(m, dict))
 
 
-def _shape_errors(kind: str, obj: Obj) -> str | None:
-    """The Go JSON decoder's type errors for the fields we read."""
-    if not isinstance(obj.get("metadata", {}), dict):
-        return "json: cannot unmarshal into Go struct field .metadata of type v1.ObjectMeta"
-    spec = obj.get("spec")
-    if spec is not None and not isinstance(spec, dict):
-        return f"json: cannot unmarshal into Go struct field {kind}.spec"
-    if kind == "Pod" and isinstance(spec, dict):
-        for key in ("containers", "initContainers", "volumes"):
-            value = spec.get(key)
-            if value is not None and not (
-                isinstance(value, list) and all(isinstance(v, dict) for v in value)
-            ):
-                return f"json: cannot unmarshal into Go struct field PodSpec.spec.{key}"
-    return None
-
-
 def decode(kind: str, obj: Any) -> Obj:
     """400 BadRequest for what Go's decoder refuses; quantities normalised in place."""
     prefix = f'{kind} in version "v1" cannot be handled as a {kind}: '
-    if not isinstance(obj, dict):
-        raise bad_request(prefix + "json: cannot unmarshal into Go value of type " + kind)
-    shape = _shape_errors(kind, obj)
-    if shape:
-        raise bad_request(prefix + shape)
+    try:
+        obj = conform(kind, obj)
+    except ShapeError as exc:
+        raise bad_request(prefix + str(exc)) from None
     for mapping in list(_quantity_maps(kind, obj)):
         for name, raw in list(mapping.items()):
             try:
@@ -271,9 +254,15 @@ __all__ = ["ApiError", "check", "decode", "default_pod"]
 
 
 NODE_INFO_DEFAULTS = {
-    "architecture": "amd64", "bootID": "kubesim", "containerRuntimeVersion": "containerd://1.7.0",
-    "kernelVersion": "6.1.0", "kubeProxyVersion": "v1.31.0", "kubeletVersion": "v1.31.0",
-    "machineID": "kubesim", "operatingSystem": "linux", "osImage": "kubesim",
+    "architecture": "amd64",
+    "bootID": "kubesim",
+    "containerRuntimeVersion": "containerd://1.7.0",
+    "kernelVersion": "6.1.0",
+    "kubeProxyVersion": "v1.31.0",
+    "kubeletVersion": "v1.31.0",
+    "machineID": "kubesim",
+    "operatingSystem": "linux",
+    "osImage": "kubesim",
     "systemUUID": "kubesim",
 }
 
@@ -292,5 +281,14 @@ def default_node(node: Obj) -> None:
     labels.setdefault("kubernetes.io/hostname", node["metadata"].get("name", ""))
     if "allocatable" in status:
         status.setdefault("capacity", dict(status["allocatable"]))
-    status.setdefault("conditions", [{"type": "Ready", "status": "True", "reason": "KubeletReady",
-                                      "message": "kubelet is posting ready status"}])
+    status.setdefault(
+        "conditions",
+        [
+            {
+                "type": "Ready",
+                "status": "True",
+                "reason": "KubeletReady",
+                "message": "kubelet is posting ready status",
+            }
+        ],
+    )
