@@ -239,3 +239,51 @@ async def test_many_watchers_do_not_block_each_other(core: client.CoreV1Api) -> 
     await asyncio.sleep(0)
     await core.create_namespaced_pod("jhub", notebook_pod("broadcast"))
     assert await asyncio.gather(*waiters) == ["broadcast"] * 5
+
+
+@pytest.mark.parametrize(("body", "query"), [
+    (b'{"gracePeriodSeconds": "soon"}', ""),
+    (b"[1, 2", ""),
+    (b"", "?gracePeriodSeconds=later"),
+])
+async def test_bad_delete_options_are_400(sim: KubeSim, body: bytes, query: str) -> None:
+    async with httpx.AsyncClient(base_url=sim.url) as http:
+        response = await http.request(
+            "DELETE", "/api/v1/namespaces/jhub/pods/jupyter-existing" + query, content=body,
+            headers={"Content-Type": "application/json"})
+    assert (response.status_code, response.json()["reason"]) == (400, "BadRequest")
+
+
+async def test_merge_patch_changes_labels_and_the_status_subresource(
+        sim: KubeSim, core: client.CoreV1Api) -> None:
+    patched = await core.patch_namespaced_pod(
+        "jupyter-existing", "jhub", {"metadata": {"labels": {"team": "a"}}})
+    assert patched.metadata.labels["team"] == "a"
+    async with httpx.AsyncClient(base_url=sim.url) as http:
+        response = await http.patch(
+            "/api/v1/namespaces/jhub/pods/jupyter-existing/status",
+            content=json.dumps({"status": {"phase": "Succeeded"}}),
+            headers={"Content-Type": "application/merge-patch+json"})
+    assert response.json()["status"]["phase"] == "Succeeded"
+    assert sim.store.peek("pods", "jhub", "jupyter-existing")["status"]["phase"] == "Succeeded"
+
+
+async def test_secrets_services_and_claims_round_trip_like_kubespawner_uses_them(
+        core: client.CoreV1Api) -> None:
+    await core.create_namespaced_secret("jhub", {"metadata": {"name": "jupyter-alice"},
+                                                 "data": {"ssl.key": "a2V5"}})
+    await core.create_namespaced_service("jhub", {"metadata": {"name": "jupyter-alice"},
+                                                  "spec": {"ports": [{"port": 8888}]}})
+    claim = {"metadata": {"name": "claim-alice"},
+             "spec": {"accessModes": ["ReadWriteOnce"],
+                      "resources": {"requests": {"storage": "1Gi"}}}}
+    await core.create_namespaced_persistent_volume_claim("jhub", claim)
+    with pytest.raises(client.ApiException) as caught:
+        await core.create_namespaced_persistent_volume_claim("jhub", claim)
+    assert caught.value.status == 409  # KubeSpawner treats this as "already there"
+    assert (await core.read_namespaced_secret("jupyter-alice", "jhub")).data == {"ssl.key": "a2V5"}
+    await core.delete_namespaced_service("jupyter-alice", "jhub")
+    await core.delete_namespaced_persistent_volume_claim("claim-alice", "jhub")
+    with pytest.raises(client.ApiException) as gone:
+        await core.read_namespaced_service("jupyter-alice", "jhub")
+    assert gone.value.status == 404

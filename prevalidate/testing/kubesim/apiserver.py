@@ -278,10 +278,12 @@ class ApiHandler(web.RequestHandler):
             value = options.get("gracePeriodSeconds") if isinstance(options, dict) else None
             if value is not None:
                 if not isinstance(value, int) or isinstance(value, bool):
-                    raise bad_request("DeleteOptions in version \"v1\" cannot be handled as a "
-                                      "DeleteOptions: json: cannot unmarshal "
-                                      "into Go struct field DeleteOptions.gracePeriodSeconds "
-                                      "of type int64")
+                    raise bad_request(
+                        'DeleteOptions in version "v1" cannot be handled as a '
+                        "DeleteOptions: json: cannot unmarshal "
+                        "into Go struct field DeleteOptions.gracePeriodSeconds "
+                        "of type int64"
+                    )
                 grace = value
         query_grace = self._arg("gracePeriodSeconds")
         if query_grace is not None:
