@@ -61,6 +61,9 @@ def load_cluster(path: str | Path) -> ClusterView:
         raise InputFileError(
             f"{path} holds no Kubernetes objects (expected `kubectl get ... -o yaml` output)"
         )
+    if not view.priority_classes:
+        # Every cluster has system-*-critical classes, so none means they were not listed.
+        view.known.discard("PriorityClass")
     return view
 
 

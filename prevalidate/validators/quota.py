@@ -163,8 +163,12 @@ def check(ctx: CheckInput) -> list[Finding]:
     usage = pod_usage(demand)
     default_class = ctx.cluster.default_storage_class()
     findings: list[Finding] = []
+    # Without the PriorityClass list we cannot know the class a class-less pod will get.
+    class_unknown = not priority_class and not ctx.cluster.knows("PriorityClass")
     for quota in ctx.cluster.quotas_in(demand.namespace):
-        if any(tracks_pod_resource(r) for r in quota.hard) and all(
+        if class_unknown and any(s.scope_name == "PriorityClass" for s in quota.scopes):
+            findings.append(skipped(f"quota {quota.name}", "PriorityClass"))
+        elif any(tracks_pod_resource(r) for r in quota.hard) and all(
             _scope_matches(s, demand, priority_class) for s in quota.scopes
         ):
             findings += _must_specify(quota, demand)

@@ -105,3 +105,32 @@ def test_a_node_tainted_for_good_still_means_no_node_fits():
     }
     verdict = run_all(pod, view)
     assert [(f.code, f.severity) for f in verdict.findings] == [(Code.NO_NODE_FITS, Severity.ERROR)]
+
+
+def test_priority_class_scoped_quota_is_not_enforced_when_classes_are_unknown(tmp_path):
+    from prevalidate.kube.dump import load_cluster
+
+    dump = tmp_path / "cluster.yaml"
+    dump.write_text(
+        "kind: List\nitems:\n"
+        "- {kind: Namespace, metadata: {name: default}}\n"
+        "- {kind: ServiceAccount, metadata: {name: default, namespace: default}}\n"
+        "- {kind: Node, metadata: {name: n1}, status: {allocatable: {cpu: '8', memory: 8Gi}}}\n"
+        "- kind: ResourceQuota\n  metadata: {name: low, namespace: default}\n"
+        "  spec: {scopeSelector: {matchExpressions: [{scopeName: PriorityClass, operator: NotIn,"
+        " values: [high]}]}}\n"
+        "  status: {hard: {requests.cpu: '1'}, used: {requests.cpu: '0'}}\n"
+    )
+    view = load_cluster(dump)
+    pod = {
+        "spec": {
+            "containers": [{"name": "a", "image": "quay.io/x/y:1", "resources": {"requests": {"cpu": "2"}}}]
+        }
+    }
+    # A global default class "high" (not in the dump) would make the quota not apply: don't guess.
+    verdict = run_all(pod, view, None)
+    assert verdict.allowed
+    assert [(f.code, f.subject) for f in verdict.findings] == [(Code.CHECK_SKIPPED, "quota low")]
+    view.apply({"kind": "PriorityClass", "metadata": {"name": "system-node-critical"}})
+    view.known.add("PriorityClass")
+    assert [f.code for f in run_all(pod, view).findings] == [Code.QUOTA_EXCEEDED]
