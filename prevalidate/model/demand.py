@@ -347,61 +347,40 @@ def _claims(spec: Mapping[str, Any]) -> tuple[ClaimRef, ...]:
     return tuple(claims)
 
 
+def _refs_in(
+    holder: Mapping[str, Any], fields: tuple[tuple[str, str, str], ...], where: str
+) -> list[ObjectRef]:
+    """ObjectRefs from ``holder[field]`` for each (field, kind, name key) present as a map."""
+    refs = []
+    for field_name, kind, name_key in fields:
+        ref = holder.get(field_name)
+        if isinstance(ref, Mapping):
+            refs.append(ObjectRef(kind, str(ref.get(name_key) or ""), bool(ref.get("optional")), where))
+    return refs
+
+
+_VOLUME_SOURCES = (("secret", "secret", "secretName"), ("configMap", "configmap", "name"))
+_PROJECTED_SOURCES = (("secret", "secret", "name"), ("configMap", "configmap", "name"))
+_ENV_SOURCES = (("secretKeyRef", "secret", "name"), ("configMapKeyRef", "configmap", "name"))
+_ENV_FROM_SOURCES = (("secretRef", "secret", "name"), ("configMapRef", "configmap", "name"))
+
+
 def _object_refs(spec: Mapping[str, Any]) -> tuple[ObjectRef, ...]:
     refs: list[ObjectRef] = []
     for volume in spec.get("volumes") or ():
-        vname = volume.get("name")
-        if isinstance(volume.get("secret"), Mapping):
-            s = volume["secret"]
-            refs.append(
-                ObjectRef(
-                    "secret", str(s.get("secretName") or ""), bool(s.get("optional")), f"volume {vname}"
-                )
-            )
-        if isinstance(volume.get("configMap"), Mapping):
-            c = volume["configMap"]
-            refs.append(
-                ObjectRef("configmap", str(c.get("name") or ""), bool(c.get("optional")), f"volume {vname}")
-            )
-        for source in (volume.get("projected") or {}).get("sources") or ():
-            if isinstance(source.get("secret"), Mapping):
-                s = source["secret"]
-                refs.append(
-                    ObjectRef("secret", str(s.get("name") or ""), bool(s.get("optional")), f"volume {vname}")
-                )
-            if isinstance(source.get("configMap"), Mapping):
-                c = source["configMap"]
-                refs.append(
-                    ObjectRef(
-                        "configmap", str(c.get("name") or ""), bool(c.get("optional")), f"volume {vname}"
-                    )
-                )
+        where = f"volume {volume.get('name')}"
+        refs += _refs_in(volume, _VOLUME_SOURCES, where)
+        projected = volume.get("projected")
+        for source in (projected.get("sources") if isinstance(projected, Mapping) else None) or ():
+            if isinstance(source, Mapping):
+                refs += _refs_in(source, _PROJECTED_SOURCES, where)
     for group in ("initContainers", "containers"):
         for container in spec.get(group) or ():
             cname = container.get("name")
             for env in container.get("env") or ():
-                source = env.get("valueFrom") or {}
-                for key, kind in (("secretKeyRef", "secret"), ("configMapKeyRef", "configmap")):
-                    ref = source.get(key)
-                    if isinstance(ref, Mapping):
-                        refs.append(
-                            ObjectRef(
-                                kind,
-                                str(ref.get("name") or ""),
-                                bool(ref.get("optional")),
-                                f"env {env.get('name')} of container {cname}",
-                            )
-                        )
+                source = env.get("valueFrom")
+                if isinstance(source, Mapping):
+                    refs += _refs_in(source, _ENV_SOURCES, f"env {env.get('name')} of container {cname}")
             for env_from in container.get("envFrom") or ():
-                for key, kind in (("secretRef", "secret"), ("configMapRef", "configmap")):
-                    ref = env_from.get(key)
-                    if isinstance(ref, Mapping):
-                        refs.append(
-                            ObjectRef(
-                                kind,
-                                str(ref.get("name") or ""),
-                                bool(ref.get("optional")),
-                                f"envFrom of container {cname}",
-                            )
-                        )
+                refs += _refs_in(env_from, _ENV_FROM_SOURCES, f"envFrom of container {cname}")
     return tuple(r for r in refs if r.name)
