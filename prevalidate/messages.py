@@ -7,57 +7,13 @@ types in a spawn form (CPUs, GiB), not Kubernetes internals.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any
 
+from .amounts import amount, base_resource, json_safe, names_list, trim
 from .model.findings import Code, Finding, Severity, Verdict
 from .model.settings import DEFAULT_ADMIN_CONTACT
-
-_BYTES = ("memory", "ephemeral-storage", "storage")
-_BINARY = (("TiB", 2**40), ("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10))
-
-
-def _trim(value: Decimal, places: int = 2) -> str:
-    text = (
-        f"{value.quantize(Decimal(1).scaleb(-places)):f}"
-        if value != value.to_integral_value()
-        else f"{value:f}"
-    )
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return text
-
-
-def base_resource(name: str) -> str:
-    """``requests.cpu`` -> ``cpu``; ``gold.storageclass.storage.k8s.io/requests.storage`` -> ``storage``."""
-    name = name.rsplit("/", 1)[-1] if ".storageclass.storage.k8s.io/" in name else name
-    for prefix in ("requests.", "limits.", "count/"):
-        if name.startswith(prefix):
-            return name[len(prefix) :]
-    return name
-
-
-def amount(resource: str, value: Decimal | int | float | None, *, milli: bool = False) -> str:
-    """A value as a person would write it: ``8 CPUs``, ``0.5 CPU``, ``1.5 GiB``, ``3 pods``."""
-    if value is None:
-        return "nothing"
-    number = Decimal(str(value))
-    base = base_resource(resource)
-    if base == "cpu":
-        if milli:
-            number = number / 1000
-        text = _trim(number, 3)
-        return f"{text} CPU" if number <= 1 else f"{text} CPUs"
-    if base in _BYTES or base.startswith("hugepages-"):
-        for unit, size in _BINARY:
-            if abs(number) >= size:
-                return f"{_trim(number / size)} {unit}"
-        return f"{_trim(number)} bytes"
-    if base in ("pods", "persistentvolumeclaims"):
-        noun = "pod" if base == "pods" else "volume claim"
-        return f"{_trim(number)} {noun}{'' if number == 1 else 's'}"
-    return f"{_trim(number)} {base}"
 
 
 def _what(resource: str) -> str:
@@ -76,15 +32,6 @@ def _what(resource: str) -> str:
     if resource.startswith("requests.") or resource in ("cpu", "memory", "ephemeral-storage"):
         return f"{label} guarantee" if base in ("cpu", "memory") else label
     return label
-
-
-def _names(items: Iterable[str], limit: int = 8) -> str:
-    items = list(items)
-    shown = ", ".join(items[:limit])
-    return shown + (f" and {len(items) - limit} more" if len(items) > limit else "")
-
-
-# ---- one function per code --------------------------------------------------------------
 
 
 def _input_invalid(f: Mapping[str, Any]) -> str:
@@ -140,7 +87,7 @@ def _bare(resource: str, value: Any) -> str:
 def _containers(names: list[str]) -> str:
     if len(names) == 1:
         return f"container {names[0]} does not"
-    return f"containers {_names(names)} do not"
+    return f"containers {names_list(names)} do not"
 
 
 def _must_specify(f: Mapping[str, Any]) -> str:
@@ -164,13 +111,13 @@ def _limitrange(f: Mapping[str, Any]) -> str:
     if bound == "ratio":
         if side == "ratio":
             return (
-                f"The {resource} limit of {who} is {_trim(Decimal(str(f['observed'])))} times its guarantee; "
-                f"the namespace allows at most {_trim(Decimal(str(f['enforced'])))} times. Raise the "
+                f"The {resource} limit of {who} is {trim(Decimal(str(f['observed'])))} times its guarantee; "
+                f"the namespace allows at most {trim(Decimal(str(f['enforced'])))} times. Raise the "
                 f"guarantee or lower the limit."
             )
         return (
             f'The namespace requires a {resource} {word} for {who} (LimitRange "{f["limitrange"]}" caps '
-            f"limit/guarantee at {_trim(Decimal(str(f['enforced'])))}). Set one."
+            f"limit/guarantee at {trim(Decimal(str(f['enforced'])))}). Set one."
         )
     if f["observed"] is None:
         return (
@@ -194,7 +141,9 @@ def _reasons(reasons: Mapping[str, int]) -> str:
 
 
 def _pool_sentence(f: Mapping[str, Any], will: str) -> str:
-    return f"The cluster {will} add a node from pool {_names(f['pools'])}; starting may take a few minutes."
+    return (
+        f"The cluster {will} add a node from pool {names_list(f['pools'])}; starting may take a few minutes."
+    )
 
 
 def _all_of(requested: Mapping[str, int]) -> str:
@@ -276,12 +225,14 @@ def _image(code: Code) -> Callable[[Mapping[str, Any]], str]:
                 return (
                     f"Images from {registry} cannot be used on this hub. "
                     "Use an image from an allowed registry: "
-                    f"{_names(f['allowed'])}."
+                    f"{names_list(f['allowed'])}."
                 )
             return f"The image {image} was not checked: {f.get('reason')}."
         if code is Code.IMAGE_NOT_FOUND:
             tags = f.get("suggestions") or []
-            hint = f" Choose a tag that exists: {_names(tags)}." if tags else " Check the name and the tag."
+            hint = (
+                f" Choose a tag that exists: {names_list(tags)}." if tags else " Check the name and the tag."
+            )
             return f"The image {image} does not exist in {registry}.{hint}"
         if code is Code.IMAGE_ACCESS_DENIED:
             if f.get("ambiguous"):
@@ -295,8 +246,8 @@ def _image(code: Code) -> Callable[[Mapping[str, Any]], str]:
             )
         if code is Code.IMAGE_PLATFORM_UNSUPPORTED:
             return (
-                f"The image {image} is built for {_names(f['image_platforms'])} only, but the nodes your "
-                f"server can run on are {_names(f['node_platforms'])}. Choose an image built for them."
+                f"The image {image} is built for {names_list(f['image_platforms'])} only, but the nodes your "
+                f"server can run on are {names_list(f['node_platforms'])}. Choose an image built for them."
             )
         return f"The image {image} could not be checked ({f.get('detail') or 'no answer'}); starting anyway."
 
@@ -312,7 +263,7 @@ def _pvc(code: Code) -> Callable[[Mapping[str, Any]], str]:
                 text += f' Did you mean "{f["closest"]}"?'
             existing = f.get("existing") or []
             return text + (
-                f" PVCs in your namespace: {_names(existing)}."
+                f" PVCs in your namespace: {names_list(existing)}."
                 if existing
                 else " Your namespace has no PVCs."
             )
@@ -330,10 +281,10 @@ def _pvc(code: Code) -> Callable[[Mapping[str, Any]], str]:
                     f'The volume claim "{claim}" asks for storage class "{f["storage_class"]}", which '
                     "does not exist, so it will never be bound. "
                     "Choose another volume, or ask your administrator "
-                    f"(storage classes: {_names(f['storage_classes'])})."
+                    f"(storage classes: {names_list(f['storage_classes'])})."
                 )
             return f'The volume claim "{claim}" is not bound to a volume yet; your server may wait for it.'
-        pods = _names(f.get("pods") or [])
+        pods = names_list(f.get("pods") or [])
         if f.get("nodes"):
             return (
                 f'The volume claim "{claim}" is in use by {pods} and can be attached to only one node; '
@@ -431,17 +382,6 @@ def headline(verdict: Verdict) -> str:
     if errors:
         return "Your server cannot start with these options:" if errors > 1 else "Your server cannot start:"
     return "Your server can start." if not verdict.findings else "Your server can start, with warnings:"
-
-
-def json_safe(value: Any) -> Any:
-    """Facts as JSON: exact decimals become int or float, tuples lists."""
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
-    if isinstance(value, Mapping):
-        return {str(k): json_safe(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple, set, frozenset)):
-        return [json_safe(v) for v in value]
-    return value
 
 
 def finding_json(finding: Finding, overrides: Mapping[str, str] | None = None) -> dict[str, Any]:
