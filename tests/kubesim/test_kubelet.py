@@ -139,3 +139,45 @@ async def test_images_on_an_http_registry_are_really_resolved(
     assert any("no match for platform" in m for _, _, m in pod_events(sim, "arm"))
     assert registry.count_requests("HEAD", "/v2/test/hello/manifests/1.0") >= 1
 
+
+
+@pytest.fixture(scope="module", params=["htpasswd", "token"])
+def private_registry(request: pytest.FixtureRequest) -> Iterator[RunningRegistry]:
+    if not registry_available():
+        pytest.skip("docker-registry not installed (run scripts/bootstrap)")
+    with run_registry(request.param) as running:
+        running.push_image("private/app", "1", kind="oci", platforms=("linux/amd64",))
+        yield running
+
+
+@pytest.mark.registry
+async def test_private_images_need_a_matching_pull_secret(
+        start_sim: StartSim, private_registry: RunningRegistry) -> None:
+    host = private_registry.host
+    sim = await start_sim(CLUSTER, "apiVersion: kubesim.prevalidate.dev/v1\nkind: ImageCatalog\n"
+                                   f"spec: {{httpRegistries: ['{host}']}}\n")
+    kind, config = private_registry.pull_secret()
+    image = f"{host}/private/app:1"
+    async with api_client(sim) as api:
+        core = client.CoreV1Api(api)
+        await core.create_namespaced_secret("jhub", {"metadata": {"name": "pull"}, "type": kind,
+                                                     "stringData": {".dockerconfigjson": config}})
+        await core.create_namespaced_service_account(
+            "jhub", {"metadata": {"name": "puller"}, "imagePullSecrets": [{"name": "pull"}]})
+        await core.create_namespaced_pod("jhub", notebook_pod("anonymous", image=image))
+        await core.create_namespaced_pod("jhub", notebook_pod(
+            "with-secret", image=image, imagePullSecrets=[{"name": "pull"}]))
+        await core.create_namespaced_pod("jhub", notebook_pod(
+            "via-account", image=image, serviceAccountName="puller"))
+        await core.create_namespaced_pod("jhub", notebook_pod(
+            "missing-secret", image=image, imagePullSecrets=[{"name": "nope"}]))
+    for name in ("with-secret", "via-account"):
+        await until(sim, lambda name=name: sim.store.peek("pods", "jhub", name)["status"]["phase"] == "Running")
+    await until(sim, lambda: waiting_reason(sim, "anonymous") in ("ErrImagePull", "ImagePullBackOff"))
+    await until(sim, lambda: waiting_reason(sim, "missing-secret") in ("ErrImagePull", "ImagePullBackOff"))
+    failure = next(m for _, r, m in pod_events(sim, "anonymous") if m.startswith("Failed to pull"))
+    assert failure.endswith(f"unexpected status from HEAD request to "
+                            f"http://{host}/v2/private/app/manifests/1: 401 Unauthorized")
+    assert ("Warning", "FailedToRetrieveImagePullSecret",
+            "Unable to retrieve some image pull secrets (nope); attempting to pull the image may "
+            "not succeed.") in pod_events(sim, "missing-secret")

@@ -14,7 +14,9 @@ extra documents with `apiVersion: kubesim.prevalidate.dev/v1` (other tools ignor
           platforms: [linux/amd64, linux/arm64]     # default: both
           size: 123456789                           # bytes, for the Pulled event
         - image: docker.io/library/private:1
-          denied: true                              # pull access denied
+          denied: true                              # pull access denied, whoever asks
+        - image: quay.io/org/team:1
+          credentials: ["alice:s3cret"]             # private: needs a matching pull secret
         - image: ghcr.io/org/gone:1
           exists: false                             # registry answers not found
       httpRegistries: ["127.0.0.1:5000"]   # really asked: HEAD /v2/<name>/manifests/<ref>
@@ -86,6 +88,8 @@ def _catalog(spec: Obj, config: SimConfig) -> None:
             facts.platforms = tuple(entry["platforms"])
         if entry.get("size"):
             facts.size = int(entry["size"])
+        if entry.get("credentials"):
+            facts.credentials = tuple(str(c) for c in entry["credentials"])
         if entry.get("digest"):
             facts.digest = str(entry["digest"])
         config.catalog.images[str(ref)] = facts

@@ -9,26 +9,13 @@ containerd does when the name does not resolve. Failures carry containerd's erro
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 
-import httpx
-
+from .credentials import Credential
+from .registryclient import head_manifest
 from .settings import CatalogImage, ImageCatalog
 
-ACCEPT = ", ".join(
-    [
-        "application/vnd.oci.image.index.v1+json",
-        "application/vnd.oci.image.manifest.v1+json",
-        "application/vnd.docker.distribution.manifest.list.v2+json",
-        "application/vnd.docker.distribution.manifest.v2+json",
-    ]
-)
-INDEX_TYPES = (
-    "application/vnd.oci.image.index.v1+json",
-    "application/vnd.docker.distribution.manifest.list.v2+json",
-)
 _COMPONENT = r"[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*"
 _LABEL = r"[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?"
 _DOMAIN = rf"{_LABEL}(?:\.{_LABEL})*(?::[0-9]+)?"
@@ -133,9 +120,12 @@ class ImageResolver:
     def _known_host(self, host: str) -> bool:
         return any(key.split("/", 1)[0] == host for key in self.catalog.images)
 
-    async def resolve(self, ref: ImageRef, platform: str) -> PullResult:
+    async def resolve(self, ref: ImageRef, platform: str,
+                      credentials: list[Credential] | None = None) -> PullResult:
+        """Pull `ref` for `platform`, trying `credentials` (from the keyring) in order."""
+        credentials = credentials or []
         if ref.host in self.catalog.http_registries:
-            return await self._ask_registry(ref, platform)
+            return await self._ask_registry(ref, platform, credentials)
         entry = self._catalog_entry(ref)
         if entry is None:
             if self.catalog.unknown_host == "notFound" or self._known_host(ref.host):
@@ -144,7 +134,8 @@ class ImageResolver:
             return PullResult(
                 False, _unreachable(ref, "https", f"dial tcp: lookup {host} on 10.96.0.10:53: no such host")
             )
-        if entry.denied:
+        if entry.denied or (entry.credentials and not any(
+                f"{user}:{password}" in entry.credentials for user, password in credentials)):
             return PullResult(False, _denied(ref))
         if not entry.exists:
             return PullResult(False, _not_found(ref))
@@ -152,29 +143,21 @@ class ImageResolver:
             return PullResult(False, _platform_missing(ref))
         return PullResult(True, size=entry.size, digest=entry.digest)
 
-    async def _ask_registry(self, ref: ImageRef, platform: str) -> PullResult:
+    async def _ask_registry(self, ref: ImageRef, platform: str,
+                            credentials: list[Credential]) -> PullResult:
+        answer = await head_manifest(ref.host, ref.repository, ref.reference, credentials)
+        if answer.status == 200:
+            if answer.platforms is not None and platform not in answer.platforms:
+                return PullResult(False, _platform_missing(ref))
+            return PullResult(True, size=answer.size, digest=answer.digest)
+        if answer.status == 404:
+            return PullResult(False, _not_found(ref))
         url = f"http://{ref.host}/v2/{ref.repository}/manifests/{ref.reference}"
-        try:
-            async with httpx.AsyncClient(timeout=5.0) as client:
-                head = await client.head(url, headers={"Accept": ACCEPT})
-                if head.status_code == 404:
-                    return PullResult(False, _not_found(ref))
-                if head.status_code in (401, 403):
-                    return PullResult(False, _denied(ref))
-                if head.status_code != 200:
-                    return PullResult(
-                        False, _unreachable(ref, "http", f"unexpected status code {head.status_code}")
-                    )
-                digest = head.headers.get("Docker-Content-Digest", "")
-                size = int(head.headers.get("Content-Length", "0") or 0)
-                if head.headers.get("Content-Type", "").split(";")[0] in INDEX_TYPES:
-                    body = await client.get(url, headers={"Accept": ACCEPT})
-                    platforms = {
-                        f"{m.get('platform', {}).get('os')}/{m.get('platform', {}).get('architecture')}"
-                        for m in json.loads(body.content).get("manifests", [])
-                    }
-                    if platform not in platforms:
-                        return PullResult(False, _platform_missing(ref))
-                return PullResult(True, size=size, digest=digest)
-        except httpx.HTTPError as exc:
-            return PullResult(False, _unreachable(ref, "http", f"dial tcp {ref.host}: {exc}"))
+        if answer.status in (401, 403):
+            reason = "401 Unauthorized" if answer.status == 401 else "403 Forbidden"
+            return PullResult(False, (
+                f'rpc error: code = Unknown desc = failed to pull and unpack image "{ref}": '
+                f'failed to resolve reference "{ref}": unexpected status from HEAD request to '
+                f"{url}: {reason}"))
+        why = f"unexpected status code {answer.status}" if answer.status else answer.error
+        return PullResult(False, _unreachable(ref, "http", why))

@@ -19,6 +19,7 @@ import time
 from typing import Any
 
 from . import podstatus
+from .credentials import credentials_for
 from .events import EventRecorder
 from .images import ImageResolver, InvalidImage, parse_image
 from .process import LocalProcess
@@ -202,9 +203,12 @@ class Kubelet:
             return f"{ref.host}/{ref.repository}@sha256:{'0' * 64}"
         backoff = self.settings.image_backoff
         while True:
+            secrets = self._pull_secrets(pod)
             self._event(pod, "Normal", "Pulling", f'Pulling image "{image}"', name)
             started = time.monotonic()
-            result = await self.resolver.resolve(ref, podstatus.node_platform(node))
+            result = await self.resolver.resolve(
+                ref, podstatus.node_platform(node),
+                credentials_for(f"{ref.host}/{ref.repository}", secrets))
             if result.ok:
                 await asyncio.sleep(self.settings.pull_seconds)
                 took = f"{time.monotonic() - started:.3f}s"
@@ -238,6 +242,18 @@ class Kubelet:
             )
             await asyncio.sleep(backoff)
             backoff = min(backoff * 2, self.settings.max_image_backoff)
+
+    def _pull_secrets(self, pod: Obj) -> list[Obj]:
+        """The pod's imagePullSecrets that exist; a Warning names the missing ones."""
+        ns = pod["metadata"]["namespace"]
+        names = [ref.get("name", "") for ref in pod["spec"].get("imagePullSecrets") or []]
+        found = [s for s in (self.store.peek("secrets", ns, n) for n in names) if s is not None]
+        missing = [n for n in names if self.store.peek("secrets", ns, n) is None]
+        if missing:
+            self._event(pod, "Warning", "FailedToRetrieveImagePullSecret",
+                        f"Unable to retrieve some image pull secrets ({', '.join(missing)}); "
+                        "attempting to pull the image may not succeed.")
+        return found
 
     async def _check_config(self, pod: Obj, container: Obj, status_key: str, index: int) -> None:
         while True:

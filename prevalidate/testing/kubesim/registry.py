@@ -9,6 +9,7 @@ kubelet finishes the deletion.
 
 from __future__ import annotations
 
+import base64
 import secrets
 from typing import Any
 
@@ -91,12 +92,16 @@ class Registry:
         spec = pod["spec"]
         account = spec.get("serviceAccountName") or spec.get("serviceAccount") or "default"
         spec["serviceAccountName"] = spec["serviceAccount"] = account
-        if self.store.peek("serviceaccounts", ns, account) is None:
+        service_account = self.store.peek("serviceaccounts", ns, account)
+        if service_account is None:
             raise forbidden(
                 "pods",
                 name,
                 f'error looking up service account {ns}/{account}: serviceaccount "{account}" not found',
             )
+        if not spec.get("imagePullSecrets") and service_account.get("imagePullSecrets"):
+            # ServiceAccount admission copies the account's pull secrets into the pod.
+            spec["imagePullSecrets"] = [dict(s) for s in service_account["imagePullSecrets"]]
         ranges = sorted(self.store.items("limitranges", ns), key=lambda o: o["metadata"]["name"])
         limitranger.apply_defaults(pod, ranges)
         validation.default_pod(pod)  # defaulting again is idempotent; keeps v1 shape
@@ -131,6 +136,16 @@ class Registry:
         validation.check("Node", node)
         validation.default_node(node)
         return node if dry_run else self.store.create("nodes", node)
+
+    def _create_secrets(self, resource: Resource, secret: Obj, dry_run: bool) -> Obj:
+        validation.check("Secret", secret)
+        # The apiserver folds the write-only stringData into data (base64).
+        plain = secret.pop("stringData", None) or {}
+        data = secret.setdefault("data", {})
+        for key, value in plain.items():
+            data[key] = base64.b64encode(str(value).encode()).decode()
+        secret.setdefault("type", "Opaque")
+        return secret if dry_run else self.store.create("secrets", secret)
 
     def _create_limitranges(self, resource: Resource, lr: Obj, dry_run: bool) -> Obj:
         validation.check("LimitRange", lr)

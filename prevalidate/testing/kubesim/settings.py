@@ -60,6 +60,7 @@ class CatalogImage:
     size: int = 123_456_789
     digest: str = "sha256:" + "0" * 64
     denied: bool = False
+    credentials: tuple[str, ...] = ()  # "user:password" pairs that may pull (private image)
 
 
 @dataclass
