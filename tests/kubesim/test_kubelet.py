@@ -22,6 +22,10 @@ def waiting_reason(sim: KubeSim, name: str, ns: str = "jhub") -> str | None:
     return None
 
 
+def phase(sim: KubeSim, name: str, ns: str = "jhub") -> str | None:
+    return ((sim.store.peek("pods", ns, name) or {}).get("status") or {}).get("phase")
+
+
 def reasons(sim: KubeSim, name: str, ns: str = "jhub") -> list[str]:
     return [reason for _, reason, _ in pod_events(sim, name, ns)]
 
@@ -172,7 +176,7 @@ async def test_private_images_need_a_matching_pull_secret(
         await core.create_namespaced_pod("jhub", notebook_pod(
             "missing-secret", image=image, imagePullSecrets=[{"name": "nope"}]))
     for name in ("with-secret", "via-account"):
-        await until(sim, lambda name=name: sim.store.peek("pods", "jhub", name)["status"]["phase"] == "Running")
+        await until(sim, lambda name=name: phase(sim, name) == "Running")
     await until(sim, lambda: waiting_reason(sim, "anonymous") in ("ErrImagePull", "ImagePullBackOff"))
     await until(sim, lambda: waiting_reason(sim, "missing-secret") in ("ErrImagePull", "ImagePullBackOff"))
     failure = next(m for _, r, m in pod_events(sim, "anonymous") if m.startswith("Failed to pull"))
