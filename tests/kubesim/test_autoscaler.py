@@ -60,3 +60,17 @@ async def test_a_full_pool_or_a_pod_no_template_fits_does_not_trigger_a_scale_up
         in pod_events(sim, "gpu-2", "default")
     assert ("Normal", "NotTriggerScaleUp", "pod didn't trigger scale-up: 1 Insufficient cpu") \
         in pod_events(sim, "huge", "default")
+
+
+async def test_a_new_node_is_not_ready_first_and_the_message_turns_to_its_taint(
+        start_sim: StartSim) -> None:
+    sim = await start_sim(CLUSTER, POOL.replace("provisionSeconds: 0.3",
+                                                "provisionSeconds: 0.1\n  readySeconds: 0.5"))
+    async with api_client(sim) as api:
+        await client.CoreV1Api(api).create_namespaced_pod("default", gpu_pod("gpu-1"))
+    await until(sim, lambda: sim.store.peek("pods", "default", "gpu-1")["spec"].get("nodeName"))
+    messages = [m for _, r, m in pod_events(sim, "gpu-1", "default") if r == "FailedScheduling"]
+    assert messages[0].startswith("0/3 nodes are available:")
+    assert any(m.startswith("0/4 nodes are available: 1 node(s) had untolerated taint "
+                            "{node-role.kubernetes.io/control-plane: }, 1 node(s) had untolerated "
+                            "taint {node.kubernetes.io/not-ready: }") for m in messages[1:])

@@ -185,3 +185,14 @@ async def test_private_images_need_a_matching_pull_secret(
     assert ("Warning", "FailedToRetrieveImagePullSecret",
             "Unable to retrieve some image pull secrets (nope); attempting to pull the image may "
             "not succeed.") in pod_events(sim, "missing-secret")
+
+
+async def test_pull_policy_never_for_an_absent_image_is_err_image_never_pull(
+        sim: KubeSim, core: client.CoreV1Api) -> None:
+    body = notebook_pod("jupyter-never", image=GOOD)
+    body["spec"]["containers"][0]["imagePullPolicy"] = "Never"
+    await core.create_namespaced_pod("jhub", body)
+    await until(sim, lambda: waiting_reason(sim, "jupyter-never") == "ErrImageNeverPull")
+    assert ("Warning", "ErrImageNeverPull",
+            f'Container image "{GOOD}" is not present with pull policy of Never') in \
+        pod_events(sim, "jupyter-never")

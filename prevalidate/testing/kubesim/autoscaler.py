@@ -27,6 +27,7 @@ log = logging.getLogger("kubesim.autoscaler")
 Obj = dict[str, Any]
 COMPONENT = "cluster-autoscaler"
 POOL_LABEL = "kubesim.prevalidate.dev/node-pool"
+NOT_READY_TAINT = {"key": "node.kubernetes.io/not-ready", "effect": "NoSchedule"}
 
 
 def node_from_template(pool: NodePool, name: str) -> Obj:
@@ -145,5 +146,26 @@ class Autoscaler:
     def _register(self, pool: NodePool, entry: tuple[Obj, list[Obj]]) -> None:
         if entry in self.upcoming[pool.name]:
             self.upcoming[pool.name].remove(entry)
-        self.store.create("nodes", entry[0])
-        log.info("node %s registered", entry[0]["metadata"]["name"])
+        node = entry[0]
+        if pool.ready_seconds > 0:
+            # A new VM registers NotReady with the not-ready taint: FailedScheduling messages
+            # switch to taint reasons (and N grows) until the node is Ready.
+            node = copy.deepcopy(node)
+            node.setdefault("spec", {}).setdefault("taints", []).append(NOT_READY_TAINT)
+            node["status"]["conditions"] = [{"type": "Ready", "status": "False",
+                                             "reason": "KubeletNotReady",
+                                             "message": "container runtime network not ready"}]
+            asyncio.get_running_loop().call_later(pool.ready_seconds, self._ready,
+                                                  node["metadata"]["name"])
+        self.store.create("nodes", node)
+        log.info("node %s registered", node["metadata"]["name"])
+
+    def _ready(self, name: str) -> None:
+        def ready(node: Obj) -> None:
+            taints = [t for t in node.get("spec", {}).get("taints") or [] if t != NOT_READY_TAINT]
+            node["spec"]["taints"] = taints
+            node["status"]["conditions"] = [{"type": "Ready", "status": "True",
+                                             "reason": "KubeletReady",
+                                             "message": "kubelet is posting ready status"}]
+
+        self.store.mutate("nodes", "", name, ready)

@@ -28,6 +28,7 @@ extra documents with `apiVersion: kubesim.prevalidate.dev/v1` (other tools ignor
     spec:
       maxCount: 3
       provisionSeconds: 2
+      readySeconds: 1               # registers NotReady (taint not-ready:NoSchedule) first
       template: {metadata: {labels: {...}}, spec: {taints: [...]}, status: {allocatable: {...}}}
     ---
     apiVersion: kubesim.prevalidate.dev/v1
@@ -114,6 +115,7 @@ def _sim_document(doc: Obj, config: SimConfig) -> None:
                 spec["template"],
                 int(spec.get("maxCount", 1)),
                 float(spec.get("provisionSeconds", 1.0)),
+                float(spec.get("readySeconds", 0.0)),
             )
         )
     elif kind == "SimSettings":

@@ -201,6 +201,13 @@ class Kubelet:
                 pod, "Normal", "Pulled", f'Container image "{image}" already present on machine', name
             )
             return f"{ref.host}/{ref.repository}@sha256:{'0' * 64}"
+        if container.get("imagePullPolicy") == "Never":
+            message = f'Container image "{image}" is not present with pull policy of Never'
+            self._event(pod, "Warning", "ErrImageNeverPull", message, name)
+            self._event(pod, "Warning", "Failed", "Error: ErrImageNeverPull", name)
+            self._set_container(pod, status_key, index,
+                                podstatus.waiting(container, "ErrImageNeverPull", message))
+            await asyncio.Event().wait()  # only a new pod can change this
         backoff = self.settings.image_backoff
         while True:
             secrets = self._pull_secrets(pod)

@@ -76,6 +76,7 @@ class NodePool:
     template: Obj
     max_count: int
     provision_seconds: float = 1.0
+    ready_seconds: float = 0.0  # registered NotReady (not-ready:NoSchedule taint) this long
 
 
 @dataclass
