@@ -287,3 +287,25 @@ async def test_secrets_services_and_claims_round_trip_like_kubespawner_uses_them
     with pytest.raises(client.ApiException) as gone:
         await core.read_namespaced_service("jupyter-alice", "jhub")
     assert gone.value.status == 404
+
+
+async def test_every_served_object_deserialises_with_the_typed_client(
+        sim: KubeSim, core: client.CoreV1Api) -> None:
+    from .conftest import until
+
+    await core.create_namespaced_pod("jhub", notebook_pod("typed"))
+    await core.create_namespaced_pod("jhub", notebook_pod("typed-bad", image="nope.invalid/x:1"))
+    await until(sim, lambda: sim.store.peek("pods", "jhub", "typed")["status"]["phase"] == "Running")
+    await until(sim, lambda: any(e["reason"] == "BackOff" for e in sim.store.items("events", "jhub")))
+    async with api_client(sim) as api:
+        storage = client.StorageV1Api(api)
+        results = await asyncio.gather(
+            core.list_pod_for_all_namespaces(), core.list_event_for_all_namespaces(),
+            core.list_node(), core.list_namespace(), core.list_resource_quota_for_all_namespaces(),
+            core.list_limit_range_for_all_namespaces(),
+            core.list_persistent_volume_claim_for_all_namespaces(),
+            core.list_service_account_for_all_namespaces(), core.list_secret_for_all_namespaces(),
+            core.list_config_map_for_all_namespaces(), storage.list_storage_class())
+    assert all(result.items for result in results)
+    statuses = {p.metadata.name: p.status.container_statuses for p in results[0].items}
+    assert statuses["typed-bad"][0].state.waiting.reason in ("ErrImagePull", "ImagePullBackOff")
