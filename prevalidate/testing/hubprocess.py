@@ -1,10 +1,13 @@
 """Start a REAL JupyterHub (with configurable-http-proxy) as a subprocess for tests and the demo.
 
-    async with start_hub(config_text, env={"KUBECONFIG": path}) as hub:
+    config = kubespawner_config(namespace="jhub", image=IMAGE, start_timeout=30)
+    async with start_hub(config, env={"KUBECONFIG": path}) as hub:
         hub.url          # the public proxy URL, http://127.0.0.1:<port>
         hub.api_url      # http://127.0.0.1:<port>/hub/api
         hub.token        # an admin service token (users, servers, access to servers)
-        await hub.api("POST", "/users/alice/server")
+        await hub.api("POST", "/users/alice/server")          # any REST call, as admin
+        outcome = await hub.spawn("alice", {"profile": "gpu"})  # REST spawn + progress stream
+        outcome = await hub.submit_spawn_form("bob", {"profile": "gpu"})  # as a browser does
         hub.log()        # the hub's (and proxy's) output so far
 
 `config_text` is appended to a preamble that picks free loopback ports, keeps the database,
@@ -19,7 +22,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import html
+import json as json_module
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -34,7 +40,71 @@ from typing import Any
 
 import httpx
 
-__all__ = ["HubStartError", "RunningHub", "configurable_http_proxy_available", "start_hub"]
+__all__ = [
+    "FormOutcome",
+    "HubStartError",
+    "RunningHub",
+    "SpawnOutcome",
+    "configurable_http_proxy_available",
+    "kubespawner_config",
+    "start_hub",
+]
+
+_KUBESPAWNER = """
+c.JupyterHub.spawner_class = "kubespawner.KubeSpawner"
+c.KubeSpawner.namespace = {namespace!r}
+c.KubeSpawner.image = {image!r}
+c.KubeSpawner.cmd = ["jupyterhub-singleuser"]
+c.KubeSpawner.start_timeout = {start_timeout}
+c.KubeSpawner.http_timeout = 30
+c.KubeSpawner.k8s_api_request_timeout = 5
+c.KubeSpawner.k8s_api_request_retry_timeout = 10
+c.KubeSpawner.delete_grace_period = 1
+c.KubeSpawner.cpu_guarantee = 0.5
+c.KubeSpawner.mem_guarantee = "1G"
+c.KubeSpawner.mem_limit = "2G"
+c.JupyterHub.log_level = "DEBUG"
+# Answer spawn requests after 1 s and report the rest through the progress stream (JupyterHub
+# 6.1.1's API handler fails with InvalidStateError when a spawn ends exactly at this timeout).
+c.JupyterHub.tornado_settings = {{"slow_spawn_timeout": 1}}
+"""
+
+
+def kubespawner_config(namespace: str, image: str, start_timeout: int = 30) -> str:
+    """A stock KubeSpawner configuration for a kubesim cluster (append your own lines).
+
+    Requests are set (0.5 CPU, 1G, limit 2G) so namespaces with compute quotas admit the pod.
+    KubeSpawner finds the API through `KUBECONFIG` (pass it in `start_hub(env=...)`).
+    """
+    return _KUBESPAWNER.format(namespace=namespace, image=image, start_timeout=start_timeout)
+
+
+@dataclass(frozen=True)
+class SpawnOutcome:
+    """How a REST spawn ended: `ready`, or `failed` with the message the hub gives."""
+
+    seconds: float  # from the start request to the outcome
+    ready: bool
+    failed: bool
+    message: str
+    http_status: int  # of the start request (201/202, or the error status)
+    events: tuple[dict[str, Any], ...]  # every progress event received
+
+
+@dataclass(frozen=True)
+class FormOutcome:
+    """What a user sees after submitting the spawn form."""
+
+    seconds: float  # from the form POST to the page
+    status: int  # of the final page (after redirects)
+    url: str  # where the browser ended up (spawn-pending page, or the form again)
+    text: str  # the visible words of that page
+
+
+def visible_text(page: str) -> str:
+    """The words a user sees on a hub page: scripts, styles and markup removed."""
+    page = re.sub(r"(?s)<(script|style)\b.*?</\1>", " ", page)
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page)).split())
 
 _PREAMBLE = """\
 # Written by prevalidate.testing.hubprocess; the caller's configuration follows.
@@ -100,6 +170,48 @@ class RunningHub:
         """One hub REST API call as the admin service (`path` is relative to /hub/api)."""
         async with httpx.AsyncClient(timeout=timeout) as http:
             return await http.request(method, self.api_url + path, json=json, headers=self.headers)
+
+    async def spawn(self, user: str, options: dict[str, Any] | None = None,
+                    timeout: float = 600.0) -> SpawnOutcome:
+        """Create `user`, start the default server, follow the progress stream to its end."""
+        await self.api("POST", f"/users/{user}")
+        started = time.monotonic()
+        response = await self.api("POST", f"/users/{user}/server", json=options or {})
+        if response.status_code not in (201, 202):
+            try:
+                message = str(response.json().get("message", response.text))
+            except ValueError:
+                message = response.text
+            return SpawnOutcome(time.monotonic() - started, False, True, message,
+                                response.status_code, ())
+        events: list[dict[str, Any]] = []
+        async with httpx.AsyncClient(timeout=timeout) as http, http.stream(
+                "GET", f"{self.api_url}/users/{user}/server/progress",
+                headers={**self.headers, "Accept": "text/event-stream"}) as stream:
+            async for line in stream.aiter_lines():
+                if line.startswith("data:"):
+                    events.append(json_module.loads(line[5:]))
+                    if events[-1].get("ready") or events[-1].get("failed"):
+                        break
+        last = events[-1] if events else {}
+        return SpawnOutcome(time.monotonic() - started, bool(last.get("ready")),
+                            bool(last.get("failed")), str(last.get("message", "")),
+                            response.status_code, tuple(events))
+
+    async def submit_spawn_form(self, user: str, form: dict[str, str],
+                                timeout: float = 600.0) -> FormOutcome:
+        """Log in as `user` (DummyAuthenticator) and POST the spawn form like a browser."""
+        async with httpx.AsyncClient(base_url=self.url, follow_redirects=True,
+                                     timeout=timeout) as http:
+            await http.get("/hub/login")
+            page = await http.post("/hub/login", data={
+                "username": user, "password": "x", "_xsrf": http.cookies.get("_xsrf") or ""})
+            token = re.search(r'xsrf_token: "([^"]+)"', page.text)
+            started = time.monotonic()
+            answer = await http.post(f"/hub/spawn/{user}",
+                                     data={**form, "_xsrf": token.group(1) if token else ""})
+            return FormOutcome(time.monotonic() - started, answer.status_code,
+                               str(answer.url), visible_text(answer.text))
 
 
 def _tail(text: str, lines: int = 40) -> str:

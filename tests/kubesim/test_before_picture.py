@@ -15,7 +15,7 @@ from prevalidate.testing.hubprocess import configurable_http_proxy_available
 from prevalidate.testing.kubesim import KubeSim
 
 from .conftest import FIXTURES, StartSim
-from .hubtools import form_spawn, hub_on, spawn
+from .hubtools import hub_on
 
 pytestmark = [
     pytest.mark.e2e,
@@ -55,12 +55,13 @@ async def before(start_sim: StartSim, tmp_path: Path) -> Any:
 async def test_before_picture_is_reproduced_and_timed(before: Any) -> None:
     sim, hub = before
     users = {"cpu": "huge-cpu", "image": "missing-image", "pvc": "missing-pvc"}
-    pending = asyncio.gather(*(spawn(hub, user, {"profile": profile})
+    pending = asyncio.gather(*(hub.spawn(user, {"profile": profile})
                                for user, profile in users.items()))
     # 1. Over quota, through the spawn form: refused at once, the cause nowhere on the page.
-    quota_seconds, status, page = await form_spawn(hub, "dora", {"profile": "over-quota"})
+    form = await hub.submit_spawn_form("dora", {"profile": "over-quota"})
+    quota_seconds, status, page = form.seconds, form.status, form.text
     results = dict(zip(users, await pending, strict=True))
-    timings = {user: round(seconds, 2) for user, (seconds, _) in results.items()}
+    timings = {user: round(outcome.seconds, 2) for user, outcome in results.items()}
     timings["over-quota"] = round(quota_seconds, 2)
     print(f"\nbefore-picture seconds to failure (start_timeout={START_TIMEOUT}): {timings}")
     print(f"over-quota page (HTTP {status}): {page[page.find('Error'):][:120]}")
@@ -84,12 +85,13 @@ async def test_before_picture_is_reproduced_and_timed(before: Any) -> None:
         ("image", "Back-off pulling image \"nonexistent.registry.io/broken-image:latest\""),
         ("pvc", 'persistentvolumeclaim "lol" not found'),
     ):
-        seconds, outcome = results[user]
-        assert outcome.get("failed"), (user, outcome)
+        outcome = results[user]
+        seconds = outcome.seconds
+        assert outcome.failed, (user, outcome)
         # KubeSpawner's "pod … did not start in 10 seconds!" or the hub's bare TimeoutError
         # ("Spawn failed: "), whichever fires first: either way no cause for the user.
-        assert outcome["message"].startswith("Spawn failed: ")
-        assert cause not in outcome["message"]
+        assert outcome.message.startswith("Spawn failed: ")
+        assert cause not in outcome.message
         # the full start_timeout, give or take the hub's scheduling of the timeout itself
         assert START_TIMEOUT - 1 <= seconds < START_TIMEOUT + 8, (user, seconds)
         assert any(cause in m for m in progress_messages(sim, f"jupyter-{user}")), user

@@ -12,7 +12,7 @@ from prevalidate.testing.hubprocess import configurable_http_proxy_available
 from prevalidate.testing.kubesim import KubeSim
 
 from .conftest import FIXTURES, StartSim, until
-from .hubtools import hub_on, spawn
+from .hubtools import hub_on
 
 STORAGE = """
 c.KubeSpawner.storage_pvc_ensure = True
@@ -32,9 +32,9 @@ async def test_kubespawner_starts_and_stops_a_server_the_hub_can_reach(
         start_sim: StartSim, tmp_path: Path) -> None:
     sim: KubeSim = await start_sim(FIXTURES / "hub-cluster.yaml")
     async with hub_on(sim, tmp_path, extra=STORAGE) as hub:
-        seconds, outcome = await spawn(hub, "alice")
-        assert isinstance(outcome, dict) and outcome.get("ready"), hub.log()[-3000:]
-        assert seconds < 20  # a good spawn starts: scheduling, pull and process start are fast
+        outcome = await hub.spawn("alice")
+        assert outcome.ready, hub.log()[-3000:]
+        assert outcome.seconds < 20  # a good spawn starts: scheduling, pull and process start are fast
         pod = sim.store.peek("pods", "jhub", "jupyter-alice")
         assert pod is not None and pod["status"]["phase"] == "Running"
         assert pod["status"]["podIP"].startswith("127.1.")
