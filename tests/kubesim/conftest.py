@@ -8,7 +8,10 @@ from pathlib import Path
 import pytest
 from kubernetes_asyncio import client
 
-from prevalidate.testing.kubesim import KubeSim, load_cluster, parse_cluster
+from prevalidate.testing.kubesim import KubeSim, load_cluster
+from prevalidate.testing.kubesim.pytest_plugin import StartKubeSim, start_kubesim, until
+
+__all__ = ["start_kubesim", "until"]  # the fixture and helper, re-exported for these tests
 
 FIXTURES = Path(__file__).parent / "fixtures"
 CLUSTER = FIXTURES / "cluster.yaml"
@@ -17,20 +20,13 @@ StartSim = Callable[..., Awaitable[KubeSim]]
 
 
 @pytest.fixture
-async def start_sim() -> AsyncIterator[StartSim]:
-    """Start kubesim from a cluster file path or YAML text (extra YAML appended); stop at teardown."""
-    sims: list[KubeSim] = []
+async def start_sim(start_kubesim: StartKubeSim) -> StartKubeSim:
+    """Start kubesim from a cluster path or YAML text; defaults to fixtures/cluster.yaml."""
 
     async def start(cluster: Path | str = CLUSTER, extra: str = "") -> KubeSim:
-        text = cluster.read_text() if isinstance(cluster, Path) else cluster
-        parsed = parse_cluster(text + ("\n---\n" + extra if extra else ""))
-        sim = KubeSim(parsed)
-        sims.append(sim)
-        return await sim.start()
+        return await start_kubesim(cluster, extra)
 
-    yield start
-    for sim in sims:
-        await sim.stop()
+    return start
 
 
 @pytest.fixture
@@ -49,28 +45,6 @@ async def core(sim: KubeSim) -> AsyncIterator[client.CoreV1Api]:
     """A real kubernetes_asyncio CoreV1Api talking to `sim`."""
     async with api_client(sim) as api:
         yield client.CoreV1Api(api)
-
-
-async def until(sim: KubeSim, condition: Callable[[], object], timeout: float = 5.0) -> object:
-    """Wait (without polling sleeps) until `condition()` is truthy, re-checking on every write."""
-    import asyncio
-
-    changed = asyncio.Event()
-
-    def listener(_change: object) -> None:
-        changed.set()
-
-    sim.store.listeners.append(listener)
-    try:
-        async with asyncio.timeout(timeout):
-            while True:
-                result = condition()
-                if result:
-                    return result
-                changed.clear()
-                await changed.wait()
-    finally:
-        sim.store.listeners.remove(listener)
 
 
 def pod_events(sim: KubeSim, name: str, namespace: str = "jhub") -> list[tuple[str, str, str]]:
