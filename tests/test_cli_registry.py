@@ -35,21 +35,13 @@ def _pod_file(tmp_path: Path, image: str) -> Path:
     return path
 
 
-def _check(pod: Path, host: str, capsys: pytest.CaptureFixture[str]) -> tuple[int, dict]:
-    code = main(
-        [
-            "check",
-            "--cluster",
-            str(EXAMPLES / "cluster.yaml"),
-            "--pod",
-            str(pod),
-            "--json",
-            "--allow-registry",
-            host,
-            "--insecure-registry",
-            host,
-        ]
-    )
+def _check(
+    pod: Path, host: str, capsys: pytest.CaptureFixture[str], allow: str | None = None
+) -> tuple[int, dict]:
+    """Run the CLI on the example cluster; ``host`` is allowed (and plain HTTP) unless
+    ``allow`` names another registry."""
+    flags = ["--allow-registry", allow] if allow else ["--allow-registry", host, "--insecure-registry", host]
+    code = main(["check", "--cluster", str(EXAMPLES / "cluster.yaml"), "--pod", str(pod), "--json", *flags])
     return code, json.loads(capsys.readouterr().out)
 
 
@@ -95,18 +87,6 @@ def test_registry_that_is_down_only_warns(tmp_path, capsys):
 def test_registry_outside_the_allow_list_is_rejected_without_contact(registry, tmp_path, capsys):
     pod = _pod_file(tmp_path, f"{registry.host}/jupyter/scipy:2024-05-27")
     before = len(registry.request_lines())
-    code = main(
-        [
-            "check",
-            "--cluster",
-            str(EXAMPLES / "cluster.yaml"),
-            "--pod",
-            str(pod),
-            "--json",
-            "--allow-registry",
-            "quay.io",
-        ]
-    )
-    out = json.loads(capsys.readouterr().out)
+    code, out = _check(pod, registry.host, capsys, allow="quay.io")
     assert code == 1 and [f["code"] for f in out["findings"]] == ["image-registry-not-allowed"]
     assert len(registry.request_lines()) == before
