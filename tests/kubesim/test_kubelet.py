@@ -196,3 +196,25 @@ async def test_pull_policy_never_for_an_absent_image_is_err_image_never_pull(
     assert ("Warning", "ErrImageNeverPull",
             f'Container image "{GOOD}" is not present with pull policy of Never') in \
         pod_events(sim, "jupyter-never")
+
+
+async def test_a_read_write_once_volume_used_on_another_node_is_a_multi_attach_error(
+        sim: KubeSim, core: client.CoreV1Api) -> None:
+    await core.create_namespaced_persistent_volume_claim("jhub", {
+        "metadata": {"name": "rwo"}, "spec": {"accessModes": ["ReadWriteOnce"], "resources": {
+            "requests": {"storage": "1Gi"}}}})
+    for name, node in (("on-one", "worker-1"), ("on-two", "worker-2")):
+        body = notebook_pod(name, image=GOOD, nodeName=node,
+                            volumes=[{"name": "home", "persistentVolumeClaim": {"claimName": "rwo"}}])
+        await core.create_namespaced_pod("jhub", body)
+        if name == "on-one":
+            await until(sim, lambda: phase(sim, "on-one") == "Running")
+    await until(sim, lambda: "FailedAttachVolume" in reasons(sim, "on-two"))
+    event = next(e for e in sim.store.items("events", "jhub")
+                 if e["reason"] == "FailedAttachVolume")
+    assert event["source"]["component"] == "attachdetach-controller"
+    assert event["message"].startswith('Multi-Attach error for volume "pvc-')
+    assert event["message"].endswith('" Volume is already used by pod(s) on-one')
+    assert waiting_reason(sim, "on-two") == "ContainerCreating"
+    await core.delete_namespaced_pod("on-one", "jhub", grace_period_seconds=0)
+    await until(sim, lambda: phase(sim, "on-two") == "Running")

@@ -133,3 +133,42 @@ async def test_repeated_failures_are_aggregated_into_one_event(
     await core.create_namespaced_config_map("default", {"metadata": {"name": "unrelated"}})
     failed = [e for e in sim.store.items("events", "default") if e["reason"] == "FailedScheduling"]
     assert len(failed) == 2  # one per distinct message; repeats only bump `count`
+
+
+def claim(name: str, mode: str) -> dict[str, Any]:
+    return {"metadata": {"name": name}, "spec": {
+        "accessModes": [mode], "resources": {"requests": {"storage": "1Gi"}}}}
+
+
+def with_claim(pod: dict[str, Any], name: str) -> dict[str, Any]:
+    pod["spec"]["volumes"] = [{"name": "home", "persistentVolumeClaim": {"claimName": name}}]
+    return pod
+
+
+async def test_a_read_write_once_pod_claim_in_use_blocks_a_second_pod(
+        sim: KubeSim, core: client.CoreV1Api) -> None:
+    await core.create_namespaced_persistent_volume_claim("jhub", claim("solo", "ReadWriteOncePod"))
+    await core.create_namespaced_pod("jhub", with_claim(notebook_pod("first"), "solo"))
+    await until(sim, lambda: sim.store.peek("pods", "jhub", "first")["spec"].get("nodeName"))
+    await core.create_namespaced_pod("jhub", with_claim(notebook_pod("second"), "solo"))
+    message = await unschedulable(sim, "second", "jhub")
+    assert message == (
+        f"0/3 nodes are available: {TAINT}, 2 node has pod using PersistentVolumeClaim with the "
+        "same name and ReadWriteOncePod access mode. preemption: 0/3 nodes are available: "
+        "1 Preemption is not helpful for scheduling, 2 No preemption victims found for "
+        "incoming pod.")
+
+
+async def test_a_claim_in_use_stays_terminating_and_blocks_new_pods_until_released(
+        sim: KubeSim, core: client.CoreV1Api) -> None:
+    await core.create_namespaced_pod("jhub", with_claim(notebook_pod("user-1"), "shared-data"))
+    await until(sim, lambda: sim.store.peek("pods", "jhub", "user-1")["spec"].get("nodeName"))
+    terminating = await core.delete_namespaced_persistent_volume_claim("shared-data", "jhub")
+    assert terminating.metadata.deletion_timestamp is not None
+    assert "kubernetes.io/pvc-protection" in terminating.metadata.finalizers
+    await core.create_namespaced_pod("jhub", with_claim(notebook_pod("user-2"), "shared-data"))
+    message = await unschedulable(sim, "user-2", "jhub")
+    assert message.startswith('0/3 nodes are available: persistentvolumeclaim "shared-data" is '
+                              "being deleted.")
+    await core.delete_namespaced_pod("user-1", "jhub", grace_period_seconds=0)
+    await until(sim, lambda: sim.store.peek("persistentvolumeclaims", "jhub", "shared-data") is None)

@@ -78,6 +78,9 @@ class VolumeController:
         store.listeners.append(self._on_change)
 
     def _on_change(self, change: Change) -> None:
+        if change.resource == "pods" and (change.type == "DELETED" or not is_active(change.obj)):
+            ns = change.obj["metadata"].get("namespace", "")
+            asyncio.get_running_loop().call_soon(self.release_terminating, ns)
         if change.resource == "persistentvolumeclaims" and change.type == "ADDED":
             meta = change.obj["metadata"]
             asyncio.get_running_loop().call_soon(self.provision, meta["namespace"], meta["name"])
@@ -85,6 +88,20 @@ class VolumeController:
             for pvc in list(self.store.items("persistentvolumeclaims")):
                 meta = pvc["metadata"]
                 asyncio.get_running_loop().call_soon(self.provision, meta["namespace"], meta["name"])
+
+    def release_terminating(self, namespace: str) -> None:
+        """The pvc-protection controller: a Terminating claim no live pod uses is removed."""
+        in_use = {
+            (v.get("persistentVolumeClaim") or {}).get("claimName")
+            # only scheduled pods count: an unscheduled one will never start with a
+            # terminating claim (pvc_protection_controller podUsesPVC)
+            for pod in self.store.items("pods", namespace)
+            if is_active(pod) and (pod.get("spec") or {}).get("nodeName")
+            for v in (pod.get("spec") or {}).get("volumes") or []}
+        for pvc in list(self.store.items("persistentvolumeclaims", namespace)):
+            meta = pvc["metadata"]
+            if "deletionTimestamp" in meta and meta["name"] not in in_use:
+                self.store.delete("persistentvolumeclaims", namespace, meta["name"])
 
     def provision(self, namespace: str, name: str) -> None:
         pvc = self.store.peek("persistentvolumeclaims", namespace, name)

@@ -50,8 +50,10 @@ class Kubelet:
 
     # -- store callbacks -----------------------------------------------------------------
     def _on_change(self, change: Change) -> None:
+        if change.resource in ("secrets", "configmaps") or (
+                change.resource == "pods" and change.type == "DELETED"):
+            self.references_changed.set()  # a missing reference or a volume user may be gone
         if change.resource in ("secrets", "configmaps"):
-            self.references_changed.set()
             return
         if change.resource != "pods":
             return
@@ -163,7 +165,16 @@ class Kubelet:
                 self.tasks.pop(uid, None)
 
     async def _mount_volumes(self, pod: Obj) -> None:
+        attach_reported = False
         while True:
+            attach = podstatus.multi_attach_conflict(self.store, self._current(pod) or pod)
+            if attach:
+                if not attach_reported:  # the attach/detach controller reports it once
+                    self.recorder.record(pod, "Warning", "FailedAttachVolume", attach,
+                                         "attachdetach-controller")
+                    attach_reported = True
+                await self._wait_for_references()
+                continue
             problems = podstatus.missing_volume_sources(self.store, self._current(pod) or pod)
             if not problems:
                 return

@@ -189,3 +189,27 @@ def resolve_env(store: Store, pod: Obj, container: Obj) -> dict[str, str]:
                 if raw is not None:
                     env[item["name"]] = base64.b64decode(raw).decode() if plural == "secrets" else raw
     return env
+
+
+def multi_attach_conflict(store: Store, pod: Obj) -> str | None:
+    """The attach/detach controller's Multi-Attach error for a ReadWriteOnce volume in use
+    by a pod on another node, or None."""
+    ns, node = pod["metadata"]["namespace"], pod["spec"].get("nodeName")
+    for volume in pod["spec"].get("volumes") or []:
+        claim = (volume.get("persistentVolumeClaim") or {}).get("claimName")
+        pvc = store.peek("persistentvolumeclaims", ns, claim) if claim else None
+        modes = ((pvc or {}).get("spec") or {}).get("accessModes") or []
+        if pvc is None or "ReadWriteOnce" not in modes:
+            continue
+        users = sorted(
+            other["metadata"]["name"] for other in store.items("pods", ns)
+            if other["metadata"]["uid"] != pod["metadata"]["uid"]
+            and other["spec"].get("nodeName") not in (None, node)
+            and (other.get("status") or {}).get("phase") not in ("Succeeded", "Failed")
+            and any((v.get("persistentVolumeClaim") or {}).get("claimName") == claim
+                    for v in other["spec"].get("volumes") or []))
+        if users:
+            volume_name = pvc["spec"].get("volumeName") or f"pvc-{pvc['metadata'].get('uid')}"
+            return (f'Multi-Attach error for volume "{volume_name}" Volume is already used by '
+                    f"pod(s) {', '.join(users)}")
+    return None

@@ -22,6 +22,7 @@ from .store import Store, now_rfc3339
 
 Obj = dict[str, Any]
 DEFAULT_CLASS_ANNOTATION = "storageclass.kubernetes.io/is-default-class"
+PVC_PROTECTION = "kubernetes.io/pvc-protection"
 
 
 def _random_suffix() -> str:
@@ -239,8 +240,25 @@ class Registry:
                     if obj["metadata"].get("namespace") == name:
                         self.store.delete(plural, name, obj["metadata"]["name"])
             return self.store.delete("namespaces", "", name)
+        if resource.plural == "persistentvolumeclaims" and self._claim_in_use(ns, name):
+            # kubernetes.io/pvc-protection: the claim stays, Terminating, until no pod uses it.
+            def terminate(obj: Obj) -> None:
+                obj["metadata"].setdefault("deletionTimestamp", now_rfc3339())
+                finalizers = obj["metadata"].setdefault("finalizers", [])
+                if PVC_PROTECTION not in finalizers:
+                    finalizers.append(PVC_PROTECTION)
+
+            return self.store.mutate(resource.plural, ns, name, terminate) or current
         deleted = self.store.delete(resource.plural, ns, name)
         return success(resource.plural, name, deleted["metadata"]["uid"])
+
+    def _claim_in_use(self, namespace: str, claim: str) -> bool:
+        return any(
+            (pod.get("status") or {}).get("phase") not in ("Succeeded", "Failed")
+            and (pod.get("spec") or {}).get("nodeName")  # only scheduled pods hold a claim
+            and any((v.get("persistentVolumeClaim") or {}).get("claimName") == claim
+                    for v in (pod.get("spec") or {}).get("volumes") or [])
+            for pod in self.store.items("pods", namespace))
 
     def _delete_pod(self, pod: Obj, grace_seconds: int | None) -> Obj:
         meta = pod["metadata"]

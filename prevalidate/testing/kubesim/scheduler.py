@@ -22,6 +22,8 @@ from .store import Change, Store, now_rfc3339
 log = logging.getLogger("kubesim.scheduler")
 Obj = dict[str, Any]
 COMPONENT = "default-scheduler"
+RWOP_CONFLICT = ("node has pod using PersistentVolumeClaim with the same name and "
+                 "ReadWriteOncePod access mode")
 
 
 def is_active(pod: Obj) -> bool:
@@ -149,9 +151,13 @@ class Scheduler:
         prefilter, delayed = self._volume_prefilter(pod)
         rejections: list[Rejection] = []
         feasible: list[Obj] = []
+        rwop = self._read_write_once_pod_conflict(pod)
         if prefilter is None:
             for node in nodes:
                 rejection = filter_node(pod, node, on_node[node["metadata"]["name"]], self._amounts(pod))
+                if rejection is None and rwop:
+                    # VolumeRestrictions runs after NodeResourcesFit in the default profile.
+                    rejection = Rejection((RWOP_CONFLICT,), False)
                 if rejection is None:
                     feasible.append(node)
                 else:
@@ -164,6 +170,17 @@ class Scheduler:
         allowed = (pod.get("spec") or {}).get("preemptionPolicy") != "Never"
         message = fit_error(len(nodes), rejections, prefilter, self.settings.preemption_messages, allowed)
         self._mark_unschedulable(pod, message)
+
+    def _read_write_once_pod_conflict(self, pod: Obj) -> bool:
+        """Another live pod already uses one of this pod's ReadWriteOncePod claims."""
+        ns = pod["metadata"]["namespace"]
+        claims = {claim for claim in claim_names(pod)
+                  if "ReadWriteOncePod" in ((self.store.peek("persistentvolumeclaims", ns, claim)
+                                             or {}).get("spec") or {}).get("accessModes", [])}
+        if not claims:
+            return False
+        return any(other["metadata"]["uid"] != pod["metadata"]["uid"] and is_active(other)
+                   and claims & set(claim_names(other)) for other in self.store.items("pods", ns))
 
     @staticmethod
     def _load(node: Obj, usage: NodeUsage) -> tuple[float, str]:
@@ -214,6 +231,11 @@ class Scheduler:
         if current is None or current.get("message") != message or current.get("status") != "False":
             updated = self.store.mutate("pods", ns, name, mark) or pod
         self.recorder.record(updated, "Warning", "FailedScheduling", message, COMPONENT, action="Scheduling")
+
+
+def claim_names(pod: Obj) -> list[str]:
+    return [claim for v in (pod.get("spec") or {}).get("volumes") or []
+            if (claim := (v.get("persistentVolumeClaim") or {}).get("claimName"))]
 
 
 def bind_volume(pvc: Obj) -> None:
