@@ -170,3 +170,41 @@ async def test_missing_service_account_is_403(core: client.CoreV1Api) -> None:
     assert status == 403
     assert body["message"] == ('pods "jupyter-hal" is forbidden: error looking up service '
                                'account jhub/robot: serviceaccount "robot" not found')
+
+
+PRIORITY = """
+apiVersion: scheduling.k8s.io/v1
+kind: PriorityClass
+metadata: {name: default-users}
+value: 100
+globalDefault: true
+---
+apiVersion: v1
+kind: ResourceQuota
+metadata: {name: users-only, namespace: default}
+spec:
+  hard: {requests.cpu: "1"}
+  scopeSelector:
+    matchExpressions: [{scopeName: PriorityClass, operator: In, values: [default-users]}]
+"""
+
+
+async def test_the_global_default_priority_class_is_filled_in_and_scopes_quota(
+        start_sim: StartSim) -> None:
+    sim = await start_sim(CLUSTER, PRIORITY)
+    async with api_client(sim) as api:
+        core = client.CoreV1Api(api)
+        pod = await core.create_namespaced_pod("default", notebook_pod("p1", requests={"cpu": "1"}))
+        assert (pod.spec.priority_class_name, pod.spec.priority) == ("default-users", 100)
+        _, body = await reject(core, notebook_pod("p2", requests={"cpu": "1"}), "default")
+        assert body["message"] == ('pods "p2" is forbidden: exceeded quota: users-only, requested: '
+                                   "requests.cpu=1, used: requests.cpu=1, limited: requests.cpu=1")
+        # a pod in another class is outside the quota's scope
+        await core.create_namespaced_pod("default", notebook_pod(
+            "p3", requests={"cpu": "1"}, priorityClassName="system-cluster-critical"))
+
+
+async def test_an_unknown_priority_class_is_403(core: client.CoreV1Api) -> None:
+    status, body = await reject(core, notebook_pod("p", priorityClassName="vip"))
+    assert status == 403
+    assert body["message"] == 'pods "p" is forbidden: no PriorityClass with name vip was found'

@@ -23,6 +23,8 @@ from .store import Store, now_rfc3339
 Obj = dict[str, Any]
 DEFAULT_CLASS_ANNOTATION = "storageclass.kubernetes.io/is-default-class"
 PVC_PROTECTION = "kubernetes.io/pvc-protection"
+SYSTEM_PRIORITY_CLASSES = {"system-cluster-critical": 2000000000,
+                           "system-node-critical": 2000001000}
 
 
 def _random_suffix() -> str:
@@ -105,6 +107,7 @@ class Registry:
             spec["imagePullSecrets"] = [dict(s) for s in service_account["imagePullSecrets"]]
         ranges = sorted(self.store.items("limitranges", ns), key=lambda o: o["metadata"]["name"])
         limitranger.apply_defaults(pod, ranges)
+        self._admit_priority(pod, name)
         validation.default_pod(pod)  # defaulting again is idempotent; keeps v1 shape
         pod["status"] = {"phase": "Pending", "qosClass": qos_class(pod)}
         validation.check("Pod", pod)
@@ -113,6 +116,27 @@ class Registry:
             raise forbidden("pods", name, problem)
         self._charge_quota(ns, name, "pods", quota.pod_usage(pod), pod, dry_run)
         return pod if dry_run else self.store.create("pods", pod)
+
+    def _admit_priority(self, pod: Obj, name: str) -> None:
+        """The Priority plugin: resolve priorityClassName (or the global default) to a value."""
+        spec = pod["spec"]
+        klass = spec.get("priorityClassName") or ""
+        if not klass:
+            defaults = [pc for pc in self.store.items("priorityclasses") if pc.get("globalDefault")]
+            if defaults:
+                chosen = min(defaults, key=lambda pc: int(pc.get("value", 0)))
+                spec["priorityClassName"] = chosen["metadata"]["name"]
+                spec["priority"] = int(chosen.get("value", 0))
+                spec["preemptionPolicy"] = chosen.get("preemptionPolicy", "PreemptLowerPriority")
+            return
+        if klass in SYSTEM_PRIORITY_CLASSES:
+            spec["priority"] = SYSTEM_PRIORITY_CLASSES[klass]
+            return
+        found = self.store.peek("priorityclasses", "", klass)
+        if found is None:
+            raise forbidden("pods", name, f"no PriorityClass with name {klass} was found")
+        spec["priority"] = int(found.get("value", 0))
+        spec["preemptionPolicy"] = found.get("preemptionPolicy", "PreemptLowerPriority")
 
     def _create_persistentvolumeclaims(self, resource: Resource, pvc: Obj, dry_run: bool) -> Obj:
         ns, name = pvc["metadata"]["namespace"], pvc["metadata"].get("name") or ""

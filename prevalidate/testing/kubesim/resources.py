@@ -50,6 +50,8 @@ RESOURCES: tuple[Resource, ...] = (
     Resource("nodes", "Node", False, short_names=("no",)),
     Resource("persistentvolumes", "PersistentVolume", False, short_names=("pv",)),
     Resource("storageclasses", "StorageClass", False, group="storage.k8s.io", short_names=("sc",)),
+    Resource("priorityclasses", "PriorityClass", False, group="scheduling.k8s.io",
+             short_names=("pc",)),
 )
 
 BY_PLURAL: dict[tuple[str, str], Resource] = {(r.group, r.plural): r for r in RESOURCES}

@@ -202,6 +202,8 @@ SCHEMAS: dict[str, Struct] = {
     "Secret": Struct("v1.Secret", metadata=META, data=STRINGS, stringData=STRINGS, type=str),
     "ConfigMap": Struct("v1.ConfigMap", metadata=META, data=STRINGS, binaryData=STRINGS),
     "ServiceAccount": Struct("v1.ServiceAccount", metadata=META, imagePullSecrets=ListOf(NAME_REF)),
+    "PriorityClass": Struct("v1.PriorityClass", metadata=META, value=int, globalDefault=bool,
+                            preemptionPolicy=str, description=str),
     "StorageClass": Struct("v1.StorageClass", metadata=META, provisioner=str, volumeBindingMode=str),
     "Event": Struct("v1.Event", metadata=META, involvedObject="any", reason=str, message=str, type=str),
 }

@@ -45,6 +45,7 @@ log = logging.getLogger("kubesim")
 Obj = dict[str, Any]
 SEED_ORDER = [
     "Namespace",
+    "PriorityClass",
     "StorageClass",
     "Node",
     "ServiceAccount",
