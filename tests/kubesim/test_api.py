@@ -309,3 +309,10 @@ async def test_every_served_object_deserialises_with_the_typed_client(
     assert all(result.items for result in results)
     statuses = {p.metadata.name: p.status.container_statuses for p in results[0].items}
     assert statuses["typed-bad"][0].state.waiting.reason in ("ErrImagePull", "ImagePullBackOff")
+
+
+async def test_namespace_status_subresource_is_served(sim: KubeSim) -> None:
+    async with httpx.AsyncClient(base_url=sim.url) as http:
+        response = await http.get("/api/v1/namespaces/jhub/status")
+    assert response.status_code == 200
+    assert response.json()["status"]["phase"] == "Active"

@@ -78,7 +78,7 @@ def resolve(path: str) -> Target | Obj:
             raise unknown_path()
         return doc
     namespace = None
-    if rest[0] == "namespaces" and len(rest) >= 3:
+    if rest[0] == "namespaces" and len(rest) >= 3 and rest[2] not in ("status", "finalize"):
         namespace, rest = rest[1], rest[2:]
     resource = BY_PLURAL.get((group, rest[0]))
     if resource is None or len(rest) > 3 or (namespace is not None and not resource.namespaced):
