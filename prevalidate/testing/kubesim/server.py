@@ -156,7 +156,7 @@ class KubeSim:
         self._tasks = [asyncio.ensure_future(self.scheduler.run())]
         if self.cluster.config.pools:
             self._tasks.append(asyncio.ensure_future(self.autoscaler.run()))
-        log.info("kubesim serving %s", self.url)
+        log.debug("kubesim serving %s", self.url)
         return self
 
     async def stop(self) -> None:
