@@ -218,3 +218,12 @@ async def test_a_read_write_once_volume_used_on_another_node_is_a_multi_attach_e
     assert waiting_reason(sim, "on-two") == "ContainerCreating"
     await core.delete_namespaced_pod("on-one", "jhub", grace_period_seconds=0)
     await until(sim, lambda: phase(sim, "on-two") == "Running")
+
+
+async def test_a_pod_bound_to_a_node_that_does_not_exist_stays_pending(
+        sim: KubeSim, core: client.CoreV1Api) -> None:
+    await core.create_namespaced_pod("jhub", notebook_pod("orphan", image=GOOD, nodeName="ghost"))
+    await core.create_namespaced_pod("jhub", notebook_pod("witness", image=GOOD, nodeName="worker-1"))
+    await until(sim, lambda: phase(sim, "witness") == "Running")
+    assert phase(sim, "orphan") == "Pending"
+    assert reasons(sim, "orphan") == []

@@ -131,6 +131,8 @@ class Kubelet:
             await asyncio.sleep(self.settings.kubelet_delay)
             pod = self._current(pod) or pod
             node = self.store.peek("nodes", "", pod["spec"]["nodeName"])
+            if node is None:
+                return  # bound to a node that does not exist: no kubelet will ever run it
             pod_ip = str(next(self._ips))
             pod = self._update(pod, lambda obj: podstatus.sandbox_ready(obj, node, pod_ip))
             await self._mount_volumes(pod)
