@@ -92,6 +92,6 @@ async def test_before_picture_is_reproduced_and_timed(before: Any) -> None:
         # ("Spawn failed: "), whichever fires first: either way no cause for the user.
         assert outcome.message.startswith("Spawn failed: ")
         assert cause not in outcome.message
-        # the full start_timeout, give or take the hub's scheduling of the timeout itself
-        assert START_TIMEOUT - 1 <= seconds < START_TIMEOUT + 8, (user, seconds)
+        # the full start_timeout (measured 9.5-10.5 s), not a fast failure
+        assert START_TIMEOUT - 2 <= seconds < START_TIMEOUT + 10, (user, seconds)
         assert any(cause in m for m in progress_messages(sim, f"jupyter-{user}")), user
