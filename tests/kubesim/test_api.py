@@ -77,7 +77,7 @@ async def test_watch_ends_after_timeout_seconds(core: client.CoreV1Api) -> None:
                                     resource_version="999999", timeout_seconds=1) as stream:
         events = [e async for e in stream]
     assert events == []
-    assert 0.9 <= time.monotonic() - started < 3
+    assert 0.9 <= time.monotonic() - started < 5
 
 
 async def test_label_selectors_equality_and_set_based(core: client.CoreV1Api) -> None:
