@@ -15,6 +15,8 @@ import asyncio
 import contextlib
 import ipaddress
 import logging
+import random
+import socket
 import time
 from typing import Any
 
@@ -44,7 +46,10 @@ class Kubelet:
         self.present: dict[str, set[str]] = {}  # node -> images already pulled there
         self.references_changed = asyncio.Event()
         self._stopping: set[asyncio.Future[None]] = set()
-        network = "127.1.0.0/16" if settings.start_processes else "10.244.0.0/16"
+        # Real processes need addresses no other kubesim on this machine uses: a random /16
+        # of the loopback /8 (127.0.0.0/16 is left to the hub and the proxy).
+        network = (f"127.{random.randint(1, 254)}.0.0/16" if settings.start_processes
+                   else "10.244.0.0/16")
         self._ips = ipaddress.ip_network(network).hosts()
         store.listeners.append(self._on_change)
 
@@ -89,6 +94,14 @@ class Kubelet:
         self.processes.clear()
 
     # -- helpers ---------------------------------------------------------------------------
+    def _allocate_ip(self, pod: Obj) -> str:
+        """The next pod IP; with real processes, one whose container ports are free."""
+        ports = [p.get("containerPort") for c in pod["spec"].get("containers") or []
+                 for p in c.get("ports") or [] if p.get("containerPort")] or [8888]
+        while True:
+            ip = str(next(self._ips))
+            if not self.settings.start_processes or all(_port_free(ip, int(p)) for p in ports):
+                return ip
     def _current(self, pod: Obj) -> Obj | None:
         current = self.store.peek("pods", pod["metadata"]["namespace"], pod["metadata"]["name"])
         if current is None or current["metadata"].get("uid") != pod["metadata"].get("uid"):
@@ -133,7 +146,7 @@ class Kubelet:
             node = self.store.peek("nodes", "", pod["spec"]["nodeName"])
             if node is None:
                 return  # bound to a node that does not exist: no kubelet will ever run it
-            pod_ip = str(next(self._ips))
+            pod_ip = self._allocate_ip(pod)
             pod = self._update(pod, lambda obj: podstatus.sandbox_ready(obj, node, pod_ip))
             await self._mount_volumes(pod)
             image_ids: dict[str, str] = {}
@@ -342,3 +355,12 @@ class Kubelet:
         current = self.store.peek("pods", pod["metadata"]["namespace"], pod["metadata"]["name"])
         if current is not None and current["metadata"].get("uid") == uid:
             self.store.delete("pods", pod["metadata"]["namespace"], pod["metadata"]["name"])
+
+
+def _port_free(ip: str, port: int) -> bool:
+    with socket.socket() as sock:
+        try:
+            sock.bind((ip, port))
+        except OSError:
+            return False
+    return True
