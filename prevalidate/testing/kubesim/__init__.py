@@ -15,20 +15,33 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from .cluster import Cluster, ClusterFileError, load_cluster, parse_cluster
-from .server import KubeSim
+
+if TYPE_CHECKING:
+    from .server import KubeSim
+
+__all__ = ["Cluster", "ClusterFileError", "KubeSim", "load_cluster", "parse_cluster", "run_kubesim"]
+
+
+def __getattr__(name: str) -> Any:
+    # The server pulls in tornado and the whole control plane; `prevalidate check` imports this
+    # package only to describe `prevalidate sim`, so load the server on first use.
+    if name == "KubeSim":
+        from .server import KubeSim
+
+        return KubeSim
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @asynccontextmanager
 async def run_kubesim(
     cluster: Cluster | str | Path | None = None, *, port: int = 0
 ) -> AsyncIterator[KubeSim]:
-    """Start kubesim on 127.0.0.1 (a free port unless given) and stop it afterwards."""
+    from .server import KubeSim
+
     if isinstance(cluster, (str, Path)):
         cluster = load_cluster(cluster)
     async with KubeSim(cluster, port=port) as sim:
         yield sim
-
-
-__all__ = ["Cluster", "ClusterFileError", "KubeSim", "load_cluster", "parse_cluster", "run_kubesim"]

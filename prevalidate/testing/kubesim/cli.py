@@ -16,7 +16,6 @@ import signal
 import sys
 
 from .cluster import ClusterFileError, load_cluster
-from .server import KubeSim
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -42,6 +41,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 async def _serve(args: argparse.Namespace) -> int:
+    from .server import KubeSim  # tornado and the control plane: only when serving
+
     cluster = load_cluster(args.cluster)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
