@@ -8,7 +8,7 @@ rounded up — for everything else).
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from decimal import Decimal
 from functools import lru_cache
 
@@ -20,7 +20,6 @@ CPU = "cpu"
 MEMORY = "memory"
 EPHEMERAL_STORAGE = "ephemeral-storage"
 PODS = "pods"
-STANDARD_RESOURCES = frozenset({CPU, MEMORY, EPHEMERAL_STORAGE, "storage"})
 HUGEPAGES_PREFIX = "hugepages-"
 
 
@@ -71,10 +70,3 @@ def scheduler_units(name: str, value: Decimal) -> int:
     if name == CPU:
         return math.ceil(value * 1000)
     return math.ceil(value)
-
-
-def union_names(*lists: Iterable[str]) -> set[str]:
-    names: set[str] = set()
-    for names_in in lists:
-        names.update(names_in)
-    return names

@@ -103,11 +103,11 @@ def claim_usage(claim: PVCInfo, default_class: str | None) -> ResourceList:
     return usage
 
 
-def _exceeded(quota: QuotaInfo, requested: ResourceList, subject_kind: str) -> list[Finding]:
+def _exceeded(quota: QuotaInfo, usage: ResourceList, subject_kind: str) -> list[Finding]:
+    """One finding per resource the quota limits that this usage would push over ``hard``."""
+    requested = {k: v for k, v in usage.items() if k in quota.hard}
     findings = []
     for resource in sorted(requested):
-        if resource not in quota.hard:
-            continue
         used = quota.used.get(resource, Decimal(0))
         hard = quota.hard[resource]
         if used + requested[resource] > hard:
@@ -172,13 +172,11 @@ def check(ctx: CheckInput) -> list[Finding]:
             _scope_matches(s, demand, priority_class) for s in quota.scopes
         ):
             findings += _must_specify(quota, demand)
-            findings += _exceeded(quota, {k: v for k, v in usage.items() if k in quota.hard}, "pod")
+            findings += _exceeded(quota, usage, "pod")
         if ctx.new_claims and not quota.scopes:  # PVC quotas know only a VolumeAttributesClass scope
             claims_total: ResourceList = {}
             for claim in ctx.new_claims:
                 for key, value in claim_usage(claim, default_class).items():
                     claims_total[key] = claims_total.get(key, Decimal(0)) + value
-            findings += _exceeded(
-                quota, {k: v for k, v in claims_total.items() if k in quota.hard}, "persistentvolumeclaim"
-            )
+            findings += _exceeded(quota, claims_total, "persistentvolumeclaim")
     return findings
