@@ -331,7 +331,11 @@ _RENDERERS: dict[Code, Callable[[Mapping[str, Any]], str]] = {
         f'The service account "{f["name"]}" does not exist in namespace {f["namespace"]}. '
         "Choose another profile, or ask your administrator to create it."
     ),
-    Code.CHECK_SKIPPED: lambda f: f"The hub could not read {f['kind']} objects, so that check was skipped.",
+    Code.CHECK_SKIPPED: lambda f: (
+        f"The {f['kind']} check could not run on these options and was skipped; your server will still start."
+        if f.get("failed")
+        else f"The hub could not read {f['kind']} objects, so that check was skipped."
+    ),
 }
 for _code in (
     Code.IMAGE_REFERENCE_INVALID,

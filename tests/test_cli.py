@@ -248,3 +248,12 @@ def test_warnings_alone_still_exit_0(capsys: pytest.CaptureFixture[str], tmp_pat
     assert code == 0
     assert out.startswith("ALLOWED:")
     assert "[pull-secret-not-found]" in out
+
+
+def test_sim_subcommand_runs_kubesim_with_its_own_arguments() -> None:
+    from prevalidate.cli import build_parser
+    from prevalidate.testing.kubesim import cli as kubesim_cli
+
+    args = build_parser().parse_args(["sim", "--cluster", "c.yaml", "--port", "8099"])
+    assert args.run is kubesim_cli.run
+    assert (args.cluster, args.port) == ("c.yaml", 8099)

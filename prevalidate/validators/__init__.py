@@ -73,7 +73,7 @@ def run_all(
             continue
         try:
             findings.extend(check(ctx))
-        except (AttributeError, TypeError, KeyError, ValueError, ArithmeticError) as exc:
+        except (AttributeError, TypeError, LookupError, ValueError, ArithmeticError) as exc:
             # A field deeper than the shape check has an odd type, or we have a bug: either
             # way this check cannot decide, and an undecided check never blocks a spawn.
             log.warning("prevalidate: the %s check failed on pod %s/%s: %r", name, ns, demand.pod_name, exc)

@@ -134,3 +134,14 @@ def test_priority_class_scoped_quota_is_not_enforced_when_classes_are_unknown(tm
     view.apply({"kind": "PriorityClass", "metadata": {"name": "system-node-critical"}})
     view.known.add("PriorityClass")
     assert [f.code for f in run_all(pod, view).findings] == [Code.QUOTA_EXCEEDED]
+
+
+def test_a_failed_check_says_which_and_that_the_server_still_starts(monkeypatch):
+    from prevalidate.messages import render
+
+    monkeypatch.setitem(CHECKS, "pvc", lambda _ctx: [][0])
+    pod = {"spec": {"containers": [{"name": "a", "image": "quay.io/x/y:1"}]}}
+    [finding] = run_all(pod, _view()).findings
+    assert render(finding) == (
+        "The pvc check could not run on these options and was skipped; your server will still start."
+    )
