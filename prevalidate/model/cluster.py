@@ -67,6 +67,9 @@ class ClusterView:
 
     def __init__(self, known: Iterable[str] = ALL_KINDS) -> None:
         self.known: set[str] = set(known)
+        # kind -> the namespaces its list covered, for a source that lists some kinds in a few
+        # namespaces only (a hub without cluster-wide RBAC). Absent: every namespace.
+        self.scoped: dict[str, set[str]] = {}
         self.nodes: dict[str, NodeInfo] = {}
         self.usage: dict[str, NodeUsage] = {}
         self.namespaces: dict[str, bool] = {}  # name -> terminating
@@ -190,8 +193,12 @@ class ClusterView:
 
     # ---- queries --------------------------------------------------------------------------
 
-    def knows(self, kind: str) -> bool:
-        return kind in self.known
+    def knows(self, kind: str, namespace: str | None = None) -> bool:
+        """True when the source could list ``kind`` (in ``namespace``, for namespaced kinds)."""
+        if kind not in self.known:
+            return False
+        scope = self.scoped.get(kind)
+        return scope is None or namespace is None or namespace in scope
 
     def pod_count(self) -> int:
         return len(self._pods)

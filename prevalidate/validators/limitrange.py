@@ -64,7 +64,7 @@ def _violations(
 
 
 def check(ctx: CheckInput) -> list[Finding]:
-    if not ctx.cluster.knows("LimitRange"):
+    if not ctx.cluster.knows("LimitRange", ctx.demand.namespace):
         return [skipped("limitrange", "LimitRange")]
     demand = ctx.demand
     findings: list[Finding] = []

@@ -65,7 +65,7 @@ def _in_use(ctx: CheckInput, claim: PVCInfo) -> Finding | None:
 def check(ctx: CheckInput) -> list[Finding]:
     if not ctx.demand.claims:
         return []
-    if not ctx.cluster.knows("PersistentVolumeClaim"):
+    if not ctx.cluster.knows("PersistentVolumeClaim", ctx.demand.namespace):
         return [skipped("pvc", "PersistentVolumeClaim")]
     existing = ctx.cluster.pvcs_in(ctx.demand.namespace)
     created = {c.name for c in ctx.new_claims}

@@ -155,7 +155,7 @@ def _must_specify(quota: QuotaInfo, demand: SpawnDemand) -> list[Finding]:
 
 
 def check(ctx: CheckInput) -> list[Finding]:
-    if not ctx.cluster.knows("ResourceQuota"):
+    if not ctx.cluster.knows("ResourceQuota", ctx.demand.namespace):
         return [skipped("quota", "ResourceQuota")]
     demand = ctx.demand
     # The Priority admission plugin fills the global default class before quota sees the pod.

@@ -50,7 +50,11 @@ def check(ctx: CheckInput) -> list[Finding]:
     }
     seen: set[tuple[str, str]] = set()
     for ref in demand.object_refs:
-        if ref.optional or not cluster.knows(_KINDS[ref.kind]) or (ref.kind, ref.name) in seen:
+        if (
+            ref.optional
+            or not cluster.knows(_KINDS[ref.kind], demand.namespace)
+            or (ref.kind, ref.name) in seen
+        ):
             continue
         seen.add((ref.kind, ref.name))
         if ref.name not in tables[ref.kind]:
@@ -70,7 +74,7 @@ def check(ctx: CheckInput) -> list[Finding]:
 
     account_known = (ns, demand.service_account) in cluster.service_accounts
     account_missing = not account_known and not ctx.creates_namespace and ns in cluster.namespaces
-    if cluster.knows("ServiceAccount") and account_missing:
+    if cluster.knows("ServiceAccount", ns) and account_missing:
         findings.append(
             Finding(
                 Code.SERVICEACCOUNT_NOT_FOUND,
@@ -79,7 +83,7 @@ def check(ctx: CheckInput) -> list[Finding]:
                 {"name": demand.service_account, "namespace": ns},
             )
         )
-    if cluster.knows("Secret"):
+    if cluster.knows("Secret", ns):
         for name in pull_secret_names(cluster, demand):
             if name not in tables["secret"]:
                 findings.append(

@@ -145,3 +145,23 @@ def test_a_failed_check_says_which_and_that_the_server_still_starts(monkeypatch)
     assert render(finding) == (
         "The pvc check could not run on these options and was skipped; your server will still start."
     )
+
+
+def test_a_kind_listed_in_other_namespaces_only_is_skipped_not_read_as_empty() -> None:
+    """A hub that may list PVCs, secrets and quotas only in its own namespace decides nothing
+    about another namespace from those empty tables."""
+    view = _view()
+    view.apply({"kind": "Namespace", "metadata": {"name": "jhub"}})
+    for kind in ("PersistentVolumeClaim", "Secret", "ConfigMap", "ResourceQuota", "LimitRange"):
+        view.scoped[kind] = {"jhub"}
+    pod = {
+        "metadata": {"name": "p", "namespace": "default"},
+        "spec": {
+            "containers": [{"name": "a", "image": "b", "envFrom": [{"secretRef": {"name": "creds"}}]}],
+            "volumes": [{"name": "home", "persistentVolumeClaim": {"claimName": "claim-x"}}],
+        },
+    }
+    assert run_all(pod, view).allowed
+    pod["metadata"]["namespace"] = "jhub"
+    codes = {f.code for f in run_all(pod, view).findings}
+    assert {Code.PVC_NOT_FOUND, Code.SECRET_NOT_FOUND} <= codes
