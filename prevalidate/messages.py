@@ -313,6 +313,30 @@ def _object_missing(kind: str) -> Callable[[Mapping[str, Any]], str]:
     return render
 
 
+def _key_missing(kind: str) -> Callable[[Mapping[str, Any]], str]:
+    def render(f: Mapping[str, Any]) -> str:
+        name, key, where = f["name"], f["key"], f.get("where")
+        if f.get("binary_only"):
+            return (
+                f'The {kind} "{name}" holds "{key}" as binary data, which {where} cannot read '
+                f'(environment variables read only text data). Ask your administrator to store "{key}" '
+                "as text data, or mount it as a volume instead."
+            )
+        text = (
+            f'The {kind} "{name}" in namespace {f.get("namespace")} has no key "{key}" (needed by {where}).'
+        )
+        keys = f.get("keys") or []
+        if f.get("closest"):
+            return text + f' Did you mean "{f["closest"]}"? Its keys: {names_list(keys)}.'
+        if keys:
+            return text + (
+                f' Its keys: {names_list(keys)}. Use one of them, or ask your administrator to add "{key}".'
+            )
+        return text + f' It has no keys at all. Ask your administrator to add "{key}".'
+
+    return render
+
+
 _RENDERERS: dict[Code, Callable[[Mapping[str, Any]], str]] = {
     Code.INPUT_INVALID: _input_invalid,
     Code.NAMESPACE_NOT_FOUND: _namespace,
@@ -323,6 +347,8 @@ _RENDERERS: dict[Code, Callable[[Mapping[str, Any]], str]] = {
     Code.INSUFFICIENT_CAPACITY: _insufficient,
     Code.SECRET_NOT_FOUND: _object_missing("secret"),
     Code.CONFIGMAP_NOT_FOUND: _object_missing("config map"),
+    Code.SECRET_KEY_NOT_FOUND: _key_missing("secret"),
+    Code.CONFIGMAP_KEY_NOT_FOUND: _key_missing("config map"),
     Code.PULL_SECRET_NOT_FOUND: lambda f: (
         f'The image pull secret "{f["name"]}" does not exist in namespace {f["namespace"]}; private '
         "images may fail to pull."

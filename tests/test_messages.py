@@ -18,6 +18,7 @@ from factories import (
     IMAGE,
     base_objects,
     cluster,
+    configmap,
     container,
     limit_item,
     limitrange,
@@ -276,6 +277,67 @@ SCENARIOS: dict[str, Scenario] = {
         ),
         ('"zzz"', "volume v", "jhub"),
         None,
+    ),
+    "secret-key-not-found": Scenario(
+        Code.SECRET_KEY_NOT_FOUND,
+        lambda: verdict(
+            pod(
+                containers=[
+                    container(
+                        env=[
+                            {"name": "TOKEN", "valueFrom": {"secretKeyRef": {"name": "creds", "key": "kee"}}}
+                        ]
+                    )
+                ]
+            ),
+            [*BASE, secret("creds")],
+            checks=["references"],
+        ),
+        ('"creds"', '"kee"', "env TOKEN of container notebook", "jhub", "Its keys: key"),
+        'Did you mean "key"?',
+    ),
+    "secret-key-not-found-no-close-key": Scenario(
+        Code.SECRET_KEY_NOT_FOUND,
+        lambda: verdict(
+            pod(
+                volumes=[
+                    {
+                        "name": "v",
+                        "secret": {"secretName": "creds", "items": [{"key": "ca.crt", "path": "ca"}]},
+                    }
+                ]
+            ),
+            [*BASE, secret("creds")],
+            checks=["references"],
+        ),
+        ('"creds"', '"ca.crt"', "volume v", "Its keys: key"),
+        "Use one of them",
+    ),
+    "configmap-key-not-found": Scenario(
+        Code.CONFIGMAP_KEY_NOT_FOUND,
+        lambda: verdict(
+            pod(volumes=[{"name": "v", "configMap": {"name": "cfg", "items": [{"key": "x", "path": "x"}]}}]),
+            [*BASE, {**configmap("cfg"), "data": {}}],
+            checks=["references"],
+        ),
+        ('"cfg"', '"x"', "volume v"),
+        "Ask your administrator",
+    ),
+    "configmap-key-binary-only": Scenario(
+        Code.CONFIGMAP_KEY_NOT_FOUND,
+        lambda: verdict(
+            pod(
+                containers=[
+                    container(
+                        env=[{"name": "B", "valueFrom": {"configMapKeyRef": {"name": "cfg", "key": "b"}}}]
+                    )
+                ]
+            ),
+            [*BASE, {**configmap("cfg"), "binaryData": {"b": "AAE="}}],
+            checks=["references"],
+        ),
+        ('"cfg"', '"b"', "env B of container notebook", "binary data"),
+        "mount it as a volume",
     ),
     "pull-secret-not-found": Scenario(
         Code.PULL_SECRET_NOT_FOUND,

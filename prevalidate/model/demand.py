@@ -17,6 +17,7 @@ from typing import Any
 
 from .findings import Code, Finding, Severity
 from .objects import LimitRangeInfo
+from .podrefs import ObjectRef, object_refs
 from .quantity import parse_quantity
 from .resources import (
     CPU,
@@ -39,16 +40,6 @@ class ContainerDemand:
     requests: ResourceList
     limits: ResourceList
     defaulted: tuple[str, ...] = ()  # "request cpu", "limit memory": what LimitRange filled in
-
-
-@dataclass(frozen=True)
-class ObjectRef:
-    """A secret or config map the pod needs; ``where`` says which field asked for it."""
-
-    kind: str  # "secret" | "configmap"
-    name: str
-    optional: bool
-    where: str
 
 
 @dataclass(frozen=True)
@@ -300,7 +291,7 @@ def build_demand(pod: Mapping[str, Any], limit_ranges: Sequence[LimitRangeInfo] 
             str(r.get("name")) for r in spec.get("imagePullSecrets") or () if r.get("name")
         ),
         claims=_claims(spec),
-        object_refs=_object_refs(spec),
+        object_refs=object_refs(spec),
         node_selector={str(k): str(v) for k, v in (spec.get("nodeSelector") or {}).items()},
         node_affinity_terms=tuple(node_affinity.get("nodeSelectorTerms") or ()),
         tolerations=tuple(
@@ -345,42 +336,3 @@ def _claims(spec: Mapping[str, Any]) -> tuple[ClaimRef, ...]:
                 )
             )
     return tuple(claims)
-
-
-def _refs_in(
-    holder: Mapping[str, Any], fields: tuple[tuple[str, str, str], ...], where: str
-) -> list[ObjectRef]:
-    """ObjectRefs from ``holder[field]`` for each (field, kind, name key) present as a map."""
-    refs = []
-    for field_name, kind, name_key in fields:
-        ref = holder.get(field_name)
-        if isinstance(ref, Mapping):
-            refs.append(ObjectRef(kind, str(ref.get(name_key) or ""), bool(ref.get("optional")), where))
-    return refs
-
-
-_VOLUME_SOURCES = (("secret", "secret", "secretName"), ("configMap", "configmap", "name"))
-_PROJECTED_SOURCES = (("secret", "secret", "name"), ("configMap", "configmap", "name"))
-_ENV_SOURCES = (("secretKeyRef", "secret", "name"), ("configMapKeyRef", "configmap", "name"))
-_ENV_FROM_SOURCES = (("secretRef", "secret", "name"), ("configMapRef", "configmap", "name"))
-
-
-def _object_refs(spec: Mapping[str, Any]) -> tuple[ObjectRef, ...]:
-    refs: list[ObjectRef] = []
-    for volume in spec.get("volumes") or ():
-        where = f"volume {volume.get('name')}"
-        refs += _refs_in(volume, _VOLUME_SOURCES, where)
-        projected = volume.get("projected")
-        for source in (projected.get("sources") if isinstance(projected, Mapping) else None) or ():
-            if isinstance(source, Mapping):
-                refs += _refs_in(source, _PROJECTED_SOURCES, where)
-    for group in ("initContainers", "containers"):
-        for container in spec.get(group) or ():
-            cname = container.get("name")
-            for env in container.get("env") or ():
-                source = env.get("valueFrom")
-                if isinstance(source, Mapping):
-                    refs += _refs_in(source, _ENV_SOURCES, f"env {env.get('name')} of container {cname}")
-            for env_from in container.get("envFrom") or ():
-                refs += _refs_in(env_from, _ENV_FROM_SOURCES, f"envFrom of container {cname}")
-    return tuple(r for r in refs if r.name)

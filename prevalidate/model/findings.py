@@ -47,6 +47,8 @@ class Code(str, Enum):
     # Extensions beyond DESIGN.md's table (extend, don't rename):
     SERVICEACCOUNT_NOT_FOUND = "serviceaccount-not-found"  # the apiserver refuses the pod (403)
     CHECK_SKIPPED = "check-skipped"  # an input could not be read; the check did not run (warning)
+    SECRET_KEY_NOT_FOUND = "secret-key-not-found"  # the secret exists but lacks a key the pod reads
+    CONFIGMAP_KEY_NOT_FOUND = "configmap-key-not-found"  # likewise for a config map
 
 
 @dataclass(frozen=True)

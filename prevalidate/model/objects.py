@@ -3,7 +3,8 @@
 Pure, no I/O here. Each ``from_dict`` takes the JSON/YAML form of an object (as
 ``kubectl get -o yaml`` or a watch event gives it) and keeps only what a check needs. Secret
 data is dropped, except the docker config of pull secrets, which the registry client needs to
-ask with the credentials the kubelet would use.
+ask with the credentials the kubelet would use. Secrets and config maps keep their key names,
+so a reference to a key that does not exist can be found before the kubelet fails on it.
 """
 
 from __future__ import annotations
@@ -214,14 +215,27 @@ class StorageClassInfo:
         return cls(name_of(obj), str(obj.get("volumeBindingMode") or "Immediate"), default)
 
 
+def _key_names(obj: Mapping[str, Any], *fields: str) -> frozenset[str] | None:
+    """The key names of ``obj``'s data maps, or None when it carries none of them.
+
+    A Secret or ConfigMap without its data maps may be empty, or may come from a source that
+    lists metadata only; the two look alike, so a check must not call a key missing then.
+    """
+    maps = [data for data in (obj.get(name) for name in fields) if isinstance(data, Mapping)]
+    if not maps:
+        return None
+    return frozenset(str(key) for data in maps for key in data)
+
+
 @dataclass(frozen=True)
 class SecretInfo:
-    """A secret's name and type; of its data only a pull secret's docker config is kept."""
+    """A secret's name, type and key names; of its values only a pull secret's docker config
+    is kept (the registry client needs it). Values are never stored, logged or shown."""
 
     name: str
     namespace: str
     type: str
-    keys: frozenset[str]
+    keys: frozenset[str] | None  # names in data/stringData; None: the source gave no data
     docker_config: str | None = field(default=None, repr=False)
 
     @classmethod
@@ -242,21 +256,26 @@ class SecretInfo:
             name_of(obj),
             namespace_of(obj),
             secret_type,
-            frozenset(list(data) + list(string_data)),
+            _key_names(obj, "data", "stringData"),
             docker_config,
         )
 
 
 @dataclass(frozen=True)
 class ConfigMapInfo:
+    """A config map's name and key names (never its values)."""
+
     name: str
     namespace: str
-    keys: frozenset[str]
+    keys: frozenset[str] | None  # names in data and binaryData; None: the source gave neither
+    binary_keys: frozenset[str] = frozenset()  # the names that are in binaryData only
 
     @classmethod
     def from_dict(cls, obj: Mapping[str, Any]) -> ConfigMapInfo:
-        keys = list(obj.get("data") or {}) + list(obj.get("binaryData") or {})
-        return cls(name_of(obj), namespace_of(obj), frozenset(keys))
+        keys = _key_names(obj, "data", "binaryData")
+        text_keys = _key_names(obj, "data") or frozenset()
+        binary = (_key_names(obj, "binaryData") or frozenset()) - text_keys
+        return cls(name_of(obj), namespace_of(obj), keys, binary)
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,11 @@
 """Secrets, config maps and the service account the pod needs (reference §6.2): a missing
 non-optional volume source leaves the pod in ContainerCreating (FailedMount), a missing env
-source in CreateContainerConfigError, both for good; a missing service account makes the
-apiserver refuse the pod. Missing pull secrets are only warnings: the kubelet pulls without
-them and the image may be public.
+source in CreateContainerConfigError, both for good. So does a key the pod names (env
+``secretKeyRef``/``configMapKeyRef``, volume ``items``) that the object lacks: ``couldn't find
+key <key> in Secret <ns>/<name>`` for env, ``references non-existent secret key: <key>`` for a
+volume. A missing service account makes the apiserver refuse the pod. Missing pull secrets are
+only warnings: the kubelet pulls without them and the image may be public. Only key *names*
+are read here; secret values are never kept.
 
 Pure, no I/O here.
 """
@@ -14,9 +17,12 @@ from collections.abc import Mapping
 from ..model.cluster import ClusterView
 from ..model.demand import SpawnDemand
 from ..model.findings import Code, Finding, Severity
+from ..model.objects import ConfigMapInfo, SecretInfo
+from ..model.podrefs import ObjectRef
 from .context import CheckInput, closest
 
 _CODES = {"secret": Code.SECRET_NOT_FOUND, "configmap": Code.CONFIGMAP_NOT_FOUND}
+_KEY_CODES = {"secret": Code.SECRET_KEY_NOT_FOUND, "configmap": Code.CONFIGMAP_KEY_NOT_FOUND}
 _KINDS = {"secret": "Secret", "configmap": "ConfigMap"}
 
 
@@ -40,37 +46,69 @@ def pull_secret_configs(cluster: ClusterView, demand: SpawnDemand) -> list[tuple
     ]
 
 
+def _missing_keys(ref: ObjectRef, obj: SecretInfo | ConfigMapInfo, ns: str) -> list[Finding]:
+    """A finding for each key ``ref`` names that ``obj`` lacks (none when its keys are unknown)."""
+    if obj.keys is None:
+        return []
+    binary = obj.binary_keys if isinstance(obj, ConfigMapInfo) and ref.data_only else frozenset()
+    readable = obj.keys - binary
+    existing = sorted(readable)
+    return [
+        Finding(
+            _KEY_CODES[ref.kind],
+            Severity.ERROR,
+            f"{ref.name}/{key}",
+            {
+                "name": ref.name,
+                "key": key,
+                "where": ref.where,
+                "namespace": ns,
+                "keys": existing,
+                "closest": closest(key, existing),
+                "binary_only": key in binary,
+            },
+        )
+        for key in dict.fromkeys(ref.keys)
+        if key not in readable
+    ]
+
+
 def check(ctx: CheckInput) -> list[Finding]:
     cluster, demand = ctx.cluster, ctx.demand
     ns = demand.namespace
     findings: list[Finding] = []
-    tables: dict[str, Mapping[str, object]] = {
+    tables: dict[str, Mapping[str, SecretInfo | ConfigMapInfo]] = {
         "secret": cluster.secrets.get(ns, {}),
         "configmap": cluster.configmaps.get(ns, {}),
     }
     seen: set[tuple[str, str]] = set()
+    seen_keys: set[tuple[str, str]] = set()
     for ref in demand.object_refs:
-        if (
-            ref.optional
-            or not cluster.knows(_KINDS[ref.kind], demand.namespace)
-            or (ref.kind, ref.name) in seen
-        ):
+        if ref.optional or not cluster.knows(_KINDS[ref.kind], demand.namespace):
+            continue
+        obj = tables[ref.kind].get(ref.name)
+        if obj is not None:
+            for finding in _missing_keys(ref, obj, ns):
+                if (ref.kind, finding.subject) not in seen_keys:
+                    seen_keys.add((ref.kind, finding.subject))
+                    findings.append(finding)
+            continue
+        if (ref.kind, ref.name) in seen:
             continue
         seen.add((ref.kind, ref.name))
-        if ref.name not in tables[ref.kind]:
-            findings.append(
-                Finding(
-                    _CODES[ref.kind],
-                    Severity.ERROR,
-                    ref.name,
-                    {
-                        "name": ref.name,
-                        "where": ref.where,
-                        "namespace": ns,
-                        "closest": closest(ref.name, tables[ref.kind]),
-                    },
-                )
+        findings.append(
+            Finding(
+                _CODES[ref.kind],
+                Severity.ERROR,
+                ref.name,
+                {
+                    "name": ref.name,
+                    "where": ref.where,
+                    "namespace": ns,
+                    "closest": closest(ref.name, tables[ref.kind]),
+                },
             )
+        )
 
     account_known = (ns, demand.service_account) in cluster.service_accounts
     account_missing = not account_known and not ctx.creates_namespace and ns in cluster.namespaces
