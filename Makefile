@@ -1,5 +1,5 @@
 .PHONY: demo test bench lint
-demo:            ## set up and show prevalidate on the bundled example cluster
+demo:            ## set up and run a real JupyterHub whose spawn form prevalidate checks (Ctrl-C stops it)
 	scripts/demo
 test:            ## set up and run the whole test suite (lint, types, layering, tests)
 	scripts/test

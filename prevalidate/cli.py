@@ -145,7 +145,27 @@ def build_parser() -> argparse.ArgumentParser:
     )
     kubesim_cli.add_arguments(sim)
     sim.set_defaults(run=kubesim_cli.run)
+    _add_demo(sub)
     return parser
+
+
+def _add_demo(sub: Any) -> None:
+    demo = sub.add_parser(
+        "demo",
+        help="run a real JupyterHub whose spawn form is checked by prevalidate (Ctrl-C stops it)",
+        description="Start a local registry, kubesim with the demo cluster and a real JupyterHub "
+        "on http://127.0.0.1:8000, print things to try, and run until Ctrl-C.",
+    )
+    demo.add_argument(
+        "--port", type=int, default=8000, help="port on 127.0.0.1 for the hub (default 8000; 0: a free one)"
+    )
+    demo.set_defaults(run=_demo)
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from .demo import run  # the hub, the registry runner and kubesim: only when asked
+
+    return run(args)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
