@@ -10,7 +10,9 @@ from pathlib import Path
 
 def main() -> int:
     here = str(Path(__file__).parent)
-    names = sorted(m.name for m in pkgutil.iter_modules([here]) if not m.name.startswith("_"))
+    names = sorted(
+        m.name for m in pkgutil.iter_modules([here]) if not m.name.startswith("_") and not m.ispkg
+    )  # packages (baselines/) hold helpers, not benchmarks
     only = set(sys.argv[1:])
     for name in names:
         if only and name not in only:

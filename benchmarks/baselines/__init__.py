@@ -1,0 +1,1 @@
+"""Baselines the benchmarks compare prevalidate against (not part of the library)."""
