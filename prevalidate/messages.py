@@ -7,6 +7,7 @@ types in a spawn form (CPUs, GiB), not Kubernetes internals.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any
@@ -34,7 +35,36 @@ def _what(resource: str) -> str:
     return label
 
 
+_STANDARD_RESOURCES = ("cpu", "memory", "ephemeral-storage")
+
+
+def _field_rule(f: Mapping[str, Any]) -> str:
+    """A field the apiserver would refuse (422): what is wrong, its exact rule, what to do."""
+    rule, value, where = f["rule"], f.get("value"), f"{f.get('field')}: {f.get('reason')}"
+    if rule == "mount-volume-not-found":
+        volumes = list(f.get("volumes") or [])
+        close = difflib.get_close_matches(str(value), volumes, n=1, cutoff=0.6)
+        hint = f' Did you mean "{close[0]}"?' if close else ""
+        have = f" Volumes of the pod: {names_list(volumes)}." if volumes else " The pod has no volumes."
+        return (
+            f'Container {f.get("container")} mounts a volume "{value}" that the pod does not define '
+            f"({where}).{hint}{have} Add the volume, or remove the mount."
+        )
+    if rule == "resource-name":
+        close = difflib.get_close_matches(str(value).lower(), _STANDARD_RESOURCES, n=1, cutoff=0.6)
+        hint = f' Did you mean "{close[0]}"?' if close else ""
+        return (
+            f'"{value}" is not a resource a container can ask for ({where}).{hint} Use cpu, memory, '
+            "ephemeral-storage, hugepages-<size>, or an extended resource with a domain, like nvidia.com/gpu."
+        )
+    if value:
+        return f'"{value}" is not allowed here ({where}). Choose another value, or ask your administrator.'
+    return f"The pod is missing a required field ({where}). Ask your administrator to fix the server options."
+
+
 def _input_invalid(f: Mapping[str, Any]) -> str:
+    if f.get("rule"):
+        return _field_rule(f)
     if f.get("shape"):
         return f"The pod's {f.get('field')} {f.get('reason')}; the server cannot be created from it."
     if "limit" in f and "request" in f:

@@ -79,6 +79,34 @@ SCENARIOS: dict[str, Scenario] = {
         ("2 CPUs", "1 CPU"),
         "at most 1 CPU",
     ),
+    "input-invalid-resource-name": Scenario(
+        Code.INPUT_INVALID,
+        lambda: verdict(pod(requests={"cpus": "2"}), checks=["quota"]),
+        (
+            '"cpus"',
+            "spec.containers[0].resources.requests.cpus",
+            "must be a standard resource for containers",
+        ),
+        'Did you mean "cpu"?',
+    ),
+    "input-invalid-extended-resource-name": Scenario(
+        Code.INPUT_INVALID,
+        lambda: verdict(pod(limits={"requests.nvidia.com/gpu": "1"}), checks=["quota"]),
+        ('"requests.nvidia.com/gpu"', "doesn't follow extended resource name standard"),
+        "like nvidia.com/gpu",
+    ),
+    "input-invalid-mount-volume-not-found": Scenario(
+        Code.INPUT_INVALID,
+        lambda: verdict(
+            pod(
+                containers=[container(volumeMounts=[{"name": "homee", "mountPath": "/home/jovyan"}])],
+                volumes=[{"name": "home", "emptyDir": {}}],
+            ),
+            checks=["quota"],
+        ),
+        ('"homee"', 'spec.containers[0].volumeMounts[0].name: Not found: "homee"', "notebook", "home"),
+        'Did you mean "home"?',
+    ),
     "namespace-not-found": Scenario(
         Code.NAMESPACE_NOT_FOUND, lambda: verdict(pod(), [], checks=["namespace"]), ("jhub",), None
     ),

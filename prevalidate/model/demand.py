@@ -17,6 +17,7 @@ from typing import Any
 
 from .findings import Code, Finding, Severity
 from .objects import LimitRangeInfo
+from .podfields import container_resource_name_problem, field_invalid, field_problems
 from .podrefs import ObjectRef, object_refs
 from .quantity import parse_quantity
 from .resources import (
@@ -87,7 +88,10 @@ def _resources(container: Mapping[str, Any]) -> Mapping[str, Any]:
     return res if isinstance(res, Mapping) else {}
 
 
-def _parse_list(raw: Any, path: str, problems: list[Finding]) -> ResourceList:
+def _parse_list(raw: Any, path: str, problems: list[Finding], container: bool = False) -> ResourceList:
+    """The quantities of a resource list; what the apiserver refuses becomes a finding. For a
+    container's requests and limits the names are checked too (``foo`` is a 422, not a
+    resource no node has)."""
     out: ResourceList = {}
     if raw is None:
         return out
@@ -96,6 +100,10 @@ def _parse_list(raw: Any, path: str, problems: list[Finding]) -> ResourceList:
         return out
     for name, value in raw.items():
         where = f"{path}.{name}"
+        name_problem = container_resource_name_problem(str(name)) if container else None
+        if name_problem:
+            problems.append(field_invalid("resource-name", where, name, name_problem, resource=str(name)))
+            continue
         if isinstance(value, bool):
             problems.append(_invalid(where, value, "is not a quantity"))
             continue
@@ -154,8 +162,8 @@ def _container(
     raw: Mapping[str, Any], kind: str, path: str, ranges: Sequence[LimitRangeInfo], problems: list[Finding]
 ) -> ContainerDemand:
     res = _resources(raw)
-    requests = _parse_list(res.get("requests"), f"{path}.resources.requests", problems)
-    limits = _parse_list(res.get("limits"), f"{path}.resources.limits", problems)
+    requests = _parse_list(res.get("requests"), f"{path}.resources.requests", problems, container=True)
+    limits = _parse_list(res.get("limits"), f"{path}.resources.limits", problems, container=True)
     for name, value in limits.items():  # SetDefaults_Pod: limit -> missing request
         requests.setdefault(name, value)
     defaulted = _apply_limit_range_defaults(requests, limits, ranges)
@@ -238,7 +246,7 @@ def build_demand(pod: Mapping[str, Any], limit_ranges: Sequence[LimitRangeInfo] 
     meta = pod.get("metadata") if isinstance(pod.get("metadata"), Mapping) else {}
     spec = pod.get("spec") if isinstance(pod.get("spec"), Mapping) else {}
     assert isinstance(meta, Mapping) and isinstance(spec, Mapping)
-    problems: list[Finding] = []
+    problems: list[Finding] = field_problems(pod)
     containers: list[ContainerDemand] = []
     for index, raw in enumerate(spec.get("initContainers") or ()):
         kind = KIND_SIDECAR if raw.get("restartPolicy") == "Always" else KIND_INIT

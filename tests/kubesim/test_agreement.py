@@ -83,7 +83,8 @@ def items_volume(kind: str, name: str, *keys: str, optional: bool = False) -> di
 @dataclass(frozen=True)
 class Case:
     spec: dict[str, Any]
-    code: str | None  # our finding that rejects it; None: both sides let the pod run
+    code: str | None = None  # our finding that rejects it; None: both sides let the pod run
+    name: str = "jupyter-alice"
 
 
 def env_case(*env: dict[str, Any], code: str | None = None) -> Case:
@@ -95,11 +96,23 @@ def volume_case(volume: dict[str, Any], code: str | None = None) -> Case:
     return Case({"containers": [container(volumeMounts=[mount])], "volumes": [volume]}, code)
 
 
-KUBESIM_GAP = "kubesim's kubelet does not check volume items keys (reported to its owner)"
-KUBESIM_BINARY = "kubesim's kubelet lets env read a binaryData key; the kubelet reads data only"
+def resources_case(code: str | None = None, **resources: dict[str, str]) -> Case:
+    return Case({"containers": [container(resources=resources)]}, code)
 
+
+def mounts_case(
+    *mounts: dict[str, Any], volumes: tuple[str, ...] = ("home",), code: str | None = None
+) -> Case:
+    spec = {
+        "containers": [container(volumeMounts=list(mounts))],
+        "volumes": [{"name": v, "emptyDir": {}} for v in volumes],
+    }
+    return Case(spec, code)
+
+
+INVALID = "input-invalid"
 CASES = {
-    # gap 1: a key the object lacks
+    # gap 1: a key the object lacks -> the kubelet fails the pod
     "env-secret-key-exists": env_case(env_key("secretKeyRef", "creds", "token")),
     "env-secret-key-missing": env_case(env_key("secretKeyRef", "creds", "tokn"), code="secret-key-not-found"),
     "env-secret-key-missing-optional": env_case(env_key("secretKeyRef", "creds", "tokn", optional=True)),
@@ -120,40 +133,65 @@ CASES = {
     "env-configmap-key-binary-only": env_case(
         env_key("configMapKeyRef", "settings", "blob"), code="configmap-key-not-found"
     ),
+    # gap 2: a volumeMount naming no volume -> 422
+    "mount-of-a-volume": mounts_case({"name": "home", "mountPath": "/home/jovyan"}),
+    "mount-of-an-undefined-volume": mounts_case({"name": "homee", "mountPath": "/home/jovyan"}, code=INVALID),
+    "mount-without-volumes": mounts_case({"name": "home", "mountPath": "/h"}, volumes=(), code=INVALID),
+    # gap 3: container resource names -> 422
+    "resource-cpu-memory": resources_case(requests={"cpu": "1", "memory": "1Gi"}),
+    "resource-gpu-the-node-has": resources_case(limits={"nvidia.com/gpu": "1"}),
+    "resource-foo": resources_case(INVALID, requests={"foo": "1"}),
+    "resource-cpus-typo": resources_case(INVALID, requests={"cpus": "2"}),
+    "resource-gpu-without-domain": resources_case(INVALID, limits={"gpu": "1"}),
+    "resource-quota-name-in-a-container": resources_case(INVALID, limits={"requests.nvidia.com/gpu": "1"}),
 }
-KNOWN_KUBESIM_GAPS = {
-    "secret-items-missing": KUBESIM_GAP,
-    "configmap-items-missing": KUBESIM_GAP,
-    "env-configmap-key-binary-only": KUBESIM_BINARY,
+# Cases where kubesim is laxer than Kubernetes (reported to kubesim's owner): what it does instead.
+KUBESIM_GAPS = {
+    "secret-items-missing": ("running", "its kubelet does not check volume items keys"),
+    "configmap-items-missing": ("running", "its kubelet does not check volume items keys"),
+    "env-configmap-key-binary-only": (
+        "running",
+        "its kubelet lets env read binaryData; the kubelet reads data",
+    ),
+    "resource-quota-name-in-a-container": ("scheduler", "it accepts requests.<domain>/<name> in containers"),
+}
+EXPECTED = {
+    None: "running",
+    INVALID: "422",
+    "secret-key-not-found": "kubelet",
+    "configmap-key-not-found": "kubelet",
 }
 
 
-async def kubesim_outcome(sim: KubeSim, pod: dict[str, Any]) -> str:
-    """ "422", "kubelet: <reason>" or "running"."""
+async def kubesim_outcome(sim: KubeSim, pod: dict[str, Any]) -> tuple[str, str]:
+    """("422" | "kubelet" | "scheduler" | "running", the message behind it)."""
     name = pod["metadata"]["name"]
     async with api_client(sim) as api:
         try:
             await client.CoreV1Api(api).create_namespaced_pod("jhub", pod)
         except client.ApiException as exc:
             assert exc.status == 422, exc.body
-            return "422: " + json.loads(exc.body)["message"]
+            return "422", json.loads(exc.body)["message"]
 
-    def settled() -> str | None:
+    def settled() -> tuple[str, str] | None:
         obj = sim.store.peek("pods", "jhub", name) or {}
         status = obj.get("status") or {}
         if status.get("phase") == "Running":
-            return "running"
+            return "running", ""
         for c in status.get("containerStatuses") or []:
-            reason = (c["state"].get("waiting") or {}).get("reason")
-            if reason == "CreateContainerConfigError":
-                return "kubelet: " + c["state"]["waiting"]["message"]
+            waiting = c["state"].get("waiting") or {}
+            if waiting.get("reason") == "CreateContainerConfigError":
+                return "kubelet", str(waiting["message"])
+        for condition in status.get("conditions") or []:
+            if condition["type"] == "PodScheduled" and condition.get("reason") == "Unschedulable":
+                return "scheduler", str(condition.get("message"))
         for event in sim.store.items("events", "jhub"):
             if event["involvedObject"]["name"] == name and event["reason"] == "FailedMount":
-                return "kubelet: " + event["message"]
+                return "kubelet", str(event["message"])
         return None
 
     result = await until(sim, settled)
-    assert isinstance(result, str)
+    assert isinstance(result, tuple)
     return result
 
 
@@ -167,18 +205,22 @@ async def test_kubesim_fails_the_pod_exactly_when_we_reject_it(
     pod = {
         "apiVersion": "v1",
         "kind": "Pod",
-        "metadata": {"name": "jupyter-alice", "namespace": "jhub"},
+        "metadata": {"name": case.name, "namespace": "jhub"},
         "spec": case.spec,
     }
     verdict = run_all(pod, load_cluster(cluster_file), Settings(offline=True))
     ours = sorted({f.code.value for f in verdict.errors})
     assert ours == ([case.code] if case.code else []), [f.facts for f in verdict.findings]
     sim = await start_sim(CLUSTER)
-    theirs = await kubesim_outcome(sim, pod)
-    if name in KNOWN_KUBESIM_GAPS and theirs == "running":
-        pytest.xfail(KNOWN_KUBESIM_GAPS[name])  # ours follows the kubelet's source; see the reason
-    assert (theirs != "running") == (not verdict.allowed), theirs
-    if theirs.startswith("kubelet: couldn't find key "):  # ... <key> in <Kind> <ns>/<name>
-        key, _, where = theirs.removeprefix("kubelet: couldn't find key ").partition(" in ")
+    outcome, message = await kubesim_outcome(sim, pod)
+    gap = KUBESIM_GAPS.get(name)
+    if gap and outcome == gap[0]:
+        pytest.xfail("kubesim is laxer than Kubernetes here: " + gap[1])
+    assert outcome == EXPECTED[case.code], message
+    if outcome == "422":  # the field we name is one kubesim names
+        fields = {str(f.facts["field"]) for f in verdict.errors}
+        assert any(field.split(".resources.")[0] in message for field in fields), (fields, message)
+    if message.startswith("couldn't find key "):  # ... <key> in <Kind> <ns>/<name>
+        key, _, where = message.removeprefix("couldn't find key ").partition(" in ")
         (finding,) = verdict.errors
         assert (finding.facts["key"], finding.facts["name"]) == (key, where.rsplit("/", 1)[1])

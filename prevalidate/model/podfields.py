@@ -1,0 +1,129 @@
+"""The apiserver's field validation of a pod (422 Invalid), for the fields a spawn can get wrong.
+
+Pure, no I/O here. kube-apiserver validates a pod before any admission plugin runs
+(reference §0 step 4, pkg/apis/core/validation): a volumeMount must name a volume of the pod,
+and a container resource name must be a standard one or a fully qualified extended resource.
+Each rule here is a rule of that file with the same field path and reason text, and nothing
+stricter: a value Kubernetes accepts must pass. Each problem is an ``input-invalid`` finding
+whose ``rule`` fact tells ``messages`` which sentence to write.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from .findings import Code, Finding, Severity
+
+STANDARD_CONTAINER_RESOURCES = ("cpu", "memory", "ephemeral-storage")
+
+_DNS1123_SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
+_QUALIFIED_NAME = re.compile(r"([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]")
+SUBDOMAIN_MSG = (
+    "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or "
+    "'.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used "
+    "for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')"
+)
+_QUALIFIED_MSG = (
+    "must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an "
+    "alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for "
+    "validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')"
+)
+
+
+def field_invalid(rule: str, where: str, value: Any, reason: str, **facts: Any) -> Finding:
+    return Finding(
+        Code.INPUT_INVALID,
+        Severity.ERROR,
+        subject=where,
+        facts={"field": where, "value": str(value), "reason": reason, "rule": rule, **facts},
+    )
+
+
+# ---- names -------------------------------------------------------------------------------
+
+
+def _subdomain_problem(value: str) -> str | None:
+    """IsDNS1123Subdomain."""
+    if len(value) > 253:
+        return "must be no more than 253 characters"
+    return None if _DNS1123_SUBDOMAIN.fullmatch(value) else SUBDOMAIN_MSG
+
+
+def _qualified_name_problem(value: str) -> str | None:
+    """IsQualifiedName: an optional DNS subdomain prefix and '/', then a name of at most 63."""
+    parts = value.split("/")
+    if len(parts) > 2:
+        return "a qualified name " + _QUALIFIED_MSG + " with an optional DNS subdomain prefix and '/'"
+    name = parts[-1]
+    if len(parts) == 2:
+        if not parts[0]:
+            return "prefix part must be non-empty"
+        problem = _subdomain_problem(parts[0])
+        if problem:
+            return "prefix part " + problem
+    if not name:
+        return "name part must be non-empty"
+    if len(name) > 63:
+        return "name part must be no more than 63 characters"
+    return None if _QUALIFIED_NAME.fullmatch(name) else "name part " + _QUALIFIED_MSG
+
+
+def container_resource_name_problem(name: str) -> str | None:
+    """validateContainerResourceName: the reason the apiserver refuses ``name`` as a key of a
+    container's requests or limits, or None when it accepts it."""
+    problem = _qualified_name_problem(name)
+    if "/" not in name:
+        if name in STANDARD_CONTAINER_RESOURCES or name.startswith("hugepages-"):
+            return problem
+        return "must be a standard resource for containers"
+    if problem:
+        return problem
+    if "kubernetes.io/" in name:  # IsNativeResource: accepted as it is
+        return None
+    if name.startswith("requests.") or _qualified_name_problem("requests." + name):
+        return "doesn't follow extended resource name standard"  # not IsExtendedResourceName
+    return None
+
+
+# ---- the pod ------------------------------------------------------------------------------
+
+
+def _str(value: Any) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _mount_problems(
+    container: Mapping[str, Any], path: str, volume_names: list[str], cname: str
+) -> list[Finding]:
+    problems: list[Finding] = []
+    for index, mount in enumerate(container.get("volumeMounts") or ()):
+        where = f"{path}.volumeMounts[{index}]"
+        name = _str(mount.get("name"))
+        if name not in volume_names:
+            problems.append(
+                field_invalid(
+                    "mount-volume-not-found",
+                    f"{where}.name",
+                    name,
+                    f'Not found: "{name}"',
+                    container=cname,
+                    volumes=list(volume_names),
+                )
+            )
+    return problems
+
+
+def field_problems(pod: Mapping[str, Any]) -> list[Finding]:
+    """Every 422 the apiserver would give ``pod`` for the fields covered here (resource names
+    are checked where requests and limits are parsed, in ``demand``)."""
+    spec = pod.get("spec") if isinstance(pod.get("spec"), Mapping) else {}
+    assert isinstance(spec, Mapping)
+    problems: list[Finding] = []
+    volume_names = [n for n in (_str(v.get("name")) for v in spec.get("volumes") or ()) if n]
+    for group in ("initContainers", "containers"):
+        for index, container in enumerate(spec.get(group) or ()):
+            path = f"spec.{group}[{index}]"
+            problems += _mount_problems(container, path, volume_names, _str(container.get("name")))
+    return problems
