@@ -8,6 +8,7 @@ types in a spawn form (CPUs, GiB), not Kubernetes internals.
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any
@@ -36,6 +37,11 @@ def _what(resource: str) -> str:
 
 
 _STANDARD_RESOURCES = ("cpu", "memory", "ephemeral-storage")
+_NAMES = {  # rule -> (what it names, whether dots are allowed)
+    "volume-name": ("volume name", False),
+    "container-name": ("container name", False),
+    "pod-name": ("server (pod) name", True),
+}
 
 
 def _field_rule(f: Mapping[str, Any]) -> str:
@@ -56,6 +62,31 @@ def _field_rule(f: Mapping[str, Any]) -> str:
         return (
             f'"{value}" is not a resource a container can ask for ({where}).{hint} Use cpu, memory, '
             "ephemeral-storage, hugepages-<size>, or an extended resource with a domain, like nvidia.com/gpu."
+        )
+    if rule == "mount-path-duplicate":
+        return (
+            f"Container {f.get('container')} mounts two volumes at {value} ({where}). "
+            "Choose another mount path for one of them."
+        )
+    if rule == "volume-duplicate":
+        return f'The pod defines the volume "{value}" twice ({where}). Remove or rename one of them.'
+    if rule == "image-required":
+        return f"Container {f.get('container')} has no image ({where}). Choose an image."
+    if rule == "sub-path":
+        return f"The volume subPath {value!r} must stay inside the volume ({where}). Use a relative path."
+    if rule in _NAMES and value:
+        what, dots = _NAMES[rule]
+        if "no more than" in str(f.get("reason")):
+            return (
+                f"The {what} {value!r} is too long ({where}). Choose a shorter name, "
+                "or ask your administrator."
+            )
+        allowed = "lowercase letters, digits, '-'" + (" and '.'" if dots else " (no dots)")
+        slug = re.sub(r"[^a-z0-9.-]+" if dots else r"[^a-z0-9-]+", "-", str(value).lower()).strip("-.")
+        example = f', like "{slug[:63]}"' if slug else ""
+        return (
+            f'"{value}" is not a valid {what} ({f.get("field")}). Use {allowed}, starting and ending with '
+            f"a letter or digit{example}."
         )
     if value:
         return f'"{value}" is not allowed here ({where}). Choose another value, or ask your administrator.'

@@ -107,6 +107,81 @@ SCENARIOS: dict[str, Scenario] = {
         ('"homee"', 'spec.containers[0].volumeMounts[0].name: Not found: "homee"', "notebook", "home"),
         'Did you mean "home"?',
     ),
+    "input-invalid-mount-path-duplicate": Scenario(
+        Code.INPUT_INVALID,
+        lambda: verdict(
+            pod(
+                containers=[
+                    container(
+                        volumeMounts=[
+                            {"name": "home", "mountPath": "/home/jovyan"},
+                            {"name": "data", "mountPath": "/home/jovyan"},
+                        ]
+                    )
+                ],
+                volumes=[{"name": "home", "emptyDir": {}}, {"name": "data", "emptyDir": {}}],
+            ),
+            checks=["quota"],
+        ),
+        ("/home/jovyan", "spec.containers[0].volumeMounts[1].mountPath", "notebook"),
+        "Choose another mount path",
+    ),
+    "input-invalid-volume-name": Scenario(
+        Code.INPUT_INVALID,
+        lambda: verdict(pod(volumes=[{"name": "Shared_Data", "emptyDir": {}}]), checks=["quota"]),
+        ('"Shared_Data"', "spec.volumes[0].name"),
+        'like "shared-data"',
+    ),
+    "input-invalid-volume-duplicate": Scenario(
+        Code.INPUT_INVALID,
+        lambda: verdict(
+            pod(volumes=[{"name": "home", "emptyDir": {}}, {"name": "home", "emptyDir": {}}]),
+            checks=["quota"],
+        ),
+        ('"home"', "spec.volumes[1].name"),
+        "Remove or rename one",
+    ),
+    "input-invalid-sub-path": Scenario(
+        Code.INPUT_INVALID,
+        lambda: verdict(
+            pod(
+                containers=[container(volumeMounts=[{"name": "h", "mountPath": "/h", "subPath": "/etc"}])],
+                volumes=[{"name": "h", "emptyDir": {}}],
+            ),
+            checks=["quota"],
+        ),
+        ("'/etc'", "spec.containers[0].volumeMounts[0].subPath", "must be a relative path"),
+        "Use a relative path",
+    ),
+    "input-invalid-image-required": Scenario(
+        Code.INPUT_INVALID,
+        lambda: verdict(pod(containers=[container(image="")]), checks=["quota"]),
+        ("notebook", "spec.containers[0].image"),
+        "Choose an image",
+    ),
+    "input-invalid-container-name": Scenario(
+        Code.INPUT_INVALID,
+        lambda: verdict(pod(containers=[container("Note Book")]), checks=["quota"]),
+        ('"Note Book"', "spec.containers[0].name"),
+        'like "note-book"',
+    ),
+    "input-invalid-long-name": Scenario(
+        Code.INPUT_INVALID,
+        lambda: verdict(pod(containers=[container("n" * 64)]), checks=["quota"]),
+        ("spec.containers[0].name", "63 characters"),
+        "Choose a shorter name",
+    ),
+    "input-invalid-required-field": Scenario(
+        Code.INPUT_INVALID,
+        lambda: verdict(
+            pod(
+                containers=[container(volumeMounts=[{"name": "h", "mountPath": ""}])], volumes=[{"name": "h"}]
+            ),
+            checks=["quota"],
+        ),
+        ("spec.containers[0].volumeMounts[0].mountPath: Required value",),
+        "Ask your administrator",
+    ),
     "namespace-not-found": Scenario(
         Code.NAMESPACE_NOT_FOUND, lambda: verdict(pod(), [], checks=["namespace"]), ("jhub",), None
     ),

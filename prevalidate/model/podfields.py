@@ -2,10 +2,11 @@
 
 Pure, no I/O here. kube-apiserver validates a pod before any admission plugin runs
 (reference §0 step 4, pkg/apis/core/validation): a volumeMount must name a volume of the pod,
-and a container resource name must be a standard one or a fully qualified extended resource.
-Each rule here is a rule of that file with the same field path and reason text, and nothing
-stricter: a value Kubernetes accepts must pass. Each problem is an ``input-invalid`` finding
-whose ``rule`` fact tells ``messages`` which sentence to write.
+mount paths are unique per container, a subPath stays inside its volume, a container resource
+name must be a standard one or a fully qualified extended resource, names are RFC 1123 labels,
+and so on. Each rule here is a rule of that file with the same field path and reason text, and
+nothing stricter: a value Kubernetes accepts must pass. Each problem is an ``input-invalid``
+finding whose ``rule`` fact tells ``messages`` which sentence to write.
 """
 
 from __future__ import annotations
@@ -18,8 +19,14 @@ from .findings import Code, Finding, Severity
 
 STANDARD_CONTAINER_RESOURCES = ("cpu", "memory", "ephemeral-storage")
 
+_DNS1123_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
 _DNS1123_SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
 _QUALIFIED_NAME = re.compile(r"([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]")
+LABEL_MSG = (
+    "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', "
+    "and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', "
+    "regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')"
+)
 SUBDOMAIN_MSG = (
     "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or "
     "'.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used "
@@ -42,6 +49,15 @@ def field_invalid(rule: str, where: str, value: Any, reason: str, **facts: Any) 
 
 
 # ---- names -------------------------------------------------------------------------------
+
+
+def _label_problem(value: str) -> str | None:
+    """IsDNS1123Label."""
+    if len(value) > 63:
+        return "must be no more than 63 characters"
+    if _DNS1123_LABEL.fullmatch(value):
+        return None
+    return "must not contain dots" if _DNS1123_SUBDOMAIN.fullmatch(value) else LABEL_MSG
 
 
 def _subdomain_problem(value: str) -> str | None:
@@ -94,13 +110,43 @@ def _str(value: Any) -> str:
     return value if isinstance(value, str) else ""
 
 
+def _volume_problems(volumes: list[Mapping[str, Any]]) -> list[Finding]:
+    problems: list[Finding] = []
+    seen: set[str] = set()
+    for index, volume in enumerate(volumes):
+        where, name = f"spec.volumes[{index}].name", _str(volume.get("name"))
+        if not name:
+            problems.append(field_invalid("volume-name", where, "", "Required value"))
+            continue
+        label = _label_problem(name)
+        if label:
+            problems.append(field_invalid("volume-name", where, name, label))
+        elif name in seen:
+            problems.append(field_invalid("volume-duplicate", where, name, f'Duplicate value: "{name}"'))
+        seen.add(name)
+    return problems
+
+
+def _path_problems(path: str, where: str) -> list[Finding]:
+    """validateLocalDescendingPath for a subPath."""
+    problems = []
+    if path.startswith("/"):
+        problems.append(field_invalid("sub-path", where, path, "must be a relative path"))
+    if ".." in path.split("/"):
+        problems.append(field_invalid("sub-path", where, path, "must not contain '..'"))
+    return problems
+
+
 def _mount_problems(
     container: Mapping[str, Any], path: str, volume_names: list[str], cname: str
 ) -> list[Finding]:
     problems: list[Finding] = []
+    mount_paths: set[str] = set()
     for index, mount in enumerate(container.get("volumeMounts") or ()):
         where = f"{path}.volumeMounts[{index}]"
-        name = _str(mount.get("name"))
+        name, mount_path = _str(mount.get("name")), _str(mount.get("mountPath"))
+        if not name:
+            problems.append(field_invalid("mount-name", f"{where}.name", "", "Required value"))
         if name not in volume_names:
             problems.append(
                 field_invalid(
@@ -112,18 +158,64 @@ def _mount_problems(
                     volumes=list(volume_names),
                 )
             )
+        if not mount_path:
+            problems.append(field_invalid("mount-path", f"{where}.mountPath", "", "Required value"))
+        elif mount_path in mount_paths:
+            problems.append(
+                field_invalid(
+                    "mount-path-duplicate",
+                    f"{where}.mountPath",
+                    mount_path,
+                    "must be unique",
+                    container=cname,
+                )
+            )
+        mount_paths.add(mount_path)
+        sub_path = _str(mount.get("subPath"))
+        if sub_path:
+            problems += _path_problems(sub_path, f"{where}.subPath")
+    return problems
+
+
+def _container_problems(spec: Mapping[str, Any], volume_names: list[str]) -> list[Finding]:
+    problems: list[Finding] = []
+    if not spec.get("containers"):
+        problems.append(field_invalid("containers", "spec.containers", "", "Required value"))
+    regular = [_str(c.get("name")) for c in spec.get("containers") or ()]
+    for group in ("initContainers", "containers"):
+        # An init container may not reuse any container's name; a container, an earlier one's.
+        seen: set[str] = set(regular) if group == "initContainers" else set()
+        for index, container in enumerate(spec.get(group) or ()):
+            path = f"spec.{group}[{index}]"
+            name = _str(container.get("name"))
+            label = _label_problem(name) if name else "Required value"
+            if label:
+                problems.append(field_invalid("container-name", f"{path}.name", name, label))
+            elif name in seen:
+                problems.append(
+                    field_invalid("container-duplicate", f"{path}.name", name, f'Duplicate value: "{name}"')
+                )
+            seen.add(name)
+            if not _str(container.get("image")):
+                problems.append(
+                    field_invalid("image-required", f"{path}.image", "", "Required value", container=name)
+                )
+            problems += _mount_problems(container, path, volume_names, name)
     return problems
 
 
 def field_problems(pod: Mapping[str, Any]) -> list[Finding]:
     """Every 422 the apiserver would give ``pod`` for the fields covered here (resource names
     are checked where requests and limits are parsed, in ``demand``)."""
+    meta = pod.get("metadata") if isinstance(pod.get("metadata"), Mapping) else {}
     spec = pod.get("spec") if isinstance(pod.get("spec"), Mapping) else {}
-    assert isinstance(spec, Mapping)
+    assert isinstance(meta, Mapping) and isinstance(spec, Mapping)
     problems: list[Finding] = []
-    volume_names = [n for n in (_str(v.get("name")) for v in spec.get("volumes") or ()) if n]
-    for group in ("initContainers", "containers"):
-        for index, container in enumerate(spec.get(group) or ()):
-            path = f"spec.{group}[{index}]"
-            problems += _mount_problems(container, path, volume_names, _str(container.get("name")))
+    name = _str(meta.get("name"))
+    if name and _subdomain_problem(name):
+        problems.append(field_invalid("pod-name", "metadata.name", name, str(_subdomain_problem(name))))
+    volumes = list(spec.get("volumes") or ())
+    problems += _volume_problems(volumes)
+    volume_names = [n for n in (_str(v.get("name")) for v in volumes) if n]
+    problems += _container_problems(spec, volume_names)
     return problems

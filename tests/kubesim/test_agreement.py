@@ -144,6 +144,27 @@ CASES = {
     "resource-cpus-typo": resources_case(INVALID, requests={"cpus": "2"}),
     "resource-gpu-without-domain": resources_case(INVALID, limits={"gpu": "1"}),
     "resource-quota-name-in-a-container": resources_case(INVALID, limits={"requests.nvidia.com/gpu": "1"}),
+    # gap 4: other field rules a spawn can break -> 422
+    "container-name-invalid": Case({"containers": [container("Notebook")]}, INVALID),
+    "container-name-duplicate": Case({"containers": [container(), container()]}, INVALID),
+    "image-empty": Case({"containers": [{"name": "notebook", "image": ""}]}, INVALID),
+    "pod-name-invalid": Case({"containers": [container()]}, INVALID, name="Jupyter-Alice"),
+    "mount-path-duplicate": mounts_case(
+        {"name": "home", "mountPath": "/home/jovyan"},
+        {"name": "data", "mountPath": "/home/jovyan"},
+        volumes=("home", "data"),
+        code=INVALID,
+    ),
+    "one-volume-at-two-paths": mounts_case(
+        {"name": "home", "mountPath": "/home/jovyan"}, {"name": "home", "mountPath": "/srv", "subPath": "x"}
+    ),
+    "sub-path-absolute": mounts_case({"name": "home", "mountPath": "/h", "subPath": "/etc"}, code=INVALID),
+    "volume-name-invalid": mounts_case(
+        {"name": "Shared_Data", "mountPath": "/h"}, volumes=("Shared_Data",), code=INVALID
+    ),
+    "volume-duplicate": mounts_case(
+        {"name": "home", "mountPath": "/h"}, volumes=("home", "home"), code=INVALID
+    ),
 }
 # Cases where kubesim is laxer than Kubernetes (reported to kubesim's owner): what it does instead.
 KUBESIM_GAPS = {
@@ -154,6 +175,10 @@ KUBESIM_GAPS = {
         "its kubelet lets env read binaryData; the kubelet reads data",
     ),
     "resource-quota-name-in-a-container": ("scheduler", "it accepts requests.<domain>/<name> in containers"),
+    "mount-path-duplicate": ("running", "it does not check that mount paths are unique"),
+    "sub-path-absolute": ("running", "it does not validate subPath"),
+    "volume-name-invalid": ("running", "it does not validate volume names"),
+    "volume-duplicate": ("running", "it does not check duplicate volume names"),
 }
 EXPECTED = {
     None: "running",

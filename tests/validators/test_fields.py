@@ -47,6 +47,15 @@ CASES = [
         [("input-invalid", "spec.containers[0].volumeMounts[0].name")],
         id="mount-of-an-undefined-volume",
     ),
+    pytest.param(
+        mounting(
+            {"name": "home", "mountPath": "/home/jovyan"},
+            {"name": "shm", "mountPath": "/home/jovyan"},
+            volumes=[HOME, {"name": "shm", "emptyDir": {"medium": "Memory"}}],
+        ),
+        [("input-invalid", "spec.containers[0].volumeMounts[1].mountPath")],
+        id="two-mounts-at-one-path",
+    ),
 ]
 
 
