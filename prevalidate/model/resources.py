@@ -45,8 +45,9 @@ def is_hugepages(name: str) -> bool:
 
 
 def is_native(name: str) -> bool:
-    """A resource in the kubernetes.io namespace (unprefixed or ``kubernetes.io/``)."""
-    return "/" not in name or name.startswith("kubernetes.io/")
+    """A resource in the kubernetes.io namespace: unprefixed, or any name *containing*
+    ``kubernetes.io/`` (IsNativeResource / IsPrefixedNativeResource use strings.Contains)."""
+    return "/" not in name or "kubernetes.io/" in name
 
 
 def is_extended(name: str) -> bool:

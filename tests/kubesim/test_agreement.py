@@ -37,7 +37,7 @@ items:
     name: worker-1
     labels: {{kubernetes.io/arch: amd64, kubernetes.io/os: linux}}
   status:
-    allocatable: {{cpu: "8", memory: 32Gi, pods: "110", nvidia.com/gpu: "1"}}
+    allocatable: {{cpu: "8", memory: 32Gi, pods: "110", nvidia.com/gpu: "1", example.kubernetes.io/foo: "2"}}
 - apiVersion: v1
   kind: Secret
   metadata: {{name: creds, namespace: jhub}}
@@ -144,6 +144,9 @@ CASES = {
     "resource-cpus-typo": resources_case(INVALID, requests={"cpus": "2"}),
     "resource-gpu-without-domain": resources_case(INVALID, limits={"gpu": "1"}),
     "resource-quota-name-in-a-container": resources_case(INVALID, limits={"requests.nvidia.com/gpu": "1"}),
+    "resource-prefixed-native-fractional": resources_case(
+        requests={"example.kubernetes.io/foo": "500m"}, limits={"example.kubernetes.io/foo": "1"}
+    ),
     # gap 4: other field rules a spawn can break -> 422
     "container-name-invalid": Case({"containers": [container("Notebook")]}, INVALID),
     "container-name-duplicate": Case({"containers": [container(), container()]}, INVALID),
@@ -166,7 +169,7 @@ CASES = {
         {"name": "home", "mountPath": "/h"}, volumes=("home", "home"), code=INVALID
     ),
 }
-# Cases where kubesim is laxer than Kubernetes (reported to kubesim's owner): what it does instead.
+# Cases where kubesim differs from Kubernetes (reported to its owner): what it does instead.
 KUBESIM_GAPS = {
     "secret-items-missing": ("running", "its kubelet does not check volume items keys"),
     "configmap-items-missing": ("running", "its kubelet does not check volume items keys"),
@@ -175,6 +178,7 @@ KUBESIM_GAPS = {
         "its kubelet lets env read binaryData; the kubelet reads data",
     ),
     "resource-quota-name-in-a-container": ("scheduler", "it accepts requests.<domain>/<name> in containers"),
+    "resource-prefixed-native-fractional": ("422", "it treats <x>kubernetes.io/<y> as an extended resource"),
     "mount-path-duplicate": ("running", "it does not check that mount paths are unique"),
     "sub-path-absolute": ("running", "it does not validate subPath"),
     "volume-name-invalid": ("running", "it does not validate volume names"),
@@ -240,7 +244,7 @@ async def test_kubesim_fails_the_pod_exactly_when_we_reject_it(
     outcome, message = await kubesim_outcome(sim, pod)
     gap = KUBESIM_GAPS.get(name)
     if gap and outcome == gap[0]:
-        pytest.xfail("kubesim is laxer than Kubernetes here: " + gap[1])
+        pytest.xfail("kubesim differs from Kubernetes here: " + gap[1])
     assert outcome == EXPECTED[case.code], message
     if outcome == "422":  # the field we name is one kubesim names
         fields = {str(f.facts["field"]) for f in verdict.errors}
