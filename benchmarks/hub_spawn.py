@@ -31,6 +31,7 @@ import contextlib
 import html
 import importlib.util
 import json
+import os
 import re
 import statistics
 import sys
@@ -52,7 +53,10 @@ REPO = Path(__file__).resolve().parent.parent
 NAMESPACE = "jhub"
 START_TIMEOUT = 60
 WARM_SUBMITS = 50
-REPOSITORY, TAG, TYPO_TAG = "jupyterhub/k8s-singleuser-sample", "4.0.0", "4.0"
+REPOSITORY, TAG = "jupyterhub/k8s-singleuser-sample", "4.0.0"
+# Tags the registry does not have, one per round, so every round's image check is a cold lookup.
+TYPO_TAGS = ("4.0", "4.0.1", "4.00", "v4.0.0", "4.1.0")
+PREVALIDATE_ROUNDS = len(TYPO_TAGS)  # the other approaches take seconds: one round each
 CASES = ("quota", "cpu", "image", "pvc")
 CASE_LABELS = {
     "quota": "over quota (64G memory, quota 40Gi with 8Gi used)",
@@ -66,6 +70,7 @@ APPROACHES = {
     "stock": "kubespawner.KubeSpawner",
 }
 RENDER_ONLY_FIELD = "bench-render-only"
+LOAD = {"start": 0.0, "end": 0.0}
 
 
 def cluster_yaml(registry_host: str) -> str:
@@ -234,7 +239,7 @@ c.KubeSpawner.options_from_form = _render_only_or_profile_form
     return config
 
 
-def form_for(case: str, registry_host: str) -> dict[str, str]:
+def form_for(case: str, registry_host: str, round_: int = 0) -> dict[str, str]:
     """The fields a browser posts for `case` (select values; a shown "Other..." text input)."""
     prefix = "profile-option-notebook--"
     form = {
@@ -250,7 +255,7 @@ def form_for(case: str, registry_host: str) -> dict[str, str]:
         form[prefix + "cpu"] = "120"
     elif case == "image":
         form[prefix + "image"] = "unlisted-choice"
-        form[prefix + "image--unlisted-choice"] = f"{registry_host}/{REPOSITORY}:{TYPO_TAG}"
+        form[prefix + "image--unlisted-choice"] = f"{registry_host}/{REPOSITORY}:{TYPO_TAGS[round_]}"
     elif case == "pvc":
         form[prefix + "data"] = "unlisted-choice"
         form[prefix + "data--unlisted-choice"] = "lol"
@@ -365,7 +370,9 @@ def per_spawn(counts: Counter[str], spawns: int) -> str:
 @dataclass
 class ApproachRun:
     name: str
-    seen: dict[str, Seen] = field(default_factory=dict)
+    seen: dict[str, Seen] = field(default_factory=dict)  # each case's first outcome
+    first: dict[str, list[float]] = field(default_factory=dict)  # seconds, every round
+    spawns: int = 0
     startup_api: Counter[str] = field(default_factory=Counter)
     warmup_api: Counter[str] = field(default_factory=Counter)
     warmup_seen: Seen | None = None
@@ -443,14 +450,18 @@ async def run_approach(name: str, registry: RunningRegistry, workdir: Path) -> A
                     run.warmup_seen = await warmup.submit(form_for("quota", host))
                 run.warmup_api = startup.close()[0] - run.startup_api
                 spawns = Window(sim, registry)
-                outcomes = await asyncio.gather(
-                    *(browsers[case].submit(form_for(case, host)) for case in CASES), return_exceptions=True
-                )
-                for case, outcome in zip(CASES, outcomes, strict=True):
-                    if isinstance(outcome, BaseException):
-                        run.error += f"{case}: {outcome!r}; "
-                    else:
-                        run.seen[case] = outcome
+                for round_ in range(PREVALIDATE_ROUNDS if name == "prevalidate" else 1):
+                    outcomes = await asyncio.gather(
+                        *(browsers[case].submit(form_for(case, host, round_)) for case in CASES),
+                        return_exceptions=True,
+                    )
+                    for case, outcome in zip(CASES, outcomes, strict=True):
+                        if isinstance(outcome, BaseException):
+                            run.error += f"{case}: {outcome!r}; "
+                        else:
+                            run.seen.setdefault(case, outcome)
+                            run.first.setdefault(case, []).append(outcome.seconds)
+                    run.spawns += len(CASES)
                 await until_no_notebook_pods(sim, 30)
                 run.spawn_api, run.spawn_registry, run.spawn_seconds = spawns.close()
                 if name == "prevalidate":
@@ -492,6 +503,11 @@ def pct(samples: list[float], q: int) -> float:
     return statistics.quantiles(samples, n=100, method="inclusive")[q - 1] if len(samples) > 1 else samples[0]
 
 
+def to_error(run: ApproachRun, case: str) -> float:
+    """Seconds from submit to visible error: the median over the concurrent rounds."""
+    return statistics.median(run.first[case])
+
+
 def fmt_seconds(seconds: float) -> str:
     return f"{seconds * 1000:.0f} ms" if seconds < 1 else f"{seconds:.2f} s"
 
@@ -525,7 +541,12 @@ def report(runs: dict[str, ApproachRun], registry_host: str) -> str:
         "posted concurrently through the spawn form (KubeSpawner's profile form) by four logged-in "
         "users; the clock runs from the POST until the error is on the user's screen (the form "
         "re-rendered with the message, or the `failed` event on the spawn-pending page's progress "
-        "stream).",
+        f"stream). prevalidate answers in milliseconds, so it gets {PREVALIDATE_ROUNDS} such "
+        "concurrent rounds (a different missing tag each round, so every image check asks the "
+        "registry) and the table gives the median; the others take seconds and run once.",
+        "",
+        f"Machine load while it ran (1-minute load average, 2 cores; other test suites share the "
+        f"machine): {LOAD['start']:.1f} at the start, {LOAD['end']:.1f} at the end.",
         "",
         "| bad spawn | " + " | ".join(titles[n] for n in present) + " |",
         "|---|" + "---|" * len(present),
@@ -538,7 +559,13 @@ def report(runs: dict[str, ApproachRun], registry_host: str) -> str:
                 cells.append("(failed to run)")
                 continue
             where = "form" if seen.where == "form" else "pending page"
-            cells.append(f"**{fmt_seconds(seen.seconds)}** ({where}, HTTP {seen.status})")
+            samples = runs[name].first[case]
+            spread = (
+                f"; median of {len(samples)}, max {fmt_seconds(max(samples))}" if len(samples) > 1 else ""
+            )
+            cells.append(
+                f"**{fmt_seconds(to_error(runs[name], case))}** ({where}, HTTP {seen.status}{spread})"
+            )
         lines.append(f"| {CASE_LABELS[case]} | " + " | ".join(cells) + " |")
     lines += ["", "Ratios (time to error, per case):", ""]
     if "prevalidate" in present:
@@ -546,22 +573,22 @@ def report(runs: dict[str, ApproachRun], registry_host: str) -> str:
         for other in ("monitor", "stock"):
             if other in present:
                 ratios = [
-                    f"{case} {runs[other].seen[case].seconds / pv[case].seconds:,.0f}x"
+                    f"{case} {to_error(runs[other], case) / to_error(runs['prevalidate'], case):,.0f}x"
                     for case in CASES
                     if case in pv and case in runs[other].seen
                 ]
-                lines.append(f"- {other} / prevalidate (first submit): " + ", ".join(ratios))
+                lines.append(f"- {other} / prevalidate (concurrent submits): " + ", ".join(ratios))
                 warm = runs["prevalidate"].warm
                 if warm:
                     ratios = [
-                        f"{case} {runs[other].seen[case].seconds / pct(warm[case], 50):,.0f}x"
+                        f"{case} {to_error(runs[other], case) / pct(warm[case], 50):,.0f}x"
                         for case in CASES
                         if case in warm and case in runs[other].seen
                     ]
                     lines.append(f"- {other} / prevalidate (warm p50): " + ", ".join(ratios))
     if "stock" in present and "monitor" in present:
         ratios = [
-            f"{case} {runs['stock'].seen[case].seconds / runs['monitor'].seen[case].seconds:.1f}x"
+            f"{case} {to_error(runs['stock'], case) / to_error(runs['monitor'], case):.1f}x"
             for case in CASES
             if case in runs["stock"].seen and case in runs["monitor"].seen
         ]
@@ -588,7 +615,8 @@ def report(runs: dict[str, ApproachRun], registry_host: str) -> str:
         "### Requests per spawn",
         "",
         "Kubernetes API requests (kubesim's request log) and registry requests (its access log) "
-        "from the first submit until every failed pod was gone, divided by 4 spawns. Watch-cache "
+        "from the first submit until every failed pod was gone, divided by the spawns submitted "
+        f"(4; {4 * PREVALIDATE_ROUNDS} for prevalidate's {PREVALIDATE_ROUNDS} rounds). Watch-cache "
         "cycles (a list, then a watch from its resourceVersion) are counted apart, as requests "
         "in the window, not per spawn: KubeSpawner's reflectors re-list and re-watch every 10 s "
         "whatever the hub does.",
@@ -602,8 +630,8 @@ def report(runs: dict[str, ApproachRun], registry_host: str) -> str:
         run = runs[name]
         watches, rest = background(run.spawn_api)
         lines.append(
-            f"| {name} | {per_spawn(rest, len(CASES))} | {sum(watches.values())} "
-            f"({per_spawn(watches, 1)}) | {per_spawn(run.spawn_registry, len(CASES))} "
+            f"| {name} | {per_spawn(rest, run.spawns)} | {sum(watches.values())} "
+            f"({per_spawn(watches, 1)}) | {per_spawn(run.spawn_registry, run.spawns)} "
             f"| {run.spawn_seconds:.1f} s |"
         )
     lines += [
@@ -691,12 +719,12 @@ def warm_findings(
     monitor = runs.get("monitor")
     event_cases = ("cpu", "image", "pvc")
     ratios = [
-        monitor.seen[c].seconds / pv_run.seen[c].seconds
+        to_error(monitor, c) / to_error(pv_run, c)
         for c in event_cases
         if monitor is not None and c in monitor.seen and c in pv_run.seen
     ]
     quota_ratio = (
-        monitor.seen["quota"].seconds / pv_run.seen["quota"].seconds
+        to_error(monitor, "quota") / to_error(pv_run, "quota")
         if monitor is not None and "quota" in monitor.seen and "quota" in pv_run.seen
         else 0.0
     )
@@ -704,7 +732,7 @@ def warm_findings(
     least = min(ratios, default=0.0)
     warm_least = min(
         (
-            monitor.seen[c].seconds / pct(pv_run.warm[c], 50)
+            to_error(monitor, c) / pct(pv_run.warm[c], 50)
             for c in event_cases
             if monitor and c in monitor.seen
         ),
@@ -714,7 +742,8 @@ def warm_findings(
         f"- p50 under 50 ms from submit to inline error (warm): 120 CPUs {cpu50 * 1000:.1f} ms, "
         f"slowest case {max(p50s) * 1000:.1f} ms — **{'met' if max(p50s) < 0.05 else 'not met'}**.",
         f"- at least 100x faster than the 5 s monitor: {least:,.0f}x at the least over the three "
-        f"event-detected cases on the first, concurrent submit (cold registry cache) — "
+        f"event-detected cases, four users submitting at once (median of {PREVALIDATE_ROUNDS} rounds, "
+        f"cold registry lookup for the image) — "
         f"**{'met' if least >= 100 else 'not met'}**; {warm_least:,.0f}x against the warm p50 — "
         f"**{'met' if warm_least >= 100 else 'not met'}**. Over quota both answer at once "
         f"({quota_ratio:.1f}x).",
@@ -759,7 +788,9 @@ async def measure(approaches: list[str]) -> tuple[dict[str, ApproachRun], str]:
 def main() -> None:
     only = [a for a in sys.argv[1:] if a in APPROACHES]
     approaches = only or [a for a in APPROACHES if a != "prevalidate" or prevalidate_available()]
+    LOAD["start"] = os.getloadavg()[0]
     runs, host = asyncio.run(measure(approaches))
+    LOAD["end"] = os.getloadavg()[0]
     text = report(runs, host)
     write_section("hub", text)
     print(text)
