@@ -168,8 +168,9 @@ def hub_config(registry_host: str, spawner_class: str = SPAWNER_CLASS) -> str:
 c.JupyterHub.spawner_class = {spawner_class!r}
 c.JupyterHub.log_level = "INFO"
 c.KubeSpawner.profile_list = {profile_list(registry_host)!r}
-# No JupyterLab in this environment: land on the server's own status page.
-c.KubeSpawner.default_url = "/api/status"
+# No JupyterLab or Notebook frontend here: the server greets its user with the demo's page.
+c.KubeSpawner.args = ["--ServerApp.jpserver_extensions=prevalidate.demo.welcome=True"]
+c.KubeSpawner.default_url = "/prevalidate-demo"
 c.Prevalidator.allowed_registries = [{registry_host!r}]
 c.Prevalidator.insecure_registries = [{registry_host!r}]
 c.Prevalidator.admin_contact = {ADMIN_CONTACT!r}
