@@ -19,12 +19,14 @@ from tornado import web
 from tornado.iostream import StreamClosedError
 
 from . import discovery
+from .authz import authorize
 from .patch import merge_patch
 from .registry import Registry
 from .resources import BY_PLURAL, Resource
 from .selectors import Selector
+from .settings import SimSettings
 from .status import ApiError, bad_request, method_not_allowed, unknown_path, unsupported_media
-from .store import Store
+from .store import EXPIRED, Store, Watcher
 
 log = logging.getLogger("kubesim.api")
 Obj = dict[str, Any]
@@ -96,9 +98,13 @@ class ApiHandler(web.RequestHandler):
     store: Store
     registry: Registry
     request_log: list[str]
+    sim_settings: SimSettings
 
-    def initialize(self, store: Store, registry: Registry, request_log: list[str]) -> None:
+    def initialize(
+        self, store: Store, registry: Registry, request_log: list[str], settings: SimSettings
+    ) -> None:
         self.store, self.registry, self.request_log = store, registry, request_log
+        self.sim_settings = settings
         self._watcher: Any = None
 
     def check_xsrf_cookie(self) -> None:  # an API server, not a browser form
@@ -153,9 +159,32 @@ class ApiHandler(web.RequestHandler):
                     raise method_not_allowed()
                 self.send(200, target)
                 return
+            self._authorize(method, target)
             await getattr(self, f"_{method.lower()}")(target)
         except ApiError as exc:
             self.send(exc.code, exc.body())
+
+    def _authorize(self, method: str, t: Target) -> None:
+        """The RBAC filter: SimSettings.forbid rules, checked before decoding or admission."""
+        if not self.sim_settings.forbid:
+            return
+        if method == "GET":
+            if t.name is not None:
+                verb = "get"
+            else:
+                verb = "watch" if (self._arg("watch") or "").lower() in ("true", "1") else "list"
+        else:
+            verb = {"POST": "create", "PUT": "update", "PATCH": "patch", "DELETE": "delete"}[method]
+        authorize(
+            self.sim_settings.forbid,
+            self.sim_settings.user,
+            verb,
+            t.resource.plural,
+            t.resource.group,
+            t.namespace,
+            t.name,
+            t.sub,
+        )
 
     async def get(self, *_: str) -> None:
         await self._dispatch("GET")
@@ -208,19 +237,31 @@ class ApiHandler(web.RequestHandler):
             self.finish()
             return
         self._watcher = watcher
-        await self.flush()  # headers now: tornado streams the rest chunked
+        bookmarks = (self._arg("allowWatchBookmarks") or "").lower() in ("true", "1")
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
+        next_bookmark = self._next_bookmark(loop.time(), deadline) if bookmarks else None
         try:
+            # headers now: tornado streams the rest chunked (the client may be gone already)
+            await self.flush()
             while True:
-                remaining = deadline - loop.time()
-                if remaining <= 0:
+                now = loop.time()
+                if now >= deadline:
                     break
+                wake = deadline if next_bookmark is None else min(deadline, next_bookmark)
                 try:
-                    item = await asyncio.wait_for(watcher.queue.get(), remaining)
+                    item = await asyncio.wait_for(watcher.queue.get(), max(0.0, wake - now))
                 except asyncio.TimeoutError:
-                    break
+                    if next_bookmark is not None and loop.time() >= next_bookmark:
+                        self._bookmark(t, watcher)
+                        await self.flush()
+                        next_bookmark = self._next_bookmark(loop.time(), deadline)
+                    continue
                 if item is None:
+                    break
+                if item is EXPIRED:
+                    if bookmarks:
+                        self._bookmark(t, watcher)
                     break
                 kind, obj = item
                 self.write(json.dumps({"type": kind, "object": obj}) + "\n")
@@ -232,6 +273,25 @@ class ApiHandler(web.RequestHandler):
             pass
         finally:
             watcher.close()
+
+    def _next_bookmark(self, now: float, deadline: float) -> float | None:
+        # The watch cache's nextBookmarkTime: every bookmarkFrequency (1 min), and a best
+        # effort bookmark 2 s before the watch's deadline so a client resumes from a fresh RV.
+        at = now + self.sim_settings.bookmark_seconds
+        pre_timeout = deadline - 2.0
+        at = min(at, pre_timeout)
+        return at if at > now else None
+
+    def _bookmark(self, t: Target, watcher: Watcher) -> None:
+        # Only while nothing is queued, so the RV never runs ahead of an undelivered event.
+        if not watcher.queue.empty():
+            return
+        obj = {
+            "kind": t.resource.kind,
+            "apiVersion": t.resource.api_version,
+            "metadata": {"resourceVersion": str(self.store.rv), "creationTimestamp": None},
+        }
+        self.write(json.dumps({"type": "BOOKMARK", "object": obj}) + "\n")
 
     def on_connection_close(self) -> None:
         if self._watcher is not None:
@@ -300,8 +360,15 @@ class HealthHandler(web.RequestHandler):
         self.finish("ok")
 
 
-def make_app(store: Store, registry: Registry, request_log: list[str]) -> web.Application:
-    args = {"store": store, "registry": registry, "request_log": request_log}
+def make_app(
+    store: Store, registry: Registry, request_log: list[str], settings: SimSettings | None = None
+) -> web.Application:
+    args = {
+        "store": store,
+        "registry": registry,
+        "request_log": request_log,
+        "settings": settings or SimSettings(),
+    }
     return web.Application(
         [
             (r"/(?:healthz|readyz|livez)", HealthHandler),

@@ -148,18 +148,21 @@ class KubeSim:
     # -- lifecycle -------------------------------------------------------------------------
     async def start(self) -> KubeSim:
         self.seed(self.cluster.objects)
-        app = make_app(self.store, self.registry, self.request_log)
-        sockets = bind_sockets(self.port, self.host, family=socket.AF_INET)
-        self.port = sockets[0].getsockname()[1]
-        self._server = HTTPServer(app, idle_connection_timeout=3600)
-        self._server.add_sockets(sockets)
+        self._serve()
         self._tasks = [asyncio.ensure_future(self.scheduler.run())]
         if self.cluster.config.pools:
             self._tasks.append(asyncio.ensure_future(self.autoscaler.run()))
         log.debug("kubesim serving %s", self.url)
         return self
 
-    async def stop(self) -> None:
+    def _serve(self) -> None:
+        app = make_app(self.store, self.registry, self.request_log, self.settings)
+        sockets = bind_sockets(self.port, self.host, family=socket.AF_INET)  # SO_REUSEADDR
+        self.port = sockets[0].getsockname()[1]
+        self._server = HTTPServer(app, idle_connection_timeout=3600)
+        self._server.add_sockets(sockets)
+
+    async def _stop_serving(self) -> None:
         for watcher in list(self.store.watchers):
             watcher.close()
         if self._server is not None:
@@ -167,6 +170,33 @@ class KubeSim:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(self._server.close_all_connections(), 2)
             self._server = None
+
+    # -- faults a real client must survive -------------------------------------------------
+    def end_watches(self) -> int:
+        """End every open watch as its timeoutSeconds would (pre-timeout BOOKMARK when the
+        client allows bookmarks, then a normal end of stream); returns how many ended."""
+        watchers = list(self.store.watchers)
+        for watcher in watchers:
+            watcher.expire()
+        return len(watchers)
+
+    def compact(self) -> None:
+        """etcd compaction: a watch from an older resourceVersion now gets 410 Gone."""
+        self.store.compact()
+
+    async def suspend(self) -> None:
+        """The API goes away (apiserver restart, network cut): open watches end, connections
+        close, new ones are refused. The store, controllers and kubelet keep running, so
+        objects can still change (through `store`/`registry`) while clients cannot see it."""
+        await self._stop_serving()
+
+    async def resume(self) -> None:
+        """Serve the same store again on the same port."""
+        if self._server is None:
+            self._serve()
+
+    async def stop(self) -> None:
+        await self._stop_serving()
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from .authz import ForbidRule
+
 Obj = dict[str, Any]
 API_VERSION = "kubesim.prevalidate.dev/v1"
 
@@ -27,6 +29,10 @@ class SimSettings:
     preemption_messages: bool = True  # append the DefaultPreemption part to FitErrors
     autoscaler_interval: float = 0.2
     python: str | None = None  # interpreter whose bin/ dir is put first on a process's PATH
+    bookmark_seconds: float = 60.0  # BOOKMARK period of a watch with allowWatchBookmarks
+    user: str = "system:serviceaccount:jhub:hub"  # who the API says is asking, in 403s
+    # RBAC denials (authz.ForbidRule); mutable while running, so a test can "fix RBAC"
+    forbid: list[ForbidRule] = field(default_factory=list)
 
     _FIELDS: ClassVar[dict[str, str]] = {
         "schedulerDelaySeconds": "scheduler_delay",
@@ -41,6 +47,9 @@ class SimSettings:
         "preemptionMessages": "preemption_messages",
         "autoscalerIntervalSeconds": "autoscaler_interval",
         "python": "python",
+        "bookmarkSeconds": "bookmark_seconds",
+        "user": "user",
+        "forbid": "forbid",
     }
 
     def update(self, spec: Obj) -> None:
@@ -50,6 +59,8 @@ class SimSettings:
                 raise ValueError(
                     f"SimSettings: unknown field {key!r} (known: {', '.join(sorted(self._FIELDS))})"
                 )
+            if attr == "forbid":
+                value = [ForbidRule.from_spec(rule) for rule in value or []]
             setattr(self, attr, value)
 
 

@@ -52,6 +52,10 @@ class Change:
     rv: int
 
 
+# Queued to a watcher to end its stream as a timeout does (see Watcher.expire).
+EXPIRED: tuple[str, Obj] = ("EXPIRED", {})
+
+
 class Watcher:
     """One open watch: a queue of (type, object) already filtered for its selector."""
 
@@ -82,6 +86,12 @@ class Watcher:
     def close(self) -> None:
         self.store.watchers.discard(self)
         self.queue.put_nowait(None)
+
+    def expire(self) -> None:
+        """End the watch as its timeoutSeconds would: the stream sends its pre-timeout
+        BOOKMARK (when the client allows bookmarks) and ends normally."""
+        self.store.watchers.discard(self)
+        self.queue.put_nowait(EXPIRED)
 
 
 class Store:

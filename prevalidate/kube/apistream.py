@@ -1,0 +1,135 @@
+"""One list and one watch request against the Kubernetes API, read as raw JSON.
+
+The generated kubernetes_asyncio list methods build the request (URL, query, auth, TLS) and
+are called with ``_preload_content=False``, as KubeSpawner's reflector does: we get the
+aiohttp response and read JSON dicts, never the generated model classes (``ClusterView``
+takes the camelCase JSON form, and deserialising every pod into ``V1Pod`` would cost more
+than applying it).
+
+We deliberately do not use ``kubernetes_asyncio.watch.Watch`` for the stream:
+- it builds a whole ``ApiClient`` per watch (an aiohttp session and an SSL context loading
+  the CA bundle: about 40 ms of CPU on the hub's event loop for every reconnect of every kind);
+- an HTTP error body that is not JSON comes back as a ``str`` "event", and a malformed event
+  raises an exception whose message embeds the event's JSON — for a Secret that would put its
+  data into a log line;
+- it reports a watch's ERROR event as ``ApiException`` with the Status flattened into text,
+  while we need its code (410 means relist, 403 means RBAC).
+Reading lines from the response is the whole protocol (one JSON event per line), so a few
+lines here replace it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncGenerator, Awaitable, Callable
+from typing import Any
+
+import aiohttp
+
+Obj = dict[str, Any]
+ListMethod = Callable[..., Awaitable[Any]]
+
+# Fail fast on an unreachable API; a list of a big cluster may take a while to stream.
+CONNECT_TIMEOUT = 10.0
+READ_TIMEOUT = 60.0
+# A watch lives for its timeoutSeconds; past that plus this grace the connection is dead
+# (a half-open TCP connection after a network cut would otherwise be waited on forever).
+WATCH_GRACE = 30.0
+
+
+class ApiStatus(Exception):
+    """The API answered a request with an error ``Status`` (HTTP error or a watch ERROR event).
+
+    ``str()`` is the Status message, which names the resource and never holds object data."""
+
+    def __init__(self, code: int, reason: str, message: str, *, in_stream: bool = False) -> None:
+        super().__init__(message)
+        self.code = code
+        self.reason = reason
+        self.message = message
+        self.in_stream = in_stream  # an ERROR event inside an open watch: events may be lost
+
+    def describe(self) -> str:
+        return f"{self.code} {self.reason}: {self.message}" if self.message else f"{self.code} {self.reason}"
+
+
+def _status(code: int, body: bytes | Obj, *, in_stream: bool = False) -> ApiStatus:
+    doc: Any = body
+    if isinstance(body, bytes):
+        try:
+            doc = json.loads(body)
+        except ValueError:
+            doc = {}
+    if not isinstance(doc, dict):
+        doc = {}
+    code = int(doc.get("code") or code)
+    reason = str(doc.get("reason") or ("Expired" if code == 410 else f"HTTP {code}"))
+    # Only the Status message: an error page or a proxy's body is not echoed into logs.
+    message = str(doc.get("message") or "") if doc.get("kind") == "Status" else ""
+    return ApiStatus(code, reason, message, in_stream=in_stream)
+
+
+async def list_objects(
+    method: ListMethod, *, namespace: str | None, resource_version: str | None
+) -> tuple[str, list[Obj]]:
+    """(resourceVersion, items) of one list; ``ApiStatus`` for an error answer."""
+    kwargs: dict[str, Any] = {}
+    if namespace is not None:
+        kwargs["namespace"] = namespace
+    if resource_version:
+        kwargs["resource_version"] = resource_version
+    response = await method(
+        _preload_content=False,
+        _request_timeout=aiohttp.ClientTimeout(sock_connect=CONNECT_TIMEOUT, sock_read=READ_TIMEOUT),
+        **kwargs,
+    )
+    try:
+        body = await response.read()
+        if response.status != 200:
+            raise _status(response.status, body)
+    finally:
+        response.release()
+    doc = json.loads(body)
+    return str(doc["metadata"]["resourceVersion"]), list(doc.get("items") or [])
+
+
+async def watch_events(
+    method: ListMethod,
+    *,
+    namespace: str | None,
+    resource_version: str,
+    timeout_seconds: int,
+    on_open: Callable[[], None],
+) -> AsyncGenerator[tuple[str, Obj], None]:
+    """(type, object) for each event of one watch, until the server ends it (timeoutSeconds).
+
+    ``on_open`` runs once the server accepted the watch. An ERROR event raises ``ApiStatus``
+    with ``in_stream=True`` (410 Expired: the resourceVersion is too old, relist)."""
+    kwargs: dict[str, Any] = {"namespace": namespace} if namespace is not None else {}
+    response = await method(
+        watch=True,
+        allow_watch_bookmarks=True,
+        resource_version=resource_version,
+        timeout_seconds=timeout_seconds,
+        _preload_content=False,
+        _request_timeout=aiohttp.ClientTimeout(
+            total=timeout_seconds + WATCH_GRACE, sock_connect=CONNECT_TIMEOUT
+        ),
+        **kwargs,
+    )
+    try:
+        if response.status != 200:
+            raise _status(response.status, await response.read())
+        on_open()
+        async for line in response.content:
+            if not line.strip():
+                continue
+            event = json.loads(line)
+            kind, obj = event.get("type"), event.get("object")
+            if not isinstance(obj, dict) or not isinstance(kind, str):
+                raise ValueError("watch event without type or object")
+            if kind == "ERROR":
+                raise _status(500, obj, in_stream=True)
+            yield kind, obj
+    finally:
+        response.release()
