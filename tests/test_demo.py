@@ -8,6 +8,7 @@ import asyncio
 import os
 import re
 import signal
+import socket
 import sys
 from collections.abc import Iterator
 from importlib import resources
@@ -113,6 +114,19 @@ async def test_every_suggestion_ends_the_way_the_banner_says(
         assert "claim-alice" in text, text  # the closest existing claim is suggested
     if "image" in attempt.typed and attempt.expect:  # the closest existing tag is suggested
         assert re.search(r"\blatest\b", text.replace(attempt.typed["image"], "")), text
+
+
+@needs_registry
+def test_a_taken_port_is_one_clear_line_and_nothing_starts(capsys: pytest.CaptureFixture[str]) -> None:
+    from prevalidate.cli import main
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        assert main(["demo", "--port", str(port)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("prevalidate demo: port") and "--port" in err and len(err.splitlines()) == 1
 
 
 def _children(pid: int) -> set[int]:
