@@ -21,7 +21,7 @@ import yaml
 
 import prevalidate
 from prevalidate.cli import lookup_images
-from prevalidate.demo import IMAGES, NAMESPACE, Try, cluster_text, profile_list, things_to_try
+from prevalidate.demo import IMAGES, NAMESPACE, cluster_text, profile_list, things_to_try
 from prevalidate.kube.dump import load_cluster
 from prevalidate.testing.hubprocess import configurable_http_proxy_available
 from prevalidate.testing.kubesim import KubeSim, parse_cluster
@@ -52,7 +52,9 @@ class _User:
         self.name, self.id, self.url, self.escaped_name = name, 1, f"/user/{name}/", name
 
 
-async def pod_from_form(attempt: Try, registry_host: str, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+async def pod_from_form(
+    form: dict[str, str], user: str, registry_host: str, monkeypatch: pytest.MonkeyPatch
+) -> dict[str, Any]:
     """The pod a real KubeSpawner builds from this form with the demo's profile list."""
     from kubernetes_asyncio.client import ApiClient
     from kubespawner import KubeSpawner
@@ -66,8 +68,8 @@ async def pod_from_form(attempt: Try, registry_host: str, monkeypatch: pytest.Mo
     config.KubeSpawner.profile_list = profile_list(registry_host)
     config.KubeSpawner.namespace = NAMESPACE
     config.KubeSpawner.cmd = ["jupyterhub-singleuser"]
-    spawner = KubeSpawner(_mock=True, user=_User(attempt.user), config=config)
-    spawner.user_options = spawner.options_from_form({key: [value] for key, value in attempt.form.items()})
+    spawner = KubeSpawner(_mock=True, user=_User(user), config=config)
+    spawner.user_options = spawner.options_from_form({key: [value] for key, value in form.items()})
     await spawner.load_user_options()
     manifest = await spawner.get_pod_manifest()
     async with ApiClient() as api:
@@ -92,6 +94,27 @@ async def test_the_demo_cluster_reads_the_same_in_kubesim_and_in_prevalidate_che
     }
 
 
+async def check(pod: dict[str, Any], registry: RunningRegistry) -> prevalidate.Verdict:
+    """run_all against the demo cluster, with the registry asked as the hub would ask it."""
+    cluster = load_cluster(CLUSTER)
+    settings = prevalidate.Settings(allowed_registries=(registry.host,), insecure_registries=(registry.host,))
+    images = await lookup_images(cluster, pod, settings, time_budget=5.0)
+    return prevalidate.run_all(pod, cluster, settings, images)
+
+
+@needs_registry
+@pytest.mark.registry
+@pytest.mark.parametrize("profile", ["small", "gpu"])
+async def test_the_fixed_profiles_are_allowed(
+    profile: str, registry: RunningRegistry, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pod = await pod_from_form({"profile": profile}, "dora", registry.host, monkeypatch)
+    verdict = await check(pod, registry)
+    assert verdict.allowed and not verdict.findings, prevalidate.render_verdict(verdict)
+    if profile == "gpu":  # the GPU is really asked for, and only the GPU node can take it
+        assert pod["spec"]["containers"][0]["resources"]["limits"]["nvidia.com/gpu"] == "1"
+
+
 @needs_registry
 @pytest.mark.registry
 @pytest.mark.parametrize("index", range(len(things_to_try("registry.invalid"))))
@@ -99,11 +122,8 @@ async def test_every_suggestion_ends_the_way_the_banner_says(
     index: int, registry: RunningRegistry, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     attempt = things_to_try(registry.host)[index]
-    pod = await pod_from_form(attempt, registry.host, monkeypatch)
-    cluster = load_cluster(CLUSTER)
-    settings = prevalidate.Settings(allowed_registries=(registry.host,), insecure_registries=(registry.host,))
-    images = await lookup_images(cluster, pod, settings, time_budget=5.0)
-    verdict = prevalidate.run_all(pod, cluster, settings, images)
+    pod = await pod_from_form(attempt.form, attempt.user, registry.host, monkeypatch)
+    verdict = await check(pod, registry)
     errors = sorted({f.code.value for f in verdict.findings if f.severity.value == "error"})
     text = "\n".join(prevalidate.render_verdict(verdict))
     assert errors == sorted(attempt.expect), text

@@ -133,9 +133,11 @@ def profile_list(registry_host: str) -> list[dict[str, Any]]:
             "description": "4 CPUs, 16 GiB and one NVIDIA GPU on the GPU node.",
             "kubespawner_override": {
                 "image": image(registry_host, "jupyter/scipy-notebook", "latest"),
-                **_merge(_resources("cpu", "4"), _resources("memory", "16Gi")),
-                "extra_resource_guarantees": {"nvidia.com/gpu": "1"},
-                "extra_resource_limits": {"nvidia.com/gpu": "1"},
+                # extra_container_config replaces the resources KubeSpawner builds from
+                # extra_resource_guarantees/limits, so the GPU goes in here too.
+                **_merge(
+                    _resources("cpu", "4"), _resources("memory", "16Gi"), _resources("nvidia.com/gpu", "1")
+                ),
                 "node_selector": {"pool": "gpu"},
                 "tolerations": [
                     {"key": "nvidia.com/gpu", "operator": "Equal", "value": "present", "effect": "NoSchedule"}
