@@ -51,7 +51,7 @@ async def _serve(port: int) -> None:
             loop.add_signal_handler(sig, stop.set)
     print("prevalidate demo: starting a registry, kubesim and JupyterHub…", flush=True)
     async with start_demo(port) as demo:
-        print(banner(demo.url, demo.registry.host), flush=True)
+        print(banner(demo.url, demo.registry.host, str(demo.hub.workdir / "jupyterhub.log")), flush=True)
         await stop.wait()
         print("\nprevalidate demo: stopping (hub, notebook servers, proxy, kubesim, registry)…", flush=True)
     print("prevalidate demo: stopped.", flush=True)

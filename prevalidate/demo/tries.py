@@ -66,7 +66,7 @@ def things_to_try(registry_host: str) -> list[Try]:
     ]
 
 
-def banner(url: str, registry_host: str) -> str:
+def banner(url: str, registry_host: str, hub_log: str = "") -> str:
     """What the demo prints once everything is up."""
     tries = things_to_try(registry_host)
     lines = [
@@ -77,5 +77,5 @@ def banner(url: str, registry_host: str) -> str:
         "Things to try: in the Custom profile choose “Other…” in a list, type the value, press Start.",
     ]
     lines += [f"  {index}. {attempt.what}  → {attempt.outcome}" for index, attempt in enumerate(tries, 1)]
-    lines += ["", "Press Ctrl-C to stop everything."]
+    lines += [""] + ([f"The hub's log: {hub_log}"] if hub_log else []) + ["Press Ctrl-C to stop everything."]
     return "\n".join(lines)
