@@ -97,7 +97,14 @@ def _input_invalid(f: Mapping[str, Any]) -> str:
     if f.get("rule"):
         return _field_rule(f)
     if f.get("shape"):
-        return f"The pod's {f.get('field')} {f.get('reason')}; the server cannot be created from it."
+        reason = str(f.get("reason"))
+        literal = reason.rsplit(" ", 1)[-1]
+        advice = (
+            f' Use quotes around the value in the configuration ("{literal}", not {literal}).'
+            if reason.startswith(("must be a string, not the number", "must be a string, not the boolean"))
+            else " Ask your administrator to fix the server options."
+        )
+        return f"The pod's {f.get('field')} {reason}; the server cannot be created from it.{advice}"
     if "limit" in f and "request" in f:
         resource = str(f.get("field", "")).rsplit(".", 1)[-1]
         source = " (the namespace default limit)" if f.get("limit_defaulted") else ""

@@ -182,6 +182,18 @@ SCENARIOS: dict[str, Scenario] = {
         ("spec.containers[0].volumeMounts[0].mountPath: Required value",),
         "Ask your administrator",
     ),
+    "input-invalid-shape-number-for-string": Scenario(
+        Code.INPUT_INVALID,
+        lambda: verdict(pod(containers=[container(env=[{"name": "DEBUG", "value": 1}])]), checks=["quota"]),
+        ("spec.containers[0].env[0].value", "must be a string, not the number 1"),
+        "Use quotes around the value",
+    ),
+    "input-invalid-shape": Scenario(
+        Code.INPUT_INVALID,
+        lambda: verdict(pod(containers=[container(command="start.sh")]), checks=["quota"]),
+        ("spec.containers[0].command", "must be an array"),
+        "Ask your administrator",
+    ),
     "namespace-not-found": Scenario(
         Code.NAMESPACE_NOT_FOUND, lambda: verdict(pod(), [], checks=["namespace"]), ("jhub",), None
     ),
