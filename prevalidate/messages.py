@@ -90,7 +90,9 @@ def _field_rule(f: Mapping[str, Any]) -> str:
         )
     if value:
         return f'"{value}" is not allowed here ({where}). Choose another value, or ask your administrator.'
-    return f"The pod is missing a required field ({where}). Ask your administrator to fix the server options."
+    if str(f.get("reason")).startswith("Required value"):
+        return f"The pod is missing a required field ({where}). Ask your administrator to fix the options."
+    return f"The server options are not valid ({where}). Ask your administrator to fix them."
 
 
 def _input_invalid(f: Mapping[str, Any]) -> str:

@@ -194,6 +194,33 @@ SCENARIOS: dict[str, Scenario] = {
         ("spec.containers[0].command", "must be an array"),
         "Ask your administrator",
     ),
+    "input-invalid-toleration": Scenario(
+        Code.INPUT_INVALID,
+        lambda: verdict(
+            pod(tolerations=[{"key": "gpu", "operator": "Exists", "effect": "NoScheduled"}]), checks=["quota"]
+        ),
+        ('"NoScheduled"', "spec.tolerations[0].effect", '"NoSchedule", "PreferNoSchedule", "NoExecute"'),
+        "Choose another value",
+    ),
+    "input-invalid-not-valid": Scenario(
+        Code.INPUT_INVALID,
+        lambda: verdict(
+            pod(
+                affinity={
+                    "nodeAffinity": {
+                        "requiredDuringSchedulingIgnoredDuringExecution": {
+                            "nodeSelectorTerms": [
+                                {"matchExpressions": [{"key": "a", "operator": "Exists", "values": ["x"]}]}
+                            ]
+                        }
+                    }
+                }
+            ),
+            checks=["quota"],
+        ),
+        ("matchExpressions[0].values", "may not be specified when `operator` is 'Exists'"),
+        "Ask your administrator",
+    ),
     "namespace-not-found": Scenario(
         Code.NAMESPACE_NOT_FOUND, lambda: verdict(pod(), [], checks=["namespace"]), ("jhub",), None
     ),

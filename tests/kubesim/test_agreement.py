@@ -112,6 +112,16 @@ def mounts_case(
 
 
 INVALID = "input-invalid"
+
+
+def _affinity(operator: str, *values: str) -> dict[str, Any]:
+    expression: dict[str, Any] = {"key": "kubernetes.io/os", "operator": operator}
+    if values:
+        expression["values"] = list(values)
+    terms = [{"matchExpressions": [expression]}]
+    return {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": terms}}}
+
+
 CASES = {
     # gap 1: a key the object lacks -> the kubelet fails the pod
     "env-secret-key-exists": env_case(env_key("secretKeyRef", "creds", "token")),
@@ -181,6 +191,33 @@ CASES = {
     "port-string": Case(
         {"containers": [container(ports=[{"containerPort": "8888"}])]}, INVALID, status="400"
     ),
+    # labels and scheduling fields the apiserver validates -> 422
+    "toleration-z2jh": Case(
+        {
+            "containers": [container()],
+            "tolerations": [
+                {
+                    "key": "hub.jupyter.org/dedicated",
+                    "operator": "Equal",
+                    "value": "user",
+                    "effect": "NoSchedule",
+                }
+            ],
+        }
+    ),
+    "toleration-effect-typo": Case(
+        {
+            "containers": [container()],
+            "tolerations": [{"key": "gpu", "operator": "Exists", "effect": "NoScheduled"}],
+        },
+        INVALID,
+    ),
+    "node-selector-value-invalid": Case(
+        {"containers": [container()], "nodeSelector": {"pool": "GPU nodes"}}, INVALID
+    ),
+    "affinity-valid": Case({"containers": [container()], "affinity": _affinity("In", "linux")}),
+    "affinity-in-without-values": Case({"containers": [container()], "affinity": _affinity("In")}, INVALID),
+    "pull-policy-typo": Case({"containers": [container(imagePullPolicy="always")]}, INVALID),
 }
 # Cases where kubesim differs from Kubernetes (reported to its owner): what it does instead.
 KUBESIM_GAPS = {
@@ -196,6 +233,10 @@ KUBESIM_GAPS = {
     "sub-path-absolute": ("running", "it does not validate subPath"),
     "volume-name-invalid": ("running", "it does not validate volume names"),
     "volume-duplicate": ("running", "it does not check duplicate volume names"),
+    "toleration-effect-typo": ("running", "it does not validate tolerations"),
+    "node-selector-value-invalid": ("scheduler", "it does not validate node selector labels"),
+    "affinity-in-without-values": ("scheduler", "it does not validate node affinity requirements"),
+    "pull-policy-typo": ("running", "it does not validate imagePullPolicy"),
 }
 EXPECTED = {
     None: "running",
@@ -252,7 +293,8 @@ async def test_kubesim_fails_the_pod_exactly_when_we_reject_it(
     }
     verdict = run_all(pod, load_cluster(cluster_file), Settings(offline=True))
     ours = sorted({f.code.value for f in verdict.errors})
-    assert ours == ([case.code] if case.code else []), [f.facts for f in verdict.findings]
+    # A 422 may come with the scheduling finding it implies (a bad selector also fits no node).
+    assert (case.code in ours) if case.code else ours == [], [f.facts for f in verdict.findings]
     sim = await start_sim(CLUSTER)
     outcome, message = await kubesim_outcome(sim, pod)
     gap = KUBESIM_GAPS.get(name)
@@ -260,9 +302,9 @@ async def test_kubesim_fails_the_pod_exactly_when_we_reject_it(
         pytest.xfail("kubesim differs from Kubernetes here: " + gap[1])
     assert outcome == (case.status or EXPECTED[case.code]), message
     if outcome == "422":  # the field we name is one kubesim names
-        fields = {str(f.facts["field"]) for f in verdict.errors}
+        fields = {str(f.facts["field"]) for f in verdict.errors if "field" in f.facts}
         assert any(field.split(".resources.")[0] in message for field in fields), (fields, message)
     if message.startswith("couldn't find key "):  # ... <key> in <Kind> <ns>/<name>
         key, _, where = message.removeprefix("couldn't find key ").partition(" in ")
-        (finding,) = verdict.errors
+        (finding,) = [f for f in verdict.errors if "key" in f.facts]
         assert (finding.facts["key"], finding.facts["name"]) == (key, where.rsplit("/", 1)[1])
