@@ -13,7 +13,13 @@ def test_every_exported_name_resolves():
 
 
 def test_contract_functions_from_design_are_exported():
-    for name in ("parse_quantity", "parse_image_reference", "run_all"):
+    for name in (
+        "parse_quantity",
+        "parse_image_reference",
+        "run_all",
+        "pre_spawn_hook",
+        "PrevalidatingKubeSpawner",
+    ):
         assert name in prevalidate.__all__
 
 

@@ -1,0 +1,128 @@
+"""The exception a rejected spawn raises, shaped so that every JupyterHub page and API renders it.
+
+JupyterHub reads different attributes in different places: the spawn form shows
+``jupyterhub_message`` (plain text, after "Error: "); the spawn-pending page and error pages
+prefer ``jupyterhub_html_message``; the REST API returns ``{"status", "message"}`` from
+``jupyterhub_message`` and the status code. On JupyterHub >= 6 a ``SpawnException`` is a
+*failure*, not an *error*: no traceback in the log, and it does not count toward
+``consecutive_failure_limit``. On 5.x a 4xx ``HTTPError`` gets the same treatment from the form
+and the API. So we subclass ``SpawnException`` where it exists and ``HTTPError`` otherwise, and
+set every attribute either version reads.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+from collections.abc import Mapping
+
+from tornado.web import HTTPError
+
+from ..messages import headline, ordered, render
+from ..model.findings import Code, Finding, Severity, Verdict
+
+try:  # JupyterHub >= 6
+    from jupyterhub.spawner import SpawnException as _Base
+except ImportError:  # pragma: no cover - JupyterHub 5.x
+    _Base = HTTPError
+
+# The status the apiserver itself would answer, where it would answer at all: admission
+# (quota, LimitRange) is 403 Forbidden, a value that cannot be decoded is 400; everything the
+# apiserver would accept and leave Pending is 422, "understood, but cannot be done".
+_STATUS = {
+    Code.INPUT_INVALID: 400,
+    Code.IMAGE_REFERENCE_INVALID: 400,
+    Code.QUOTA_EXCEEDED: 403,
+    Code.QUOTA_MUST_SPECIFY: 403,
+    Code.LIMITRANGE_VIOLATION: 403,
+    Code.IMAGE_REGISTRY_NOT_ALLOWED: 403,
+}
+_DEFAULT_STATUS = 422
+
+
+def status_for(verdict: Verdict) -> int:
+    """The HTTP status of a rejection: that of its first error."""
+    errors = [f for f in ordered(verdict) if f.severity is Severity.ERROR]
+    return _STATUS.get(errors[0].code, _DEFAULT_STATUS) if errors else _DEFAULT_STATUS
+
+
+def message_lines(verdict: Verdict, admin_contact: str, overrides: Mapping[str, str] | None) -> list[str]:
+    """Headline, one line per finding (errors first), then the admin contact."""
+    lines = [headline(verdict)]
+    lines += [f"• {render(f, overrides)}" for f in ordered(verdict)]
+    if admin_contact:
+        lines.append(admin_contact)
+    return lines
+
+
+def message_html(verdict: Verdict, admin_contact: str, overrides: Mapping[str, str] | None) -> str:
+    items = "".join(f"<li>{html.escape(render(f, overrides))}</li>" for f in ordered(verdict))
+    contact = f"<p>{html.escape(admin_contact)}</p>" if admin_contact else ""
+    return f"<p>{html.escape(headline(verdict))}</p><ul>{items}</ul>{contact}"
+
+
+class SpawnRejected(_Base):
+    """Raised instead of creating a pod that Kubernetes would refuse or leave Pending for good."""
+
+    def __init__(
+        self, text: str, rich: str, *, status: int, codes: list[str], verdict: Verdict | None
+    ) -> None:
+        self.verdict = verdict
+        self.codes = codes
+        if _Base is HTTPError:  # pragma: no cover - JupyterHub 5.x
+            HTTPError.__init__(self, status, "%s", text)
+        else:
+            _Base.__init__(self, text, reason=codes[0], message_html=rich, status_code=status)
+        # Read by JupyterHub 5 and 6 alike (form, pending page, REST API, error page).
+        self.jupyterhub_message = text
+        self.jupyterhub_html_message = rich
+
+    @classmethod
+    def from_verdict(
+        cls, verdict: Verdict, *, admin_contact: str = "", overrides: Mapping[str, str] | None = None
+    ) -> SpawnRejected:
+        # Ordered like the message (the first error decides the status and the metrics reason).
+        codes = list(dict.fromkeys(f.code.value for f in ordered(verdict) if f.severity is Severity.ERROR))
+        codes = codes or ["prevalidate"]
+        return cls(
+            "\n".join(message_lines(verdict, admin_contact, overrides)),
+            message_html(verdict, admin_contact, overrides),
+            status=status_for(verdict),
+            codes=codes,
+            verdict=verdict,
+        )
+
+    @classmethod
+    def from_options(cls, problem: str, *, admin_contact: str = "") -> SpawnRejected:
+        """KubeSpawner cannot apply the options at all (unknown profile, a value of the wrong
+        type): without us the spawn would fail later with a traceback and a 500."""
+        sentence = f"These server options cannot be used: {problem}. Choose one of the offered options."
+        lines = ["Your server cannot start:", f"• {sentence}"] + ([admin_contact] if admin_contact else [])
+        contact = f"<p>{html.escape(admin_contact)}</p>" if admin_contact else ""
+        rich = f"<p>Your server cannot start:</p><ul><li>{html.escape(sentence)}</li></ul>{contact}"
+        return cls("\n".join(lines), rich, status=400, codes=[Code.INPUT_INVALID.value], verdict=None)
+
+    @property
+    def findings(self) -> tuple[Finding, ...]:
+        return tuple(self.verdict.findings) if self.verdict else ()
+
+    def __str__(self) -> str:
+        return f"{self.status_code} prevalidate rejected the spawn ({', '.join(self.codes)})"
+
+
+class QuietRejections(logging.Filter):
+    """JupyterHub logs a failed form submission with ``exc_info`` at ERROR. A user's choice
+    that we refused is not a hub error: keep the line, drop the traceback, log it as INFO."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and isinstance(record.exc_info[1], SpawnRejected):
+            record.msg = f"{record.msg}: {record.exc_info[1]}"
+            record.exc_info = None
+            record.exc_text = None
+            record.levelno, record.levelname = logging.INFO, "INFO"
+        return True
+
+
+def quiet_rejections_in(logger: logging.Logger) -> None:
+    if not any(isinstance(f, QuietRejections) for f in logger.filters):
+        logger.addFilter(QuietRejections())

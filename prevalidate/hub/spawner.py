@@ -1,0 +1,81 @@
+"""``PrevalidatingKubeSpawner``: KubeSpawner that refuses a spawn Kubernetes would refuse or
+leave Pending for good, before anything is created, with a message that says what would pass.
+
+Two places, because spawns arrive two ways:
+- the spawn form: ``run_options_from_form`` validates the options on a shadow spawner, so a
+  bad choice re-renders the form with the message inline and a 4xx status, in milliseconds,
+  and no spawn (no server record, no pod, no PVC) begins;
+- everything else (the REST API, stored options, ``?profile=`` links, profile overrides):
+  ``load_user_options`` — the first thing KubeSpawner's ``_start`` does, before it creates the
+  namespace, the PVC or the pod — validates the fully applied spawner.
+Warnings (an unverified image, an autoscaler that must add a node first) are shown as the
+first lines of the spawn progress page.
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+from collections.abc import AsyncIterator
+from typing import Any
+
+from kubespawner import KubeSpawner
+
+from ..messages import render
+from ..model.findings import Severity
+from .check import check_spawn, prevalidator_for
+from .errors import SpawnRejected, quiet_rejections_in
+from .podbuild import SHADOW_FLAG, options_problem
+
+# JupyterHub puts the form's error in <p class="spawn-error-msg"> as text; our messages have one
+# finding per line, which HTML would run together.
+_FORM_STYLE = "<style>.spawn-error-msg { white-space: pre-line; }</style>\n"
+
+
+class PrevalidatingKubeSpawner(KubeSpawner):
+    """A KubeSpawner that validates every spawn first. Configure it with ``c.Prevalidator.*``."""
+
+    _prevalidate_shadow = False
+    _prevalidate_notes: list[str]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        quiet_rejections_in(logging.getLogger("JupyterHub"))
+
+    async def run_options_from_form(self, form_data: dict[str, list[str]]) -> Any:
+        result = super().run_options_from_form(form_data)
+        options = await result if inspect.isawaitable(result) else result
+        await check_spawn(self, path="form", user_options=options or {})
+        return options
+
+    async def load_user_options(self) -> None:
+        if getattr(self, SHADOW_FLAG, False):
+            await super().load_user_options()
+            return
+        config = prevalidator_for(self)
+        try:
+            await super().load_user_options()
+        except Exception as exc:
+            if not config.enabled or config.dry_run:
+                raise
+            # An unknown profile or a value of the wrong type: KubeSpawner's own error, but
+            # as a 400 with a sentence instead of a 500 and a traceback.
+            raise SpawnRejected.from_options(
+                options_problem(exc), admin_contact=config.admin_contact
+            ) from exc
+        verdict = await check_spawn(self, path="start")
+        self._prevalidate_notes = [
+            render(f, config.messages)
+            for f in (verdict.findings if verdict else ())
+            if f.severity is Severity.WARNING
+        ]
+
+    async def progress(self) -> AsyncIterator[dict[str, Any]]:
+        for note in getattr(self, "_prevalidate_notes", []):
+            yield {"progress": 1, "message": f"Note: {note}"}
+        async for event in super().progress():
+            yield event
+
+    async def get_options_form(self) -> str:
+        form = await super().get_options_form()
+        return _FORM_STYLE + form if form else form

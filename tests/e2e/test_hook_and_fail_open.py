@@ -1,0 +1,66 @@
+"""The one-line hook on a stock KubeSpawner, and fail-open: when prevalidate cannot see (the
+registry is down, the API refuses our lists), a valid spawn still starts."""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+
+from prevalidate.testing.registry import RunningRegistry
+
+from .conftest import StartStack, needs_hub, needs_registry
+
+pytestmark = [pytest.mark.e2e, needs_hub, needs_registry]
+
+HOOK = """
+import prevalidate
+c.Spawner.pre_spawn_hook = prevalidate.pre_spawn_hook
+c.KubeSpawner.profile_list = [
+    {"display_name": "Small", "slug": "small", "default": True},
+    {"display_name": "120 CPUs", "slug": "huge-cpu", "kubespawner_override": {"cpu_guarantee": 120}},
+]
+"""
+
+
+async def test_the_hook_rejects_on_a_stock_kubespawner_before_anything_is_created(stack: StartStack) -> None:
+    sim, hub = await stack(HOOK, spawner="kubespawner.KubeSpawner")
+    await hub.api("POST", "/users/dan")
+    answer = await hub.api("POST", "/users/dan/server", json={"profile": "huge-cpu"})
+    assert answer.status_code == 403, answer.text
+    assert "120 CPUs" in answer.json()["message"]
+    form = await hub.submit_spawn_form("fay", {"profile": "huge-cpu"})
+    assert form.status == 403 and "120 CPUs" in form.text, form.text[:500]
+    assert list(sim.store.items("pods", "jhub")) == []
+    ok = await hub.spawn("gil", {"profile": "small"})
+    assert ok.ready, ok.message
+
+
+def closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+async def test_a_registry_that_does_not_answer_never_blocks_a_valid_spawn(
+    stack: StartStack, registry: RunningRegistry
+) -> None:
+    # The nodes already have the image (kubesim's catalogue says so); the hub cannot reach
+    # the registry it names.
+    dead = f"127.0.0.1:{closed_port()}"
+    unreachable_image = f"{dead}/jupyter/minimal-notebook:2024.1"
+    sim_extra = (
+        "---\napiVersion: kubesim.prevalidate.dev/v1\nkind: ImageCatalog\nspec:\n"
+        f"  images:\n  - image: {unreachable_image}\n"
+    )
+    extra = f"""
+c.KubeSpawner.image = {unreachable_image!r}
+c.Prevalidator.allowed_registries = [{registry.host!r}, {dead!r}]
+c.Prevalidator.insecure_registries = [{registry.host!r}, {dead!r}]
+c.Prevalidator.time_budget = 1.0
+"""
+    _sim, hub = await stack(extra, sim_extra=sim_extra)
+    outcome = await hub.spawn("hal")
+    assert outcome.ready, outcome.message
+    notes = [str(e["message"]) for e in outcome.events if str(e.get("message", "")).startswith("Note:")]
+    assert any(f"The image {unreachable_image} could not be checked" in n for n in notes), notes
