@@ -16,8 +16,9 @@ from decimal import Decimal
 from typing import Any
 
 from .findings import Code, Finding, Severity
+from .names import field_invalid
 from .objects import LimitRangeInfo
-from .podfields import container_resource_name_problem, field_invalid, field_problems
+from .podfields import container_resource_name_problem, field_problems
 from .podrefs import ObjectRef, object_refs
 from .quantity import parse_quantity
 from .resources import (

@@ -218,6 +218,9 @@ CASES = {
     "affinity-valid": Case({"containers": [container()], "affinity": _affinity("In", "linux")}),
     "affinity-in-without-values": Case({"containers": [container()], "affinity": _affinity("In")}, INVALID),
     "pull-policy-typo": Case({"containers": [container(imagePullPolicy="always")]}, INVALID),
+    "env-secret-ref-without-key": env_case(
+        {"name": "T", "valueFrom": {"secretKeyRef": {"name": "creds"}}}, code=INVALID
+    ),
 }
 # Cases where kubesim differs from Kubernetes (reported to its owner): what it does instead.
 KUBESIM_GAPS = {
@@ -237,6 +240,7 @@ KUBESIM_GAPS = {
     "node-selector-value-invalid": ("scheduler", "it does not validate node selector labels"),
     "affinity-in-without-values": ("scheduler", "it does not validate node affinity requirements"),
     "pull-policy-typo": ("running", "it does not validate imagePullPolicy"),
+    "env-secret-ref-without-key": ("kubelet", "it does not validate env key selectors"),
 }
 EXPECTED = {
     None: "running",
@@ -250,11 +254,13 @@ async def kubesim_outcome(sim: KubeSim, pod: dict[str, Any]) -> tuple[str, str]:
     """("400" | "422" | "kubelet" | "scheduler" | "running", the message behind it)."""
     name = pod["metadata"]["name"]
     async with api_client(sim) as api:
-        try:
-            await client.CoreV1Api(api).create_namespaced_pod("jhub", pod)
-        except client.ApiException as exc:
-            assert exc.status in (400, 422), exc.body
-            return str(exc.status), json.loads(exc.body)["message"]
+        # raw: the typed model refuses to read back some pods kubesim stores (no env key)
+        response = await client.CoreV1Api(api).create_namespaced_pod("jhub", pod, _preload_content=False)
+        body = await response.text()
+        response.release()
+    if response.status >= 300:
+        assert response.status in (400, 422), body
+        return str(response.status), json.loads(body)["message"]
 
     def settled() -> tuple[str, str] | None:
         obj = sim.store.peek("pods", "jhub", name) or {}
