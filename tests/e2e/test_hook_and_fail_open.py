@@ -3,6 +3,7 @@ registry is down, the API refuses our lists), a valid spawn still starts."""
 
 from __future__ import annotations
 
+import asyncio
 import socket
 
 import pytest
@@ -64,3 +65,51 @@ c.Prevalidator.time_budget = 1.0
     assert outcome.ready, outcome.message
     notes = [str(e["message"]) for e in outcome.events if str(e.get("message", "")).startswith("Note:")]
     assert any(f"The image {unreachable_image} could not be checked" in n for n in notes), notes
+
+
+async def test_a_hub_without_rbac_for_our_lists_still_starts_valid_spawns(stack: StartStack) -> None:
+    """The stock z2jh hub Role: no nodes, no quotas, no PVCs. Those checks are skipped (one admin
+    log line each) and the spawn proceeds; the checks that can run still do."""
+    forbid = (
+        "---\napiVersion: kubesim.prevalidate.dev/v1\nkind: SimSettings\nspec:\n"
+        "  forbid: [nodes, resourcequotas, persistentvolumeclaims, limitranges]\n"
+    )
+    _sim, hub = await stack(sim_extra=forbid)
+    outcome = await hub.spawn("ivy")
+    assert outcome.ready, outcome.message
+    log = hub.log()
+    for resource in ("nodes", "resourcequotas", "persistentvolumeclaims", "limitranges"):
+        lines = [line for line in log.splitlines() if "forbidden" in line.lower() and resource in line]
+        assert len(lines) == 1, (resource, lines)
+
+
+async def test_an_api_outage_during_validation_does_not_block_a_valid_spawn(stack: StartStack) -> None:
+    """The API goes away just before the spawn: validation waits at most cache_ready_timeout,
+    skips what it cannot see, and KubeSpawner's own retries carry the spawn once the API is back."""
+    sim, hub = await stack("c.Prevalidator.cache_ready_timeout = 1.0\n")
+    await sim.suspend()
+    spawn = asyncio.ensure_future(hub.spawn("joe"))
+    try:
+        await until_logged(hub, "cluster caches not ready")
+    finally:
+        await sim.resume()
+    await spawn  # the progress stream may end early while the API is away: ask the hub instead
+    await until_ready(hub, "joe")
+
+
+async def until_logged(hub: object, text: str, timeout: float = 15.0) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while text not in hub.log():  # type: ignore[attr-defined]
+        assert asyncio.get_running_loop().time() < deadline, f"{text!r} never logged"
+        await asyncio.sleep(0.05)  # polling a log file: there is no event to wait on
+
+
+async def until_ready(hub: object, user: str, timeout: float = 30.0) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        model = (await hub.api("GET", f"/users/{user}")).json()  # type: ignore[attr-defined]
+        server = (model.get("servers") or {}).get("")
+        if server and server.get("ready"):
+            return
+        assert server is not None and asyncio.get_running_loop().time() < deadline, model
+        await asyncio.sleep(0.1)  # the hub offers no event for "ready" but the progress stream

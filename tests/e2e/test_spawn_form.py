@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 
+import httpx
 import pytest
 
 from prevalidate.testing.kubesim import KubeSim
@@ -54,7 +55,8 @@ REJECTIONS = [
 
 
 def profiles(sim_image: str) -> str:
-    return f"IMAGE = {sim_image!r}\n" + PROFILES
+    settings = "c.JupyterHub.allow_named_servers = True\nc.JupyterHub.authenticate_prometheus = False\n"
+    return f"IMAGE = {sim_image!r}\n" + PROFILES + settings
 
 
 def pods_and_claims(sim: KubeSim) -> tuple[list[str], list[str]]:
@@ -88,6 +90,12 @@ async def test_bad_choices_come_back_inline_with_numbers_and_nothing_is_created(
     log = hub.log()
     assert "Traceback" not in log
     assert "rejected" in log
+    async with httpx.AsyncClient() as http:
+        metrics = (await http.get(f"{hub.url}/hub/metrics")).text
+    for code in ("quota-exceeded", "no-node-fits", "image-not-found", "pvc-not-found"):
+        assert f'prevalidate_findings_total{{code="{code}",severity="error"}}' in metrics
+    assert 'prevalidate_validations_total{outcome="rejected",path="form"} 8.0' in metrics
+    assert "prevalidate_validation_duration_seconds_bucket" in metrics
 
 
 async def test_all_problems_are_listed_at_once(stack: StartStack, registry: object) -> None:
@@ -123,6 +131,8 @@ async def test_a_rest_spawn_with_bad_options_gets_a_4xx_json_message(
     answer = await hub.api("POST", "/users/carol/server", json={"profile": "no-such-profile"})
     assert answer.status_code == 400, answer.text
     assert re.search(r"No such profile: no-such-profile", answer.json()["message"])
+    named = await hub.api("POST", "/users/carol/servers/big", json={"profile": "typo-tag"})
+    assert named.status_code == 422 and "2024.l" in named.json()["message"], named.text
     assert pods_and_claims(sim)[0] == []
     # Rejections are failures, not errors: the hub does not count them toward its exit.
     assert "consecutive spawns failed" not in hub.log()
