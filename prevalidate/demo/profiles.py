@@ -14,8 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-# Switched to "prevalidate.PrevalidatingKubeSpawner" once prevalidate/hub/ provides it.
-SPAWNER_CLASS = "kubespawner.KubeSpawner"
+SPAWNER_CLASS = "prevalidate.PrevalidatingKubeSpawner"
 NAMESPACE = "jhub"
 PROFILE = "custom"  # the slug of the free-text profile (the default)
 ADMIN_CONTACT = "This is the prevalidate demo: edit the options and try again."

@@ -25,7 +25,7 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
-from prevalidate.demo import NAMESPACE, PROFILE, SPAWNER_CLASS, Demo, Try, start_demo, things_to_try
+from prevalidate.demo import NAMESPACE, PROFILE, Demo, Try, start_demo, things_to_try
 from prevalidate.testing.hubprocess import configurable_http_proxy_available
 from prevalidate.testing.kubesim.pytest_plugin import until
 from prevalidate.testing.registry import registry_available
@@ -45,10 +45,6 @@ pytestmark = [
     ),
     pytest.mark.skipif(not registry_available(), reason="docker-registry not installed"),
 ]
-needs_prevalidating_spawner = pytest.mark.skipif(
-    SPAWNER_CLASS == "kubespawner.KubeSpawner",
-    reason="the demo still runs stock KubeSpawner (PrevalidatingKubeSpawner has not landed)",
-)
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
@@ -129,7 +125,6 @@ def attempt_with(typed: dict[str, str], demo: Demo) -> Try:
     return next(a for a in things_to_try(demo.registry.host) if a.typed == typed)
 
 
-@needs_prevalidating_spawner
 async def test_120_cpus_come_back_inline_with_the_largest_node_and_no_pod_exists(
     demo: Demo, browser: Any, tmp_path: Path
 ) -> None:
