@@ -59,6 +59,8 @@ def _field_rule(f: Mapping[str, Any]) -> str:
     if rule == "resource-name":
         close = difflib.get_close_matches(str(value).lower(), _STANDARD_RESOURCES, n=1, cutoff=0.6)
         hint = f' Did you mean "{close[0]}"?' if close else ""
+        if "gpu" in str(value).lower():  # not "cpu": a GPU is an extended resource with a domain
+            hint = " A GPU is asked for by the name your nodes advertise, like nvidia.com/gpu."
         return (
             f'"{value}" is not a resource a container can ask for ({where}).{hint} Use cpu, memory, '
             "ephemeral-storage, hugepages-<size>, or an extended resource with a domain, like nvidia.com/gpu."

@@ -89,6 +89,12 @@ SCENARIOS: dict[str, Scenario] = {
         ),
         'Did you mean "cpu"?',
     ),
+    "input-invalid-gpu-resource-name": Scenario(
+        Code.INPUT_INVALID,
+        lambda: verdict(pod(limits={"gpu": "1"}), checks=["quota"]),
+        ('"gpu"', "spec.containers[0].resources.limits.gpu", "nvidia.com/gpu"),
+        "Use cpu, memory",
+    ),
     "input-invalid-extended-resource-name": Scenario(
         Code.INPUT_INVALID,
         lambda: verdict(pod(limits={"requests.nvidia.com/gpu": "1"}), checks=["quota"]),
@@ -656,6 +662,11 @@ def test_fractional_facts_stay_exact_enough_in_json() -> None:
 # ---- no empty slots: a message never prints a blank where a number should be ------------------------
 
 _EMPTY_SLOT = re.compile(r"  |\(\)| [.,]|\bfor\s+right\b|\bis \.")
+
+
+def test_a_gpu_typo_is_not_offered_cpu() -> None:
+    message = render(_finding(SCENARIOS["input-invalid-gpu-resource-name"]))
+    assert '"cpu"' not in message
 
 
 @pytest.mark.parametrize("name", list(SCENARIOS))
