@@ -550,7 +550,7 @@ def fmt_seconds(seconds: float) -> str:
 
 def shown(seen: Seen) -> str:
     text = re.sub(r"\s+", " ", seen.message).strip()
-    text = text if len(text) <= 150 else text[:147] + "…"
+    text = text if len(text) <= 320 else text[:317] + "…"
     return text.replace("|", "\\|")
 
 
@@ -749,7 +749,8 @@ def warm_findings(
         f"{sum(rest.values())} Kubernetes API requests outside watch-cache cycles "
         f"({per_spawn(rest, 1)}), {sum(watches.values())} watch-cache list+watch requests "
         f"({per_spawn(watches, 1)}), {sum(pv_run.warm_registry.values())} registry requests "
-        f"({per_spawn(pv_run.warm_registry, 1)}).",
+        f"({per_spawn(pv_run.warm_registry, 1)}; a missing tag is asked again once its negative "
+        "cache entry expires, after a few seconds, however many users submit it).",
     ]
     if pv_run.valid is not None:
         verdict = "accepted (spawn-pending)" if pv_run.valid.where == "accepted" else "REJECTED"
