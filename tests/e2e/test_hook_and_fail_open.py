@@ -113,3 +113,18 @@ async def until_ready(hub: object, user: str, timeout: float = 30.0) -> None:
             return
         assert server is not None and asyncio.get_running_loop().time() < deadline, model
         await asyncio.sleep(0.1)  # the hub offers no event for "ready" but the progress stream
+
+
+async def test_user_namespaces_are_watched_cluster_wide_and_checked(stack: StartStack) -> None:
+    """enable_user_namespaces: the namespace does not exist before the spawn (KubeSpawner creates
+    it), so namespace-not-found must not fire; node fit still does."""
+    config = HOOK.replace("c.Spawner.pre_spawn_hook = prevalidate.pre_spawn_hook\n", "")
+    config += "c.KubeSpawner.enable_user_namespaces = True\n"
+    sim, hub = await stack(config)
+    await hub.api("POST", "/users/kay")
+    answer = await hub.api("POST", "/users/kay/server", json={"profile": "huge-cpu"})
+    assert answer.status_code == 422 and "16 CPUs allocatable" in answer.json()["message"], answer.text
+    outcome = await hub.spawn("lee", {"profile": "small"})
+    assert outcome.ready, outcome.message
+    namespaces = {p["metadata"]["namespace"] for p in sim.store.items("pods")}
+    assert namespaces and "jhub" not in namespaces
