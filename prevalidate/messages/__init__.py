@@ -1,0 +1,108 @@
+"""Every sentence a user reads: this package is the one place wording lives.
+
+Pure, no I/O here. Each finding becomes short, plain sentences: what was asked, what is
+available, what would pass. Numbers come from the finding's facts; units are the ones a person
+types in a spawn form (CPUs, GiB), not Kubernetes internals. One module per family of findings
+(inputs, resources, objects); this module maps codes to them and renders verdicts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from ..amounts import amount, base_resource, json_safe
+from ..model.findings import Code, Finding, Severity, Verdict
+from ..model.settings import DEFAULT_ADMIN_CONTACT
+from .inputs import input_invalid, namespace
+from .objects import image, key_missing, object_missing, pvc
+from .resources import insufficient, limitrange, must_specify, no_node_fits, quota_exceeded
+
+__all__ = ["amount", "base_resource", "finding_json", "headline", "ordered", "render", "render_verdict"]
+
+
+_RENDERERS: dict[Code, Callable[[Mapping[str, Any]], str]] = {
+    Code.INPUT_INVALID: input_invalid,
+    Code.NAMESPACE_NOT_FOUND: namespace,
+    Code.QUOTA_EXCEEDED: quota_exceeded,
+    Code.QUOTA_MUST_SPECIFY: must_specify,
+    Code.LIMITRANGE_VIOLATION: limitrange,
+    Code.NO_NODE_FITS: no_node_fits,
+    Code.INSUFFICIENT_CAPACITY: insufficient,
+    Code.SECRET_NOT_FOUND: object_missing("secret"),
+    Code.CONFIGMAP_NOT_FOUND: object_missing("config map"),
+    Code.SECRET_KEY_NOT_FOUND: key_missing("secret"),
+    Code.CONFIGMAP_KEY_NOT_FOUND: key_missing("config map"),
+    Code.PULL_SECRET_NOT_FOUND: lambda f: (
+        f'The image pull secret "{f["name"]}" does not exist in namespace {f["namespace"]}; private '
+        "images may fail to pull."
+    ),
+    Code.SERVICEACCOUNT_NOT_FOUND: lambda f: (
+        f'The service account "{f["name"]}" does not exist in namespace {f["namespace"]}. '
+        "Choose another profile, or ask your administrator to create it."
+    ),
+    Code.CHECK_SKIPPED: lambda f: (
+        f"The {f['kind']} check could not run on these options and was skipped; your server will still start."
+        if f.get("failed")
+        else f"The hub could not read {f['kind']} objects, so that check was skipped."
+    ),
+}
+for _code in (
+    Code.IMAGE_REFERENCE_INVALID,
+    Code.IMAGE_REGISTRY_NOT_ALLOWED,
+    Code.IMAGE_NOT_FOUND,
+    Code.IMAGE_ACCESS_DENIED,
+    Code.IMAGE_PLATFORM_UNSUPPORTED,
+    Code.IMAGE_UNVERIFIED,
+):
+    _RENDERERS[_code] = image(_code)
+for _code in (Code.PVC_NOT_FOUND, Code.PVC_TERMINATING, Code.PVC_NOT_BOUND, Code.PVC_IN_USE):
+    _RENDERERS[_code] = pvc(_code)
+
+
+def render(finding: Finding, overrides: Mapping[str, str] | None = None) -> str:
+    """The sentence(s) for one finding. ``overrides`` maps a code to a format string that may
+    use the finding's facts (``{requested}``...); a broken override falls back to ours."""
+    template = (overrides or {}).get(finding.code.value)
+    if template:
+        try:
+            return template.format(**finding.facts, subject=finding.subject)
+        except (KeyError, IndexError, ValueError):
+            pass
+    return _RENDERERS[finding.code](finding.facts)
+
+
+_ORDER = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
+
+
+def ordered(verdict: Verdict) -> list[Finding]:
+    """Errors first, then warnings, then notes; stable within each."""
+    return sorted(verdict.findings, key=lambda f: _ORDER[f.severity])
+
+
+def render_verdict(
+    verdict: Verdict, admin_contact: str = DEFAULT_ADMIN_CONTACT, overrides: Mapping[str, str] | None = None
+) -> list[str]:
+    """One line per finding in ``ordered`` order, then the admin contact line (only when
+    something is wrong)."""
+    lines = [render(f, overrides) for f in ordered(verdict)]
+    if lines and admin_contact:
+        lines.append(admin_contact)
+    return lines
+
+
+def headline(verdict: Verdict) -> str:
+    errors = len(verdict.errors)
+    if errors:
+        return "Your server cannot start with these options:" if errors > 1 else "Your server cannot start:"
+    return "Your server can start." if not verdict.findings else "Your server can start, with warnings:"
+
+
+def finding_json(finding: Finding, overrides: Mapping[str, str] | None = None) -> dict[str, Any]:
+    return {
+        "code": finding.code.value,
+        "severity": finding.severity.value,
+        "message": render(finding, overrides),
+        "subject": finding.subject,
+        **json_safe(dict(finding.facts)),
+    }
