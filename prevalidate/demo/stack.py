@@ -14,12 +14,11 @@ from __future__ import annotations
 import contextlib
 import socket
 import tempfile
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from ..testing import hubprocess
 from ..testing.hubprocess import RunningHub, kubespawner_config, start_hub
 from ..testing.kubesim import KubeSim, parse_cluster
 from ..testing.registry import RunningRegistry, run_registry
@@ -73,30 +72,6 @@ def _check_port_free(port: int) -> None:
             raise PortInUse(f"port {port} on 127.0.0.1 is in use ({exc.strerror}); try --port N") from None
 
 
-@contextlib.contextmanager
-def _proxy_port(port: int) -> Iterator[None]:
-    """Make ``start_hub`` put the public proxy on ``port``.
-
-    ``start_hub`` picks free ports itself, the public proxy port first; until it takes a port
-    argument, the first port it asks for is this one.
-    """
-    original = hubprocess.free_port
-    handed_out = False
-
-    def free_port() -> int:
-        nonlocal handed_out
-        if handed_out:
-            return original()
-        handed_out = True
-        return port
-
-    hubprocess.free_port = free_port
-    try:
-        yield
-    finally:
-        hubprocess.free_port = original
-
-
 @contextlib.asynccontextmanager
 async def start_demo(
     port: int = DEFAULT_PORT, *, spawner_class: str = SPAWNER_CLASS, hub_timeout: float = 60.0
@@ -116,7 +91,7 @@ async def start_demo(
         kubeconfig = sim.write_kubeconfig(workdir / "kubeconfig", namespace=NAMESPACE)
         config = kubespawner_config(NAMESPACE, image(registry.host, *IMAGES[0]), START_TIMEOUT)
         config += hub_config(registry.host, spawner_class)
-        hub_context = start_hub(config, env={"KUBECONFIG": str(kubeconfig)}, timeout=hub_timeout)
-        with _proxy_port(port) if port else contextlib.nullcontext():
-            hub = await stack.enter_async_context(hub_context)
+        hub = await stack.enter_async_context(
+            start_hub(config, env={"KUBECONFIG": str(kubeconfig)}, timeout=hub_timeout, port=port)
+        )
         yield Demo(hub.url, hub, sim, registry, workdir)

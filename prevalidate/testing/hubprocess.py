@@ -106,6 +106,7 @@ def visible_text(page: str) -> str:
     page = re.sub(r"(?s)<(script|style)\b.*?</\1>", " ", page)
     return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page)).split())
 
+
 _PREAMBLE = """\
 # Written by prevalidate.testing.hubprocess; the caller's configuration follows.
 c = get_config()  # noqa: F821
@@ -171,8 +172,9 @@ class RunningHub:
         async with httpx.AsyncClient(timeout=timeout) as http:
             return await http.request(method, self.api_url + path, json=json, headers=self.headers)
 
-    async def spawn(self, user: str, options: dict[str, Any] | None = None,
-                    timeout: float = 600.0) -> SpawnOutcome:
+    async def spawn(
+        self, user: str, options: dict[str, Any] | None = None, timeout: float = 600.0
+    ) -> SpawnOutcome:
         """Create `user`, start the default server, follow the progress stream to its end."""
         await self.api("POST", f"/users/{user}")
         started = time.monotonic()
@@ -182,36 +184,47 @@ class RunningHub:
                 message = str(response.json().get("message", response.text))
             except ValueError:
                 message = response.text
-            return SpawnOutcome(time.monotonic() - started, False, True, message,
-                                response.status_code, ())
+            return SpawnOutcome(time.monotonic() - started, False, True, message, response.status_code, ())
         events: list[dict[str, Any]] = []
-        async with httpx.AsyncClient(timeout=timeout) as http, http.stream(
-                "GET", f"{self.api_url}/users/{user}/server/progress",
-                headers={**self.headers, "Accept": "text/event-stream"}) as stream:
+        async with (
+            httpx.AsyncClient(timeout=timeout) as http,
+            http.stream(
+                "GET",
+                f"{self.api_url}/users/{user}/server/progress",
+                headers={**self.headers, "Accept": "text/event-stream"},
+            ) as stream,
+        ):
             async for line in stream.aiter_lines():
                 if line.startswith("data:"):
                     events.append(json_module.loads(line[5:]))
                     if events[-1].get("ready") or events[-1].get("failed"):
                         break
         last = events[-1] if events else {}
-        return SpawnOutcome(time.monotonic() - started, bool(last.get("ready")),
-                            bool(last.get("failed")), str(last.get("message", "")),
-                            response.status_code, tuple(events))
+        return SpawnOutcome(
+            time.monotonic() - started,
+            bool(last.get("ready")),
+            bool(last.get("failed")),
+            str(last.get("message", "")),
+            response.status_code,
+            tuple(events),
+        )
 
-    async def submit_spawn_form(self, user: str, form: dict[str, str],
-                                timeout: float = 600.0) -> FormOutcome:
+    async def submit_spawn_form(self, user: str, form: dict[str, str], timeout: float = 600.0) -> FormOutcome:
         """Log in as `user` (DummyAuthenticator) and POST the spawn form like a browser."""
-        async with httpx.AsyncClient(base_url=self.url, follow_redirects=True,
-                                     timeout=timeout) as http:
+        async with httpx.AsyncClient(base_url=self.url, follow_redirects=True, timeout=timeout) as http:
             await http.get("/hub/login")
-            page = await http.post("/hub/login", data={
-                "username": user, "password": "x", "_xsrf": http.cookies.get("_xsrf") or ""})
+            page = await http.post(
+                "/hub/login",
+                data={"username": user, "password": "x", "_xsrf": http.cookies.get("_xsrf") or ""},
+            )
             token = re.search(r'xsrf_token: "([^"]+)"', page.text)
             started = time.monotonic()
-            answer = await http.post(f"/hub/spawn/{user}",
-                                     data={**form, "_xsrf": token.group(1) if token else ""})
-            return FormOutcome(time.monotonic() - started, answer.status_code,
-                               str(answer.url), visible_text(answer.text))
+            answer = await http.post(
+                f"/hub/spawn/{user}", data={**form, "_xsrf": token.group(1) if token else ""}
+            )
+            return FormOutcome(
+                time.monotonic() - started, answer.status_code, str(answer.url), visible_text(answer.text)
+            )
 
 
 def _tail(text: str, lines: int = 40) -> str:
@@ -257,15 +270,17 @@ async def start_hub(
     timeout: float = 60.0,
     stop_timeout: float = 30.0,
     python: str | None = None,
+    port: int = 0,
 ) -> AsyncIterator[RunningHub]:
-    """Run `jupyterhub` with `config` (Python source) until the block exits."""
+    """Run `jupyterhub` with `config` (Python source) until the block exits; the public proxy
+    listens on `port` (0: a free one)."""
     if not configurable_http_proxy_available():
         raise HubStartError(
             "configurable-http-proxy is not on PATH "
             "(npm install -g configurable-http-proxy; scripts/bootstrap does it)"
         )
     workdir = Path(tempfile.mkdtemp(prefix="prevalidate-hub-"))
-    proxy_port, hub_port, api_port = free_port(), free_port(), free_port()
+    proxy_port, hub_port, api_port = port or free_port(), free_port(), free_port()
     token = secrets.token_hex(16)
     preamble = _PREAMBLE.format(
         proxy_port=proxy_port, hub_port=hub_port, proxy_api_port=api_port, workdir=str(workdir), token=token
