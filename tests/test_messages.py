@@ -696,3 +696,20 @@ def test_capacity_message_when_the_shortfall_is_not_a_resource(name: str) -> Non
     message = render(finding)
     assert not _EMPTY_SLOT.search(message), message
     assert "Choose at most 4 CPUs" not in message  # the pod asked for 1 CPU; room for pods is what lacks
+
+
+def test_a_request_and_limit_over_one_quota_by_the_same_amount_read_as_one_sentence() -> None:
+    from factories import base_objects, node, pod, quota, verdict
+
+    from prevalidate.messages import sentences
+
+    hard = {"requests.memory": "40Gi", "limits.memory": "40Gi"}
+    used = {"requests.memory": "8Gi", "limits.memory": "8Gi"}
+    the_pod = pod(requests={"memory": "64Gi"}, limits={"memory": "64Gi"})
+    result = verdict(the_pod, [*base_objects(), node(memory="256Gi"), quota(hard, used)])
+    assert [f.code.value for f in result.findings] == ["quota-exceeded", "quota-exceeded"]
+    (line,) = sentences(result)
+    assert "You asked for 64 GiB (memory guarantee and limit)" in line and "32 GiB left" in line
+    # Different amounts are different problems: both are said.
+    the_pod = pod(requests={"memory": "34Gi"}, limits={"memory": "64Gi"})
+    assert len(sentences(verdict(the_pod, [*base_objects(), node(memory="256Gi"), quota(hard, used)]))) == 2

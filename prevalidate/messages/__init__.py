@@ -18,7 +18,16 @@ from .inputs import input_invalid, namespace
 from .objects import image, key_missing, object_missing, pvc
 from .resources import insufficient, limitrange, must_specify, no_node_fits, quota_exceeded
 
-__all__ = ["amount", "base_resource", "finding_json", "headline", "ordered", "render", "render_verdict"]
+__all__ = [
+    "amount",
+    "base_resource",
+    "finding_json",
+    "headline",
+    "ordered",
+    "render",
+    "render_verdict",
+    "sentences",
+]
 
 
 _RENDERERS: dict[Code, Callable[[Mapping[str, Any]], str]] = {
@@ -80,12 +89,40 @@ def ordered(verdict: Verdict) -> list[Finding]:
     return sorted(verdict.findings, key=lambda f: _ORDER[f.severity])
 
 
+def _twin_key(finding: Finding) -> tuple[Any, ...] | None:
+    """Request and limit of one resource over one quota by the same amounts (a spawn form sets
+    both to one value) say the same thing twice; this key finds such pairs."""
+    f = finding.facts
+    resource = str(f.get("resource", ""))
+    if finding.code is not Code.QUOTA_EXCEEDED or not resource.startswith(("requests.", "limits.")):
+        return None
+    return (f.get("quota"), base_resource(resource), f.get("requested"), f.get("used"), f.get("hard"))
+
+
+def sentences(verdict: Verdict, overrides: Mapping[str, str] | None = None) -> list[str]:
+    """``render`` of each finding in ``ordered`` order, a request/limit twin read as one."""
+    findings = ordered(verdict)
+    keys = [_twin_key(f) for f in findings]
+    out: list[str] = []
+    for index, finding in enumerate(findings):
+        key = keys[index]
+        if key is not None and key in keys[:index]:
+            continue  # said with its twin
+        if key is not None and keys.count(key) > 1:
+            base = base_resource(str(finding.facts["resource"]))
+            label = {"cpu": "CPU", "memory": "memory"}.get(base, base)
+            facts = {**finding.facts, "what": f"{label} guarantee and limit"}
+            finding = Finding(finding.code, finding.severity, finding.subject, facts)
+        out.append(render(finding, overrides))
+    return out
+
+
 def render_verdict(
     verdict: Verdict, admin_contact: str = DEFAULT_ADMIN_CONTACT, overrides: Mapping[str, str] | None = None
 ) -> list[str]:
     """One line per finding in ``ordered`` order, then the admin contact line (only when
     something is wrong)."""
-    lines = [render(f, overrides) for f in ordered(verdict)]
+    lines = sentences(verdict, overrides)
     if lines and admin_contact:
         lines.append(admin_contact)
     return lines

@@ -39,7 +39,8 @@ def quota_exceeded(f: Mapping[str, Any]) -> str:
             f'quota "{quota}" allows. Stop a server you no longer need, then try again.'
         )
     return (
-        f"You asked for {amount(resource, f['requested'])} ({_what(resource)}), but the namespace quota "
+        f"You asked for {amount(resource, f['requested'])} ({f.get('what') or _what(resource)}), but the "
+        f"namespace quota "
         f'"{quota}" has only {amount(resource, available)} left ({_bare(resource, used)} of '
         f"{_bare(resource, hard)} in use). Choose at most {amount(resource, available)}."
     )
