@@ -3,11 +3,13 @@
 JupyterHub reads different attributes in different places: the spawn form shows
 ``jupyterhub_message`` (plain text, after "Error: "); the spawn-pending page and error pages
 prefer ``jupyterhub_html_message``; the REST API returns ``{"status", "message"}`` from
-``jupyterhub_message`` and the status code. On JupyterHub >= 6 a ``SpawnException`` is a
-*failure*, not an *error*: no traceback in the log, and it does not count toward
-``consecutive_failure_limit``. On 5.x a 4xx ``HTTPError`` gets the same treatment from the form
-and the API. So we subclass ``SpawnException`` where it exists and ``HTTPError`` otherwise, and
-set every attribute either version reads.
+``jupyterhub_message`` and the status code (5.x's API reads ``log_message % args`` instead, so
+the text is there too). On JupyterHub >= 6 a ``SpawnException`` is a *failure*, not an *error*:
+no traceback in the log, and it does not count toward ``consecutive_failure_limit``. On 5.x a
+4xx ``HTTPError`` is rendered the same way by the form and the API, but every exception that
+ends a begun spawn counts toward the limit: ``not_a_failure`` undoes that. So we subclass
+``SpawnException`` where it exists and ``HTTPError`` otherwise, and set every attribute either
+version reads.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from __future__ import annotations
 import html
 import logging
 from collections.abc import Mapping
+from typing import Any
 
 from tornado.web import HTTPError
 
@@ -25,6 +28,12 @@ try:  # JupyterHub >= 6
     from jupyterhub.spawner import SpawnException as _Base
 except ImportError:  # pragma: no cover - JupyterHub 5.x
     _Base = HTTPError
+
+# JupyterHub 5.x (no SpawnException) counts *every* exception that ends a begun spawn toward
+# consecutive_failure_limit, a 4xx included: BaseHandler.spawn_single_user's _track_failure_count
+# adds one to settings["failure_count"] when the spawn future fails and exits the hub at the
+# limit (zero-to-jupyterhub sets 5). 6.x, which added SpawnException, counts only errors.
+REJECTIONS_COUNT_AS_FAILURES = _Base is HTTPError
 
 # The status the apiserver itself would answer, where it would answer at all: admission
 # (quota, LimitRange) is 403 Forbidden, a value that cannot be decoded is 400; everything the
@@ -108,6 +117,25 @@ class SpawnRejected(_Base):
 
     def __str__(self) -> str:
         return f"{self.status_code} prevalidate rejected the spawn ({', '.join(self.codes)})"
+
+
+def not_a_failure(spawner: Any) -> None:
+    """Call just before a ``SpawnRejected`` leaves a spawn that has begun (the pre-spawn hook, or
+    ``start``), so that a user's refused choice never counts toward ``consecutive_failure_limit``.
+
+    Only on a JupyterHub that counts rejections (5.x, see ``REJECTIONS_COUNT_AS_FAILURES``): the
+    count goes one down now, JupyterHub adds the one back when our exception ends the spawn, and
+    the limit check it makes right after adding sees the count unchanged. Nothing is done unless
+    the spawn future JupyterHub will count is really still running (``spawn_single_user`` sets
+    ``spawner._spawn_future`` before the spawn starts; ``User.spawn`` sets ``spawner.handler``)."""
+    if not REJECTIONS_COUNT_AS_FAILURES:
+        return
+    future = getattr(spawner, "_spawn_future", None)
+    settings = getattr(getattr(spawner, "handler", None), "settings", None)
+    done = getattr(future, "done", None)
+    if not isinstance(settings, dict) or not callable(done) or done():
+        return
+    settings["failure_count"] = settings.get("failure_count", 0) - 1
 
 
 class QuietRejections(logging.Filter):

@@ -17,6 +17,7 @@ import logging
 from typing import Any
 
 from .check import check_spawn
+from .errors import SpawnRejected, not_a_failure
 
 log = logging.getLogger("prevalidate")
 
@@ -34,4 +35,8 @@ async def pre_spawn_hook(spawner: Any) -> None:
         return
     if isinstance(spawner, PrevalidatingKubeSpawner):
         return  # it validates itself at start; checking twice would only cost time
-    await check_spawn(spawner, path="hook", user_options=spawner.user_options or {})
+    try:
+        await check_spawn(spawner, path="hook", user_options=spawner.user_options or {})
+    except SpawnRejected:
+        not_a_failure(spawner)  # JupyterHub 5 would count it toward consecutive_failure_limit
+        raise

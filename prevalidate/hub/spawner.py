@@ -24,7 +24,7 @@ from kubespawner import KubeSpawner
 from ..messages import render
 from ..model.findings import Severity
 from .check import check_spawn, prevalidator_for
-from .errors import SpawnRejected, quiet_rejections_in
+from .errors import SpawnRejected, not_a_failure, quiet_rejections_in
 from .podbuild import SHADOW_FLAG, options_problem
 
 # JupyterHub puts the form's error in <p class="spawn-error-msg"> as text; our messages have one
@@ -60,10 +60,15 @@ class PrevalidatingKubeSpawner(KubeSpawner):
                 raise
             # An unknown profile or a value of the wrong type: KubeSpawner's own error, but
             # as a 400 with a sentence instead of a 500 and a traceback.
+            not_a_failure(self)
             raise SpawnRejected.from_options(
                 options_problem(exc), admin_contact=config.admin_contact
             ) from exc
-        verdict = await check_spawn(self, path="start")
+        try:
+            verdict = await check_spawn(self, path="start")
+        except SpawnRejected:
+            not_a_failure(self)  # JupyterHub 5 would count it toward consecutive_failure_limit
+            raise
         self._prevalidate_notes = [
             render(f, config.messages)
             for f in (verdict.findings if verdict else ())
