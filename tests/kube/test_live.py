@@ -1,5 +1,5 @@
 """The live, watch-fed ClusterView against kubesim: first list, events, relists after 410,
-RBAC refusals, an API that is down, namespace scope, and zero requests per validation."""
+bookmarks, an API that is down, namespace scope, zero requests per validation, secrets."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from prevalidate.kube.dump import load_cluster, load_pod
 from prevalidate.model.cluster import ALL_KINDS
 from prevalidate.testing.kubesim import KubeSim
 from prevalidate.testing.kubesim import load_cluster as load_sim_cluster
+from prevalidate.testing.kubesim.pytest_plugin import StartKubeSim
 
 from .conftest import (
     EXAMPLE_CLUSTER,
@@ -25,6 +26,7 @@ from .conftest import (
     eventually,
     records,
 )
+from .helpers import lists_of, pod, pvc, watching
 
 OFFLINE = Settings(offline=True)
 NAMESPACED = {
@@ -36,45 +38,6 @@ NAMESPACED = {
     "Secret",
     "ConfigMap",
 }
-
-
-def forbid(*rules: str) -> str:
-    return "apiVersion: kubesim.prevalidate.dev/v1\nkind: SimSettings\nspec:\n  forbid:\n" + "".join(
-        f"  - {rule}\n" for rule in rules
-    )
-
-
-def pvc(name: str) -> dict[str, object]:
-    return {
-        "apiVersion": "v1",
-        "kind": "PersistentVolumeClaim",
-        "metadata": {"name": name},
-        "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "1Gi"}}},
-    }
-
-
-def pod(name: str, cpu: str = "1") -> dict[str, object]:
-    resources = {"requests": {"cpu": cpu, "memory": "1Gi"}, "limits": {"cpu": cpu, "memory": "1Gi"}}
-    return {
-        "apiVersion": "v1",
-        "kind": "Pod",
-        "metadata": {"name": name},
-        "spec": {"containers": [{"name": "c", "image": "busybox:1.36", "resources": resources}]},
-    }
-
-
-async def watching(sim: KubeSim, count: int = len(ALL_KINDS)) -> None:
-    """Every reflector has listed and its watch is open on the server."""
-    await eventually(lambda: len(sim.store.watchers) == count)
-
-
-def lists_of(sim: KubeSim, path: str) -> int:
-    """How many list requests (not watches, not writes) went to a path ending in ``path``."""
-    return sum(
-        1
-        for line in sim.request_log
-        if line.startswith("GET ") and line.split("?")[0].endswith(path) and "watch=" not in line
-    )
 
 
 async def test_first_list_fills_the_view_and_decides_like_the_kubectl_dump(
@@ -199,88 +162,6 @@ async def test_bookmarks_keep_a_quiet_watch_current_so_compaction_needs_no_relis
     assert (lists_of(example_sim, "/storageclasses"), lists_of(example_sim, "/configmaps")) == lists
 
 
-async def test_forbidden_nodes_make_node_unknown_with_one_warning_naming_the_rbac_rule(
-    start_kubesim, start_live: StartLive, caplog: pytest.LogCaptureFixture
-) -> None:
-    caplog.set_level(logging.DEBUG, logger=LOGGER)
-    sim = await start_kubesim(EXAMPLE_CLUSTER, forbid("{resource: nodes}"))
-    live = await start_live(sim, **FAST)
-    assert await live.wait_ready(5)  # nodes are given up on, not waited for
-    assert not live.view.knows("Node")
-    assert live.view.knows("Pod") and live.view.knows("PersistentVolumeClaim", "jhub")
-    # keep retrying quietly (every 0.1 s here, 5 min by default)
-    await eventually(lambda: lists_of(sim, "/nodes") >= 4)
-    warnings = records(caplog, logging.WARNING)
-    assert len(warnings) == 1, warnings
-    assert "cannot list Node at the cluster scope" in warnings[0]
-    assert "list, watch on nodes (ClusterRole)" in warnings[0]
-    assert (
-        'nodes is forbidden: User "system:serviceaccount:jhub:hub" cannot list resource "nodes" '
-        'in API group "" at the cluster scope' in warnings[0]
-    )
-    verdict = run_all(load_pod(EXAMPLE_PODS[-1]), live.view, OFFLINE)
-    assert "check-skipped" in [f.code.value for f in verdict.findings]  # fail open, never "no node"
-
-    sim.settings.forbid.clear()  # the admin fixes RBAC
-    await eventually(
-        lambda: any(
-            "Node can be listed and watched at the cluster scope now" in m
-            for m in records(caplog, logging.INFO)
-        )
-    )
-    assert live.view.knows("Node")
-    assert len(live.view.nodes) == 6
-    assert len(records(caplog, logging.WARNING)) == 1
-
-
-async def test_rbac_revoked_later_drops_the_kind_instead_of_keeping_a_stale_copy(
-    example_sim: KubeSim, start_live: StartLive, caplog: pytest.LogCaptureFixture
-) -> None:
-    caplog.set_level(logging.INFO, logger=LOGGER)
-    live = await start_live(example_sim, **FAST)
-    assert await live.wait_ready(5)
-    assert live.view.secrets.get("jhub")
-    await watching(example_sim)
-    example_sim.settings.forbid.extend(load_sim_cluster_rules("{resource: secrets}"))
-    example_sim.end_watches()
-    await eventually(lambda: not live.view.knows("Secret"))
-    assert not live.view.secrets.get("jhub")
-    [warning] = records(caplog, logging.WARNING)
-    assert "cannot watch Secret at the cluster scope" in warning
-
-
-def load_sim_cluster_rules(rule: str) -> list:  # type: ignore[type-arg]
-    from prevalidate.testing.kubesim import parse_cluster
-
-    return parse_cluster(forbid(rule)).config.settings.forbid
-
-
-async def test_pods_fall_back_to_the_hub_namespaces_when_cluster_wide_pods_are_forbidden(
-    start_kubesim, start_live: StartLive, caplog: pytest.LogCaptureFixture
-) -> None:
-    caplog.set_level(logging.INFO, logger=LOGGER)
-    sim = await start_kubesim(EXAMPLE_CLUSTER, forbid('{resource: pods, namespace: ""}'))
-    other = pod("elsewhere")
-    other["metadata"] = {"name": "elsewhere", "namespace": "kube-system"}
-    other["spec"]["nodeName"] = "std-3"  # type: ignore[index]
-    sim.store.create("pods", other)
-    live = await start_live(sim, namespaces=["jhub"], **FAST)
-    assert await live.wait_ready(5)
-    view = live.view
-    assert view.scoped["Pod"] == {"jhub"}
-    assert view.knows("Pod", "jhub") and not view.knows("Pod", "kube-system")
-    assert view.pod_count() == 3  # jhub's; kube-system's is not counted (errs towards allowing)
-    [warning] = records(caplog, logging.WARNING)
-    assert "cannot list Pod at the cluster scope" in warning
-    assert "Watching pods in namespace(s) jhub instead" in warning
-    assert "list, watch on pods (ClusterRole)" in warning
-
-    sim.settings.forbid.clear()
-    await eventually(lambda: "Pod" not in view.scoped)
-    await eventually(lambda: view.pod_count() == 4)
-    assert view.knows("Pod", "kube-system")
-
-
 async def test_namespace_scoped_mode_lists_namespaced_kinds_in_those_namespaces_only(
     example_sim: KubeSim, start_live: StartLive
 ) -> None:
@@ -359,7 +240,7 @@ async def test_validations_make_no_api_requests_in_steady_state(
 
 
 async def test_secret_contents_never_reach_the_logs(
-    start_kubesim, start_live: StartLive, caplog: pytest.LogCaptureFixture
+    start_kubesim: StartKubeSim, start_live: StartLive, caplog: pytest.LogCaptureFixture
 ) -> None:
     sim = await start_kubesim(EXAMPLE_CLUSTER)
     live = await start_live(sim, **FAST)
