@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks import hub_spawn
 from benchmarks.baselines.monitor_spawner import classify_event
+from benchmarks.hubspawn import config as bench
+from benchmarks.hubspawn.browser import Browser
 from prevalidate.testing.hubprocess import RunningHub, configurable_http_proxy_available, start_hub
 from prevalidate.testing.kubesim import KubeSim, parse_cluster
 from prevalidate.testing.registry import RunningRegistry, registry_available, run_registry
@@ -42,11 +43,11 @@ async def monitor_hub(tmp_path: Path) -> AsyncIterator[tuple[RunningHub, Running
     if not (configurable_http_proxy_available() and registry_available()):
         pytest.skip("needs configurable-http-proxy and docker-registry (run scripts/bootstrap)")
     with run_registry("open") as registry:
-        registry.push_image(hub_spawn.REPOSITORY, hub_spawn.TAG)
-        async with KubeSim(parse_cluster(hub_spawn.cluster_yaml(registry.host))) as sim:
-            kubeconfig = sim.write_kubeconfig(tmp_path / "kubeconfig", namespace=hub_spawn.NAMESPACE)
-            env = {"KUBECONFIG": str(kubeconfig), "PYTHONPATH": str(hub_spawn.REPO)}
-            config = hub_spawn.hub_config(hub_spawn.APPROACHES["monitor"], registry.host)
+        registry.push_image(bench.REPOSITORY, bench.TAG)
+        async with KubeSim(parse_cluster(bench.cluster_yaml(registry.host))) as sim:
+            kubeconfig = sim.write_kubeconfig(tmp_path / "kubeconfig", namespace=bench.NAMESPACE)
+            env = {"KUBECONFIG": str(kubeconfig), "PYTHONPATH": str(bench.REPO)}
+            config = bench.hub_config(bench.APPROACHES["monitor"], registry.host)
             async with start_hub(config, env=env) as hub:
                 yield hub, registry
 
@@ -58,16 +59,14 @@ async def test_the_monitor_fails_each_bad_spawn_with_its_cause(
     monitor_hub: tuple[RunningHub, RunningRegistry],
 ) -> None:
     hub, registry = monitor_hub
-    browsers = [hub_spawn.Browser(hub, case) for case in hub_spawn.CASES]
+    browsers = [Browser(hub, case) for case in bench.CASES]
     for browser in browsers:
         await browser.__aenter__()
     try:
         seen = dict(
             zip(
-                hub_spawn.CASES,
-                await asyncio.gather(
-                    *(b.submit(hub_spawn.form_for(b.user, registry.host)) for b in browsers)
-                ),
+                bench.CASES,
+                await asyncio.gather(*(b.submit(bench.form_for(b.user, registry.host)) for b in browsers)),
                 strict=True,
             )
         )
@@ -80,7 +79,7 @@ async def test_the_monitor_fails_each_bad_spawn_with_its_cause(
     assert quota.seconds < 3
     for case, headline, cause in (
         ("cpu", "due to insufficient resources", "Insufficient cpu"),
-        ("image", "Failed to pull the notebook image", f":{hub_spawn.TYPO_TAGS[0]}"),
+        ("image", "Failed to pull the notebook image", f":{bench.TYPO_TAGS[0]}"),
         ("pvc", "(PVC) was not found", 'persistentvolumeclaim "lol" not found'),
     ):
         outcome = seen[case]
