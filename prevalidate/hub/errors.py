@@ -21,7 +21,7 @@ from typing import Any
 
 from tornado.web import HTTPError
 
-from ..messages import headline, ordered, render
+from ..messages import headline, ordered, sentences
 from ..model.findings import Code, Finding, Severity, Verdict
 
 try:  # JupyterHub >= 6
@@ -58,14 +58,14 @@ def status_for(verdict: Verdict) -> int:
 def message_lines(verdict: Verdict, admin_contact: str, overrides: Mapping[str, str] | None) -> list[str]:
     """Headline, one line per finding (errors first), then the admin contact."""
     lines = [headline(verdict)]
-    lines += [f"• {render(f, overrides)}" for f in ordered(verdict)]
+    lines += [f"• {sentence}" for sentence in sentences(verdict, overrides)]
     if admin_contact:
         lines.append(admin_contact)
     return lines
 
 
 def message_html(verdict: Verdict, admin_contact: str, overrides: Mapping[str, str] | None) -> str:
-    items = "".join(f"<li>{html.escape(render(f, overrides))}</li>" for f in ordered(verdict))
+    items = "".join(f"<li>{html.escape(sentence)}</li>" for sentence in sentences(verdict, overrides))
     contact = f"<p>{html.escape(admin_contact)}</p>" if admin_contact else ""
     return f"<p>{html.escape(headline(verdict))}</p><ul>{items}</ul>{contact}"
 

@@ -26,6 +26,7 @@ from ..model.findings import Severity
 from .check import check_spawn, prevalidator_for
 from .errors import SpawnRejected, not_a_failure, quiet_rejections_in
 from .podbuild import SHADOW_FLAG, options_problem
+from .service import service_for
 
 # JupyterHub puts the form's error in <p class="spawn-error-msg"> as text; our messages have one
 # finding per line, which HTML would run together.
@@ -45,7 +46,14 @@ class PrevalidatingKubeSpawner(KubeSpawner):
     async def run_options_from_form(self, form_data: dict[str, list[str]]) -> Any:
         result = super().run_options_from_form(form_data)
         options = await result if inspect.isawaitable(result) else result
-        await check_spawn(self, path="form", user_options=options or {})
+        try:
+            await check_spawn(self, path="form", user_options=options or {})
+        except SpawnRejected:
+            # KubeSpawner's form pre-selects from user_options: the user gets back what they
+            # typed (120, claim-alcie), not the defaults, next to the message.
+            if not self.active:
+                self.user_options = dict(options or {})
+            raise
         return options
 
     async def load_user_options(self) -> None:
@@ -82,5 +90,30 @@ class PrevalidatingKubeSpawner(KubeSpawner):
             yield event
 
     async def get_options_form(self) -> str:
-        form = await super().get_options_form()
+        # Opening the form starts the cluster caches, so the first submit finds them ready.
+        config = prevalidator_for(self)
+        if config.enabled:
+            try:
+                await service_for(self, config).ensure_started()  # returns at once
+            except Exception:
+                self.log.warning("prevalidate: could not start the cluster caches", exc_info=True)
+        if self._profile_form_is_ours() and self.user_options:
+            # KubeSpawner renders a static profile_list once and keeps the string; render it
+            # again so the choices of a rejected submit are pre-selected.
+            form = self._render_options_form(self._sorted_dict_values(self.profile_list))
+        else:
+            form = await super().get_options_form()
         return _FORM_STYLE + form if form else form
+
+    def _profile_form_is_ours(self) -> bool:
+        """KubeSpawner's own form from a static profile_list, no options_form configured."""
+        configured = any(
+            "options_form" in self.config.get(section, {})
+            for section in ("Spawner", "KubeSpawner", type(self).__name__)
+        )
+        return (
+            not configured
+            and bool(self.profile_list)
+            and not callable(self.profile_list)
+            and hasattr(self, "_render_options_form")
+        )

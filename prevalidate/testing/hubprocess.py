@@ -99,6 +99,7 @@ class FormOutcome:
     status: int  # of the final page (after redirects)
     url: str  # where the browser ended up (spawn-pending page, or the form again)
     text: str  # the visible words of that page
+    html: str = ""  # the page itself
 
 
 def visible_text(page: str) -> str:
@@ -223,7 +224,11 @@ class RunningHub:
                 f"/hub/spawn/{user}", data={**form, "_xsrf": token.group(1) if token else ""}
             )
             return FormOutcome(
-                time.monotonic() - started, answer.status_code, str(answer.url), visible_text(answer.text)
+                time.monotonic() - started,
+                answer.status_code,
+                str(answer.url),
+                visible_text(answer.text),
+                answer.text,
             )
 
 

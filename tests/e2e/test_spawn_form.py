@@ -55,7 +55,11 @@ REJECTIONS = [
 
 
 def profiles(sim_image: str) -> str:
-    settings = "c.JupyterHub.allow_named_servers = True\nc.JupyterHub.authenticate_prometheus = False\n"
+    settings = (
+        "c.JupyterHub.allow_named_servers = True\nc.JupyterHub.authenticate_prometheus = False\n"
+        # A rejection is not a hub failure: three in a row must not count toward this limit.
+        "c.Spawner.consecutive_failure_limit = 5\n"
+    )
     return f"IMAGE = {sim_image!r}\n" + PROFILES + settings
 
 
@@ -136,3 +140,10 @@ async def test_a_rest_spawn_with_bad_options_gets_a_4xx_json_message(
     assert pods_and_claims(sim)[0] == []
     # Rejections are failures, not errors: the hub does not count them toward its exit.
     assert "consecutive spawns failed" not in hub.log()
+
+
+async def test_a_rejected_form_keeps_what_the_user_chose(stack: StartStack, registry: object) -> None:
+    _sim, hub = await stack(profiles(image(registry)))  # type: ignore[arg-type]
+    outcome = await hub.submit_spawn_form("nia", {"profile": "missing-pvc"})
+    assert outcome.status == 422
+    assert '"profile": "missing-pvc"' in outcome.html  # KubeSpawner's form pre-selects from this
