@@ -25,6 +25,7 @@ from ..messages import render
 from ..model.findings import Severity
 from .check import check_spawn, prevalidator_for
 from .errors import SpawnRejected, not_a_failure, quiet_rejections_in
+from .formrender import render_profile_form
 from .podbuild import SHADOW_FLAG, options_problem
 from .service import service_for
 
@@ -104,6 +105,9 @@ class PrevalidatingKubeSpawner(KubeSpawner):
         else:
             form = await super().get_options_form()
         return _FORM_STYLE + form if form else form
+
+    def _render_options_form(self, profile_list: list[dict[str, Any]]) -> str:
+        return render_profile_form(self, profile_list)
 
     def _profile_form_is_ours(self) -> bool:
         """KubeSpawner's own form from a static profile_list, no options_form configured."""
