@@ -51,6 +51,10 @@ class ValidationService:
         self._started = False
         self._waited = False
 
+    @property
+    def started(self) -> bool:
+        return self._started
+
     async def ensure_started(self) -> None:
         if not self._started:
             self._started = True

@@ -14,6 +14,7 @@ first lines of the spawn progress page.
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import logging
 from collections.abc import AsyncIterator
@@ -29,6 +30,9 @@ from .formrender import render_profile_form
 from .podbuild import SHADOW_FLAG, options_problem
 from .service import service_for
 
+# Tasks started from __init__, kept referenced until done (the event loop holds only weak ones).
+_background: set[asyncio.Future[None]] = set()
+
 # JupyterHub puts the form's error in <p class="spawn-error-msg"> as text; our messages have one
 # finding per line, which HTML would run together.
 _FORM_STYLE = "<style>.spawn-error-msg { white-space: pre-line; }</style>\n"
@@ -43,6 +47,21 @@ class PrevalidatingKubeSpawner(KubeSpawner):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         quiet_rejections_in(logging.getLogger("JupyterHub"))
+        self._start_caches_soon()
+
+    def _start_caches_soon(self) -> None:
+        """JupyterHub builds the spawners of known users when it starts, and a user's spawner
+        before their first spawn: start the cluster caches then, not on the first submit."""
+        config = prevalidator_for(self)
+        if not config.enabled:
+            return
+        try:
+            service = service_for(self, config)  # needs the hub's running event loop
+        except Exception:
+            return  # no loop (a script building a spawner): the first validation starts them
+        if not service.started:
+            _background.add(task := asyncio.ensure_future(service.ensure_started()))
+            task.add_done_callback(_background.discard)
 
     async def run_options_from_form(self, form_data: dict[str, list[str]]) -> Any:
         result = super().run_options_from_form(form_data)

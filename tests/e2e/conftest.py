@@ -63,6 +63,12 @@ c.Prevalidator.admin_contact = "Questions? Write to hub-admins@example.org."
 """
 
 
+# JupyterHub's default: a REST spawn answers once the spawn ends or after 10 s. The hub runner's
+# 1 s (right for following valid spawns on the progress stream) would turn a first validation
+# on a busy machine into a 202 and a failed progress event; tests of REST answers add this.
+REST_ANSWERS_AFTER_THE_SPAWN = 'c.JupyterHub.tornado_settings = {"slow_spawn_timeout": 10}\n'
+
+
 StartStack = Callable[..., Awaitable[tuple[KubeSim, RunningHub]]]
 
 

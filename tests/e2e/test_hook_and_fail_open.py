@@ -10,7 +10,7 @@ import pytest
 
 from prevalidate.testing.registry import RunningRegistry
 
-from .conftest import StartStack, needs_hub, needs_registry
+from .conftest import REST_ANSWERS_AFTER_THE_SPAWN, StartStack, needs_hub, needs_registry
 
 pytestmark = [pytest.mark.e2e, needs_hub, needs_registry]
 
@@ -25,7 +25,7 @@ c.KubeSpawner.profile_list = [
 
 
 async def test_the_hook_rejects_on_a_stock_kubespawner_before_anything_is_created(stack: StartStack) -> None:
-    sim, hub = await stack(HOOK, spawner="kubespawner.KubeSpawner")
+    sim, hub = await stack(HOOK + REST_ANSWERS_AFTER_THE_SPAWN, spawner="kubespawner.KubeSpawner")
     await hub.api("POST", "/users/dan")
     answer = await hub.api("POST", "/users/dan/server", json={"profile": "huge-cpu"})
     assert answer.status_code == 403, answer.text
@@ -119,7 +119,7 @@ async def test_user_namespaces_are_watched_cluster_wide_and_checked(stack: Start
     """enable_user_namespaces: the namespace does not exist before the spawn (KubeSpawner creates
     it), so namespace-not-found must not fire; node fit still does."""
     config = HOOK.replace("c.Spawner.pre_spawn_hook = prevalidate.pre_spawn_hook\n", "")
-    config += "c.KubeSpawner.enable_user_namespaces = True\n"
+    config += "c.KubeSpawner.enable_user_namespaces = True\n" + REST_ANSWERS_AFTER_THE_SPAWN
     sim, hub = await stack(config)
     await hub.api("POST", "/users/kay")
     answer = await hub.api("POST", "/users/kay/server", json={"profile": "huge-cpu"})

@@ -11,7 +11,7 @@ import pytest
 
 from prevalidate.testing.kubesim import KubeSim
 
-from .conftest import StartStack, image, needs_hub, needs_registry
+from .conftest import REST_ANSWERS_AFTER_THE_SPAWN, StartStack, image, needs_hub, needs_registry
 
 pytestmark = [pytest.mark.e2e, needs_hub, needs_registry]
 
@@ -58,7 +58,7 @@ def profiles(sim_image: str) -> str:
     settings = (
         "c.JupyterHub.allow_named_servers = True\nc.JupyterHub.authenticate_prometheus = False\n"
         # A rejection is not a hub failure: three in a row must not count toward this limit.
-        "c.Spawner.consecutive_failure_limit = 5\n"
+        "c.Spawner.consecutive_failure_limit = 5\n" + REST_ANSWERS_AFTER_THE_SPAWN
     )
     return f"IMAGE = {sim_image!r}\n" + PROFILES + settings
 
