@@ -131,11 +131,3 @@ def service_for(spawner: Any, config: Prevalidator) -> ValidationService:
     if service is None:
         service = _services[key] = ValidationService(config, namespaces, host)
     return service
-
-
-async def close_all() -> None:
-    """Stop every service's watches and clients (tests, and hub shutdown)."""
-    services = list(_services.values())
-    _services.clear()
-    for service in services:
-        await service.close()
