@@ -22,15 +22,27 @@ from .service import service_for
 
 log = logging.getLogger("prevalidate")
 
-_CONFIGS: dict[int, Prevalidator] = {}
+# id(config) -> (config, Prevalidator): the config is kept so its id cannot be reused by another.
+_CONFIGS: dict[int, tuple[Any, Prevalidator]] = {}
 
 
 def prevalidator_for(spawner: Any) -> Prevalidator:
     """``c.Prevalidator`` from the hub's config, read once per config object."""
-    config = _CONFIGS.get(id(spawner.config))
-    if config is None:
-        config = _CONFIGS[id(spawner.config)] = Prevalidator(config=spawner.config)
-    return config
+    entry = _CONFIGS.get(id(spawner.config))
+    if entry is None or entry[0] is not spawner.config:
+        entry = _CONFIGS[id(spawner.config)] = (spawner.config, Prevalidator(config=spawner.config))
+    return entry[1]
+
+
+def reject_options(spawner: Any, path: str, problem: str) -> None:
+    """KubeSpawner cannot apply the options: raise a 400 with its reason (counted, and only
+    logged in dry run, where KubeSpawner's own error then ends the spawn as it always did)."""
+    config = prevalidator_for(spawner)
+    metrics.VALIDATIONS.labels(path=path, outcome="would_reject" if config.dry_run else "rejected").inc()
+    if config.dry_run:
+        log.warning("prevalidate (dry run) would reject %s: %s", getattr(spawner, "_log_name", "?"), problem)
+        return
+    raise SpawnRejected.from_options(problem, admin_contact=config.admin_contact)
 
 
 async def check_spawn(
@@ -47,11 +59,8 @@ async def check_spawn(
         target = spawner if user_options is None else make_shadow(spawner, user_options)
         plan = await build_plan(target, apply_options=user_options is not None)
     except OptionsError as exc:
-        metrics.VALIDATIONS.labels(path=path, outcome="rejected").inc()
-        if config.dry_run:
-            log.warning("prevalidate (dry run) would reject %s: %s", name, exc)
-            return None
-        raise SpawnRejected.from_options(str(exc), admin_contact=config.admin_contact) from None
+        reject_options(spawner, path, str(exc))
+        return None
     except Exception:
         metrics.VALIDATIONS.labels(path=path, outcome="error").inc()
         log.warning(

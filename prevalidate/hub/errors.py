@@ -21,7 +21,7 @@ from typing import Any
 
 from tornado.web import HTTPError
 
-from ..messages import headline, ordered, sentences
+from ..messages import headline, options_unusable, ordered, sentences
 from ..model.findings import Code, Finding, Severity, Verdict
 
 try:  # JupyterHub >= 6
@@ -55,19 +55,17 @@ def status_for(verdict: Verdict) -> int:
     return _STATUS.get(errors[0].code, _DEFAULT_STATUS) if errors else _DEFAULT_STATUS
 
 
-def message_lines(verdict: Verdict, admin_contact: str, overrides: Mapping[str, str] | None) -> list[str]:
+def message_text(head: str, sentences: list[str], admin_contact: str) -> str:
     """Headline, one line per finding (errors first), then the admin contact."""
-    lines = [headline(verdict)]
-    lines += [f"• {sentence}" for sentence in sentences(verdict, overrides)]
-    if admin_contact:
-        lines.append(admin_contact)
-    return lines
+    return "\n".join(
+        [head, *(f"• {sentence}" for sentence in sentences), *([admin_contact] if admin_contact else [])]
+    )
 
 
-def message_html(verdict: Verdict, admin_contact: str, overrides: Mapping[str, str] | None) -> str:
-    items = "".join(f"<li>{html.escape(sentence)}</li>" for sentence in sentences(verdict, overrides))
+def message_html(head: str, sentences: list[str], admin_contact: str) -> str:
+    items = "".join(f"<li>{html.escape(sentence)}</li>" for sentence in sentences)
     contact = f"<p>{html.escape(admin_contact)}</p>" if admin_contact else ""
-    return f"<p>{html.escape(headline(verdict))}</p><ul>{items}</ul>{contact}"
+    return f"<p>{html.escape(head)}</p><ul>{items}</ul>{contact}"
 
 
 class SpawnRejected(_Base):
@@ -92,12 +90,12 @@ class SpawnRejected(_Base):
     ) -> SpawnRejected:
         # Ordered like the message (the first error decides the status and the metrics reason).
         codes = list(dict.fromkeys(f.code.value for f in ordered(verdict) if f.severity is Severity.ERROR))
-        codes = codes or ["prevalidate"]
+        head, lines = headline(verdict), sentences(verdict, overrides)
         return cls(
-            "\n".join(message_lines(verdict, admin_contact, overrides)),
-            message_html(verdict, admin_contact, overrides),
+            message_text(head, lines, admin_contact),
+            message_html(head, lines, admin_contact),
             status=status_for(verdict),
-            codes=codes,
+            codes=codes or ["prevalidate"],
             verdict=verdict,
         )
 
@@ -105,11 +103,14 @@ class SpawnRejected(_Base):
     def from_options(cls, problem: str, *, admin_contact: str = "") -> SpawnRejected:
         """KubeSpawner cannot apply the options at all (unknown profile, a value of the wrong
         type): without us the spawn would fail later with a traceback and a 500."""
-        sentence = f"These server options cannot be used: {problem}. Choose one of the offered options."
-        lines = ["Your server cannot start:", f"• {sentence}"] + ([admin_contact] if admin_contact else [])
-        contact = f"<p>{html.escape(admin_contact)}</p>" if admin_contact else ""
-        rich = f"<p>Your server cannot start:</p><ul><li>{html.escape(sentence)}</li></ul>{contact}"
-        return cls("\n".join(lines), rich, status=400, codes=[Code.INPUT_INVALID.value], verdict=None)
+        head, lines = "Your server cannot start:", [options_unusable(problem)]
+        return cls(
+            message_text(head, lines, admin_contact),
+            message_html(head, lines, admin_contact),
+            status=400,
+            codes=[Code.INPUT_INVALID.value],
+            verdict=None,
+        )
 
     @property
     def findings(self) -> tuple[Finding, ...]:

@@ -16,18 +16,17 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from kubespawner import KubeSpawner
+
 from .check import check_spawn
 from .errors import SpawnRejected, not_a_failure
+from .spawner import PrevalidatingKubeSpawner
 
 log = logging.getLogger("prevalidate")
 
 
 async def pre_spawn_hook(spawner: Any) -> None:
     """Validate ``spawner``'s next pod; raises ``SpawnRejected`` when it cannot run."""
-    from kubespawner import KubeSpawner
-
-    from .spawner import PrevalidatingKubeSpawner
-
     if not isinstance(spawner, KubeSpawner):
         log.warning(
             "prevalidate.pre_spawn_hook: %s is not a KubeSpawner; not checked", type(spawner).__name__

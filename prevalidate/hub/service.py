@@ -31,17 +31,18 @@ ScopeKey = tuple[int, str, tuple[str, ...] | None]
 class ValidationService:
     """Caches and clients for one (event loop, API server, namespace scope)."""
 
-    def __init__(self, config: Prevalidator, namespaces: Sequence[str] | None, host: str) -> None:
+    def __init__(self, config: Prevalidator, namespaces: Sequence[str] | None) -> None:
         from kubernetes_asyncio.client import ApiClient
 
         from ..kube.live import LiveCluster
         from ..registry import RegistryClient
 
         self.config = config
-        self.namespaces = None if namespaces is None else tuple(namespaces)
-        self.host = host
+        # The traits are read once: node_pools are parsed here, not on every validation.
+        self.settings = config.settings()
+        self.loop = asyncio.get_running_loop()
         self._api = ApiClient()  # the global configuration KubeSpawner's load_config() set up
-        self.live = LiveCluster(self._api, namespaces=self.namespaces, log=log)
+        self.live = LiveCluster(self._api, namespaces=namespaces, log=log)
         self.registry = RegistryClient(
             allowed_registries=config.allowed_registries,
             insecure_registries=config.insecure_registries,
@@ -80,8 +81,7 @@ class ValidationService:
         started = time.perf_counter()
         await self.ensure_started()
         await self._wait_for_caches()
-        view = self.live.view
-        settings = self.config.settings()
+        view, settings = self.live.view, self.settings
         images: dict[str, Any] = {}
         if not settings.offline and settings.enabled("image"):
             images = await self._lookup_images(plan, view)
@@ -113,11 +113,6 @@ class ValidationService:
             metrics.IMAGE_LOOKUPS.labels(source="cache").inc()
         return facts
 
-    async def close(self) -> None:
-        await self.live.stop()
-        await self.registry.aclose()
-        await self._api.close()
-
 
 _services: dict[ScopeKey, ValidationService] = {}
 
@@ -126,8 +121,9 @@ def service_for(spawner: Any, config: Prevalidator) -> ValidationService:
     """The process's service for this spawner's API server and namespace scope."""
     namespaces = None if spawner.enable_user_namespaces else (spawner.namespace,)
     host = str(getattr(spawner, "k8s_api_host", None) or "")
-    key: ScopeKey = (id(asyncio.get_running_loop()), host, namespaces)
+    loop = asyncio.get_running_loop()
+    key: ScopeKey = (id(loop), host, namespaces)
     service = _services.get(key)
-    if service is None:
-        service = _services[key] = ValidationService(config, namespaces, host)
+    if service is None or service.loop is not loop:  # an id can be reused after a loop closes
+        service = _services[key] = ValidationService(config, namespaces)
     return service

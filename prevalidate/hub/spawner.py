@@ -24,7 +24,7 @@ from kubespawner import KubeSpawner
 
 from ..messages import render
 from ..model.findings import Severity
-from .check import check_spawn, prevalidator_for
+from .check import check_spawn, prevalidator_for, reject_options
 from .errors import SpawnRejected, not_a_failure, quiet_rejections_in
 from .formrender import render_profile_form
 from .podbuild import SHADOW_FLAG, options_problem
@@ -82,17 +82,15 @@ class PrevalidatingKubeSpawner(KubeSpawner):
             return
         config = prevalidator_for(self)
         try:
-            await super().load_user_options()
-        except Exception as exc:
-            if not config.enabled or config.dry_run:
-                raise
-            # An unknown profile or a value of the wrong type: KubeSpawner's own error, but
-            # as a 400 with a sentence instead of a 500 and a traceback.
-            not_a_failure(self)
-            raise SpawnRejected.from_options(
-                options_problem(exc), admin_contact=config.admin_contact
-            ) from exc
-        try:
+            try:
+                await super().load_user_options()
+            except Exception as exc:
+                if not config.enabled:
+                    raise
+                # An unknown profile or a value of the wrong type: KubeSpawner's own error, but
+                # as a 400 with a sentence instead of a 500 and a traceback.
+                reject_options(self, "start", options_problem(exc))
+                raise  # dry run: as without prevalidate
             verdict = await check_spawn(self, path="start")
         except SpawnRejected:
             not_a_failure(self)  # JupyterHub 5 would count it toward consecutive_failure_limit
@@ -110,13 +108,6 @@ class PrevalidatingKubeSpawner(KubeSpawner):
             yield event
 
     async def get_options_form(self) -> str:
-        # Opening the form starts the cluster caches, so the first submit finds them ready.
-        config = prevalidator_for(self)
-        if config.enabled:
-            try:
-                await service_for(self, config).ensure_started()  # returns at once
-            except Exception:
-                self.log.warning("prevalidate: could not start the cluster caches", exc_info=True)
         if self._profile_form_is_ours() and self.user_options:
             # KubeSpawner renders a static profile_list once and keeps the string; render it
             # again so the choices of a rejected submit are pre-selected.
@@ -134,9 +125,4 @@ class PrevalidatingKubeSpawner(KubeSpawner):
             "options_form" in self.config.get(section, {})
             for section in ("Spawner", "KubeSpawner", type(self).__name__)
         )
-        return (
-            not configured
-            and bool(self.profile_list)
-            and not callable(self.profile_list)
-            and hasattr(self, "_render_options_form")
-        )
+        return not configured and bool(self.profile_list) and not callable(self.profile_list)

@@ -14,7 +14,7 @@ from typing import Any
 from ..amounts import amount, base_resource, json_safe
 from ..model.findings import Code, Finding, Severity, Verdict
 from ..model.settings import DEFAULT_ADMIN_CONTACT
-from .inputs import input_invalid, namespace
+from .inputs import input_invalid, namespace, options_unusable
 from .objects import image, key_missing, object_missing, pvc
 from .resources import insufficient, limitrange, must_specify, no_node_fits, quota_exceeded
 
@@ -23,6 +23,7 @@ __all__ = [
     "base_resource",
     "finding_json",
     "headline",
+    "options_unusable",
     "ordered",
     "render",
     "render_verdict",

@@ -109,3 +109,9 @@ def namespace(f: Mapping[str, Any]) -> str:
         f"The namespace {f['namespace']} does not exist, so no server can start in it. "
         "Ask your administrator to create it, or choose another namespace."
     )
+
+
+def options_unusable(problem: str) -> str:
+    """KubeSpawner cannot apply the chosen options at all (an unknown profile, a value of the
+    wrong type); ``problem`` is KubeSpawner's own first line, e.g. its list of profiles."""
+    return f"These server options cannot be used: {problem}. Choose one of the offered options."
