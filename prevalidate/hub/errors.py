@@ -15,7 +15,6 @@ version reads.
 from __future__ import annotations
 
 import html
-import logging
 from collections.abc import Mapping
 from typing import Any
 
@@ -137,21 +136,3 @@ def not_a_failure(spawner: Any) -> None:
     if not isinstance(settings, dict) or not callable(done) or done():
         return
     settings["failure_count"] = settings.get("failure_count", 0) - 1
-
-
-class QuietRejections(logging.Filter):
-    """JupyterHub logs a failed form submission with ``exc_info`` at ERROR. A user's choice
-    that we refused is not a hub error: keep the line, drop the traceback, log it as INFO."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if record.exc_info and isinstance(record.exc_info[1], SpawnRejected):
-            record.msg = f"{record.msg}: {record.exc_info[1]}"
-            record.exc_info = None
-            record.exc_text = None
-            record.levelno, record.levelname = logging.INFO, "INFO"
-        return True
-
-
-def quiet_rejections_in(logger: logging.Logger) -> None:
-    if not any(isinstance(f, QuietRejections) for f in logger.filters):
-        logger.addFilter(QuietRejections())

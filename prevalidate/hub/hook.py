@@ -20,6 +20,7 @@ from kubespawner import KubeSpawner
 
 from .check import check_spawn
 from .errors import SpawnRejected, not_a_failure
+from .logs import use_hub_log
 from .spawner import PrevalidatingKubeSpawner
 
 log = logging.getLogger("prevalidate")
@@ -27,6 +28,7 @@ log = logging.getLogger("prevalidate")
 
 async def pre_spawn_hook(spawner: Any) -> None:
     """Validate ``spawner``'s next pod; raises ``SpawnRejected`` when it cannot run."""
+    use_hub_log()
     if not isinstance(spawner, KubeSpawner):
         log.warning(
             "prevalidate.pre_spawn_hook: %s is not a KubeSpawner; not checked", type(spawner).__name__

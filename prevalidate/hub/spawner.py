@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -25,8 +24,9 @@ from kubespawner import KubeSpawner
 from ..messages import render
 from ..model.findings import Severity
 from .check import check_spawn, prevalidator_for, reject_options
-from .errors import SpawnRejected, not_a_failure, quiet_rejections_in
+from .errors import SpawnRejected, not_a_failure
 from .formrender import render_profile_form
+from .logs import use_hub_log
 from .podbuild import SHADOW_FLAG, options_problem
 from .service import service_for
 
@@ -46,7 +46,7 @@ class PrevalidatingKubeSpawner(KubeSpawner):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        quiet_rejections_in(logging.getLogger("JupyterHub"))
+        use_hub_log()
         self._start_caches_soon()
 
     def _start_caches_soon(self) -> None:
