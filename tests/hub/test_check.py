@@ -47,3 +47,17 @@ def test_a_service_is_never_reused_from_a_closed_event_loop(make_spawner: Callab
     first = asyncio.run(service())
     second = asyncio.run(service(stale=first))
     assert second is not first and second.loop is not first.loop
+
+
+async def test_caches_that_never_fill_skip_their_checks_and_allow(
+    make_spawner: Callable[..., Any], caplog: pytest.LogCaptureFixture
+) -> None:
+    """The API (here 127.0.0.1:9) does not answer: the validation waits cache_ready_timeout,
+    says so once, and allows with check-skipped warnings — a valid spawn is never blocked."""
+    from prevalidate.hub.check import check_spawn
+
+    spawner = make_spawner({"Prevalidator.cache_ready_timeout": 0.2, "Prevalidator.registry_checks": False})
+    verdict = await check_spawn(spawner, path="form", user_options={})
+    assert verdict is not None and verdict.allowed
+    assert {f.code.value for f in verdict.findings} == {"check-skipped"}
+    assert "cluster caches not ready after 0.2s" in caplog.text
