@@ -92,9 +92,13 @@ async def lookup_images(
         return await client.images_facts(list(demand.images), pull_secret_configs(cluster, demand))
 
 
+def _warn(line: str) -> None:
+    print(f"prevalidate: warning: {line}", file=sys.stderr)
+
+
 def _check(args: argparse.Namespace) -> int:
     try:
-        cluster = load_cluster(args.cluster)
+        cluster = load_cluster(args.cluster, warn=_warn)
         pod = load_pod(args.pod)
         pools = load_node_pools(args.node_pools) if args.node_pools else ()
     except InputFileError as exc:

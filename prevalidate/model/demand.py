@@ -16,6 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from .findings import Code, Finding, Severity
+from .jsonshape import mapping, objects, string_map, strings
 from .names import field_invalid
 from .objects import LimitRangeInfo
 from .podfields import container_resource_name_problem, field_problems
@@ -249,10 +250,10 @@ def build_demand(pod: Mapping[str, Any], limit_ranges: Sequence[LimitRangeInfo] 
     assert isinstance(meta, Mapping) and isinstance(spec, Mapping)
     problems: list[Finding] = field_problems(pod)
     containers: list[ContainerDemand] = []
-    for index, raw in enumerate(spec.get("initContainers") or ()):
+    for index, raw in enumerate(objects(spec.get("initContainers"))):
         kind = KIND_SIDECAR if raw.get("restartPolicy") == "Always" else KIND_INIT
         containers.append(_container(raw, kind, f"spec.initContainers[{index}]", limit_ranges, problems))
-    for index, raw in enumerate(spec.get("containers") or ()):
+    for index, raw in enumerate(objects(spec.get("containers"))):
         containers.append(
             _container(raw, KIND_CONTAINER, f"spec.containers[{index}]", limit_ranges, problems)
         )
@@ -278,10 +279,10 @@ def build_demand(pod: Mapping[str, Any], limit_ranges: Sequence[LimitRangeInfo] 
     for c in containers:
         if c.image and c.image not in images:
             images.append(c.image)
-    affinity = spec.get("affinity") or {}
-    node_affinity = (affinity.get("nodeAffinity") or {}).get(
-        "requiredDuringSchedulingIgnoredDuringExecution"
-    ) or {}
+    affinity = mapping(spec.get("affinity"))
+    node_affinity = mapping(
+        mapping(affinity.get("nodeAffinity")).get("requiredDuringSchedulingIgnoredDuringExecution")
+    )
     return SpawnDemand(
         namespace=str(meta.get("namespace") or "default"),
         pod_name=str(meta.get("name") or meta.get("generateName") or ""),
@@ -297,12 +298,12 @@ def build_demand(pod: Mapping[str, Any], limit_ranges: Sequence[LimitRangeInfo] 
         qos_class=qos_class(containers),
         images=tuple(images),
         image_pull_secrets=tuple(
-            str(r.get("name")) for r in spec.get("imagePullSecrets") or () if r.get("name")
+            str(r.get("name")) for r in objects(spec.get("imagePullSecrets")) if r.get("name")
         ),
         claims=_claims(spec),
         object_refs=object_refs(spec),
-        node_selector={str(k): str(v) for k, v in (spec.get("nodeSelector") or {}).items()},
-        node_affinity_terms=tuple(node_affinity.get("nodeSelectorTerms") or ()),
+        node_selector=string_map(spec.get("nodeSelector")),
+        node_affinity_terms=tuple(_node_term(t) for t in objects(node_affinity.get("nodeSelectorTerms"))),
         tolerations=tuple(
             Toleration(
                 str(t.get("key") or ""),
@@ -310,7 +311,7 @@ def build_demand(pod: Mapping[str, Any], limit_ranges: Sequence[LimitRangeInfo] 
                 str(t.get("value") or ""),
                 str(t.get("effect") or ""),
             )
-            for t in spec.get("tolerations") or ()
+            for t in objects(spec.get("tolerations"))
         ),
         problems=tuple(problems),
         pod_requests_explicit=explicit,
@@ -318,25 +319,38 @@ def build_demand(pod: Mapping[str, Any], limit_ranges: Sequence[LimitRangeInfo] 
 
 
 def _non_negative_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+    # An integral float is the integer (kubectl's YAML-to-JSON prints 3600.0 as 3600).
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0
 
 
 def _cross_namespace(affinity: Mapping[str, Any]) -> bool:
     for kind in ("podAffinity", "podAntiAffinity"):
-        section = affinity.get(kind) or {}
-        terms = list(section.get("requiredDuringSchedulingIgnoredDuringExecution") or ())
+        section = mapping(affinity.get(kind))
+        terms = objects(section.get("requiredDuringSchedulingIgnoredDuringExecution"))
         terms += [
-            t.get("podAffinityTerm") or {}
-            for t in section.get("preferredDuringSchedulingIgnoredDuringExecution") or ()
+            mapping(t.get("podAffinityTerm"))
+            for t in objects(section.get("preferredDuringSchedulingIgnoredDuringExecution"))
         ]
         if any(t.get("namespaces") or t.get("namespaceSelector") is not None for t in terms):
             return True
     return False
 
 
+def _node_term(term: Mapping[str, Any]) -> dict[str, Any]:
+    """A NodeSelectorTerm as the decoder fills it: requirement lists of objects, values of
+    strings (``null`` items are empty ones), so the scheduler filters read plain data."""
+    return {
+        key: [
+            {"key": str(r.get("key") or ""), "operator": str(r.get("operator") or ""), "values": strings(r.get("values"))}
+            for r in objects(term.get(key))
+        ]
+        for key in ("matchExpressions", "matchFields")
+    }
+
+
 def _claims(spec: Mapping[str, Any]) -> tuple[ClaimRef, ...]:
     claims = []
-    for volume in spec.get("volumes") or ():
+    for volume in objects(spec.get("volumes")):
         source = volume.get("persistentVolumeClaim")
         if isinstance(source, Mapping) and source.get("claimName"):
             claims.append(

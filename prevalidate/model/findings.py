@@ -7,10 +7,40 @@ numbers behind it (``facts``); the sentences a user reads are made from those fa
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
+
+MAX_TEXT = 200  # characters of one value a finding keeps (user input can be 100 kB)
+MAX_ITEMS = 100  # items of one list a finding keeps (messages show fewer)
+_UNPRINTABLE = re.compile(r"[^\S ]|[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ud800-\udfff]")
+
+
+def shown(text: str, most: int = MAX_TEXT) -> str:
+    """A value fit for a one-line sentence: control, bidi and invisible characters escaped
+    (``\\n``, ``\\u202e``), at most ``most`` characters (and how many there were)."""
+    size = len(text)
+    if size > most:
+        text = text[:most]
+    if not text.isprintable():
+        text = _UNPRINTABLE.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
+    if size <= most and len(text) <= most:
+        return text
+    return f"{text[: max(most - 20, 10)]}... ({size:,} characters)"
+
+
+def bounded(value: Any) -> Any:
+    """Facts as a finding keeps them: strings made printable and clipped, lists shortened."""
+    if isinstance(value, str):
+        return shown(value)
+    if isinstance(value, (list, tuple)):
+        items = [bounded(v) for v in value[:MAX_ITEMS]]
+        return items if isinstance(value, list) else tuple(items)
+    if isinstance(value, Mapping):
+        return {bounded(k) if isinstance(k, str) else k: bounded(v) for k, v in value.items()}
+    return value
 
 
 class Severity(str, Enum):
@@ -65,6 +95,12 @@ class Finding:
     severity: Severity
     subject: str = ""
     facts: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        # Facts echo user input into sentences, logs and JSON: never a 100 kB value whole, never
+        # a newline or a bidi override that would forge or reorder a line of the message.
+        object.__setattr__(self, "subject", bounded(self.subject))
+        object.__setattr__(self, "facts", bounded(self.facts))
 
     @property
     def blocks(self) -> bool:

@@ -248,7 +248,7 @@ class SecretInfo:
         if key and key in data:
             try:
                 docker_config = base64.b64decode(str(data[key]), validate=False).decode("utf-8")
-            except (binascii.Error, UnicodeDecodeError):
+            except ValueError:  # binascii.Error, UnicodeDecodeError, non-ASCII text: not base64
                 docker_config = None
         elif key and key in string_data:
             docker_config = str(string_data[key])

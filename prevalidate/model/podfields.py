@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from .findings import Finding
+from .jsonshape import objects
 from .names import (
     config_key_problem,
     field_invalid,
@@ -77,16 +78,17 @@ def _path_problems(path: str, where: str) -> list[Finding]:
 
 
 def _mount_problems(
-    container: Mapping[str, Any], path: str, volume_names: list[str], cname: str
+    container: Mapping[str, Any], path: str, volume_names: tuple[str, ...], cname: str
 ) -> list[Finding]:
     problems: list[Finding] = []
     mount_paths: set[str] = set()
-    for index, mount in enumerate(container.get("volumeMounts") or ()):
+    known = set(volume_names)
+    for index, mount in enumerate(objects(container.get("volumeMounts"))):
         where = f"{path}.volumeMounts[{index}]"
         name, mount_path = _str(mount.get("name")), _str(mount.get("mountPath"))
         if not name:
             problems.append(field_invalid("mount-name", f"{where}.name", "", "Required value"))
-        if name not in volume_names:
+        if name not in known:
             problems.append(
                 field_invalid(
                     "mount-volume-not-found",
@@ -94,7 +96,7 @@ def _mount_problems(
                     name,
                     f'Not found: "{name}"',
                     container=cname,
-                    volumes=list(volume_names),
+                    volumes=volume_names,
                 )
             )
         if not mount_path:
@@ -119,7 +121,7 @@ def _mount_problems(
 def _env_ref_problems(container: Mapping[str, Any], path: str) -> list[Finding]:
     """validateSecretKeySelector / validateConfigMapKeySelector for env valueFrom."""
     problems: list[Finding] = []
-    for index, env in enumerate(container.get("env") or ()):
+    for index, env in enumerate(objects(container.get("env"))):
         value_from = env.get("valueFrom")
         for kind in ("secretKeyRef", "configMapKeyRef"):
             ref = value_from.get(kind) if isinstance(value_from, Mapping) else None
@@ -136,15 +138,15 @@ def _env_ref_problems(container: Mapping[str, Any], path: str) -> list[Finding]:
     return problems
 
 
-def _container_problems(spec: Mapping[str, Any], volume_names: list[str]) -> list[Finding]:
+def _container_problems(spec: Mapping[str, Any], volume_names: tuple[str, ...]) -> list[Finding]:
     problems: list[Finding] = []
     if not spec.get("containers"):
         problems.append(field_invalid("containers", "spec.containers", "", "Required value"))
-    regular = [_str(c.get("name")) for c in spec.get("containers") or ()]
+    regular = [_str(c.get("name")) for c in objects(spec.get("containers"))]
     for group in ("initContainers", "containers"):
         # An init container may not reuse any container's name; a container, an earlier one's.
         seen: set[str] = set(regular) if group == "initContainers" else set()
-        for index, container in enumerate(spec.get(group) or ()):
+        for index, container in enumerate(objects(spec.get(group))):
             path = f"spec.{group}[{index}]"
             name = _str(container.get("name"))
             label = label_problem(name) if name else "Required value"
@@ -167,7 +169,7 @@ def _container_problems(spec: Mapping[str, Any], volume_names: list[str]) -> lis
 def _pull_policy_problems(spec: Mapping[str, Any]) -> list[Finding]:
     problems = []
     for group in ("initContainers", "containers"):
-        for index, container in enumerate(spec.get(group) or ()):
+        for index, container in enumerate(objects(spec.get(group))):
             policy = _str(container.get("imagePullPolicy"))
             if policy and policy not in ("Always", "IfNotPresent", "Never"):  # "" is defaulted
                 reason = supported(policy, ("Always", "IfNotPresent", "Never"))
@@ -187,9 +189,9 @@ def field_problems(pod: Mapping[str, Any]) -> list[Finding]:
     name = _str(meta.get("name"))
     if name and subdomain_problem(name):
         problems.append(field_invalid("pod-name", "metadata.name", name, str(subdomain_problem(name))))
-    volumes = list(spec.get("volumes") or ())
+    volumes = objects(spec.get("volumes"))
     problems += _volume_problems(volumes)
-    volume_names = [n for n in (_str(v.get("name")) for v in volumes) if n]
+    volume_names = tuple(n for n in (_str(v.get("name")) for v in volumes) if n)
     problems += _container_problems(spec, volume_names)
     problems += _pull_policy_problems(spec)
     problems += scheduling_problems(meta, spec)

@@ -15,6 +15,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from .jsonshape import mapping, objects
+
 
 @dataclass(frozen=True)
 class ObjectRef:
@@ -71,21 +73,20 @@ def _refs_in(
 def object_refs(spec: Mapping[str, Any]) -> tuple[ObjectRef, ...]:
     """Every secret and config map ``spec`` reads, volumes first, then each container's env."""
     refs: list[ObjectRef] = []
-    for volume in spec.get("volumes") or ():
+    for volume in objects(spec.get("volumes")):
         where = f"volume {volume.get('name')}"
         refs += _refs_in(volume, _VOLUME_SOURCES, where)
         projected = volume.get("projected")
-        for source in (projected.get("sources") if isinstance(projected, Mapping) else None) or ():
-            if isinstance(source, Mapping):
-                refs += _refs_in(source, _PROJECTED_SOURCES, where)
+        for source in objects(mapping(projected).get("sources")):
+            refs += _refs_in(source, _PROJECTED_SOURCES, where)
     for group in ("initContainers", "containers"):
-        for container in spec.get(group) or ():
+        for container in objects(spec.get(group)):
             cname = container.get("name")
-            for env in container.get("env") or ():
+            for env in objects(container.get("env")):
                 source = env.get("valueFrom")
                 if isinstance(source, Mapping):
                     where = f"env {env.get('name')} of container {cname}"
                     refs += _refs_in(source, _ENV_SOURCES, where, env=True)
-            for env_from in container.get("envFrom") or ():
+            for env_from in objects(container.get("envFrom")):
                 refs += _refs_in(env_from, _ENV_FROM_SOURCES, f"envFrom of container {cname}")
     return tuple(r for r in refs if r.name)

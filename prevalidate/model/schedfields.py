@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from .findings import Finding
+from .jsonshape import objects, strings
 from .names import field_invalid, label_value_problem, qualified_name_problem, supported
 from .names import text as _str
 
@@ -73,13 +74,10 @@ def _toleration_problems(tolerations: list[Mapping[str, Any]]) -> list[Finding]:
 def _requirement_problems(requirements: Any, path: str) -> list[Finding]:
     """ValidateNodeSelectorRequirement for matchExpressions."""
     problems: list[Finding] = []
-    for index, requirement in enumerate(requirements if isinstance(requirements, list) else ()):
-        if not isinstance(requirement, Mapping):
-            continue
+    for index, requirement in enumerate(objects(requirements)):
         where = f"{path}[{index}]"
         operator, key = _str(requirement.get("operator")), _str(requirement.get("key"))
-        values = requirement.get("values") or []
-        count = len(values) if isinstance(values, list) else 1
+        count = len(strings(requirement.get("values")))
         reason = None
         if operator in ("In", "NotIn") and count == 0:
             reason = "Required value: must be specified when `operator` is 'In' or 'NotIn'"
@@ -116,15 +114,10 @@ def _affinity_problems(affinity: Any) -> list[Finding]:
                     "node-affinity", path, "", "Required value: must have at least one node selector term"
                 )
             )
-        for index, term in enumerate(terms if isinstance(terms, list) else ()):
-            if isinstance(term, Mapping):
-                problems += _requirement_problems(
-                    term.get("matchExpressions"), f"{path}[{index}].matchExpressions"
-                )
+        for index, term in enumerate(objects(terms)):
+            problems += _requirement_problems(term.get("matchExpressions"), f"{path}[{index}].matchExpressions")
     preferred = node_affinity.get("preferredDuringSchedulingIgnoredDuringExecution")
-    for index, item in enumerate(preferred if isinstance(preferred, list) else ()):
-        if not isinstance(item, Mapping):
-            continue
+    for index, item in enumerate(objects(preferred)):
         path = f"{base}.preferredDuringSchedulingIgnoredDuringExecution[{index}]"
         weight = item.get("weight")
         if isinstance(weight, bool) or not isinstance(weight, (int, float)) or not 1 <= weight <= 100:
@@ -143,6 +136,6 @@ def scheduling_problems(meta: Mapping[str, Any], spec: Mapping[str, Any]) -> lis
     """Every 422 for ``metadata.labels``, ``nodeSelector``, ``tolerations`` and node affinity."""
     problems = _label_problems(meta.get("labels"), "metadata.labels", "label")
     problems += _label_problems(spec.get("nodeSelector"), "spec.nodeSelector", "node-selector")
-    problems += _toleration_problems(list(spec.get("tolerations") or ()))
+    problems += _toleration_problems(objects(spec.get("tolerations")))
     problems += _affinity_problems(spec.get("affinity"))
     return problems

@@ -1,0 +1,327 @@
+"""Run mutated manifests through everything a user's input reaches, and record what breaks.
+
+Three kinds of case, chosen per case by its own seeded generator:
+
+- a mutated **pod** goes through ``run_all`` against each cluster view, every finding is
+  rendered (text and JSON), and the CLI's parsing path (``pod_from_documents``, then
+  ``build_demand`` as the image lookup does) runs in-process; one pod case in 25 is also
+  written to a file and checked by ``prevalidate check`` itself (``cli.main``);
+- a mutated **cluster object** goes through the cluster file's path (``cluster_from_objects``)
+  and, when the file is still usable, ``run_all`` with corpus pods;
+- a mutated **YAML text** (a pod or a cluster file) goes through ``cli.main``.
+
+A failure is: an exception escaping (``exception``), a check that raised and was skipped by
+``run_all``'s guard (``guarded``: an odd type got past the shape check), a rendered message
+longer than ``MAX_MESSAGE`` (``unbounded``: a long value echoed whole), a CLI exit other than
+0/1/2 or an exit 2 whose stderr is not one line (``cli``), or the input changed by the code
+that read it (``mutated-input``). Failures are grouped by signature: the exception type and
+the innermost frame in prevalidate, so 10,000 hits of one bug are one line in the report.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import random
+import tempfile
+import time
+import traceback
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ...cli import main as cli_main
+from ...kube.dump import (
+    InputFileError,
+    cluster_from_objects,
+    iter_objects,
+    pod_from_documents,
+    read_documents,
+)
+from ...messages import finding_json, headline, render, render_verdict
+from ...model.cluster import ClusterView
+from ...model.demand import build_demand
+from ...model.findings import Code, Verdict
+from ...model.objects import NodeInfo
+from ...model.settings import Settings
+from ...validators import run_all
+from .mutate import TEXTS, mutate, mutate_text
+
+MAX_MESSAGE = 4096  # characters in one rendered finding
+MAX_ERROR_LINE = 600  # characters in the CLI's one-line error
+CLI_EVERY = 25  # one pod case in this many also runs through `prevalidate check`
+MAX_CLI_TEXT = 300_000  # characters: larger mutated pods skip the file round trip
+SNAPSHOT_EVERY = 20  # one case in this many checks that the input was left untouched
+
+
+@dataclass
+class Failure:
+    kind: str
+    signature: str
+    case: int
+    target: str
+    detail: str
+    mutations: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Report:
+    seed: int
+    start: int
+    cases: int = 0
+    seconds: float = 0.0
+    targets: Counter[str] = field(default_factory=Counter)
+    outcomes: Counter[str] = field(default_factory=Counter)
+    hits: Counter[str] = field(default_factory=Counter)
+    failures: dict[str, Failure] = field(default_factory=dict)
+
+    def add(self, failure: Failure) -> None:
+        self.hits[failure.signature] += 1
+        self.failures.setdefault(failure.signature, failure)
+
+    @property
+    def crashes(self) -> int:
+        return sum(self.hits.values())
+
+    def summary(self) -> str:
+        rate = self.cases / self.seconds if self.seconds else 0.0
+        lines = [
+            f"cases {self.start}..{self.start + self.cases - 1} of seed {self.seed}: {self.cases:,} mutations "
+            f"in {self.seconds:.1f} s ({rate:,.0f}/s); "
+            + ", ".join(f"{k} {v:,}" for k, v in sorted(self.targets.items())),
+            "outcomes: " + ", ".join(f"{k} {v:,}" for k, v in sorted(self.outcomes.items())),
+            f"failures: {self.crashes:,} in {len(self.failures)} classes",
+        ]
+        for signature, failure in sorted(self.failures.items(), key=lambda kv: -self.hits[kv[0]]):
+            lines.append(
+                f"  [{failure.kind}] {signature}  x{self.hits[signature]:,}  first: case {failure.case} "
+                f"({failure.target}; {'; '.join(failure.mutations)[:300]})\n      {failure.detail[:500]}"
+            )
+        return "\n".join(lines)
+
+
+def _signature(exc: BaseException) -> str:
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if "/prevalidate/" in f.filename]
+    frames = [f for f in frames if "/testing/fuzz/" not in f.filename] or frames
+    where = "?"
+    if frames:
+        last = frames[-1]
+        where = f"{last.filename.split('/prevalidate/', 1)[-1]}:{last.lineno} ({last.name})"
+    return f"{type(exc).__name__} at prevalidate/{where}"
+
+
+def _load_corpus(dirs: Sequence[Path]) -> tuple[list[dict[str, Any]], list[str]]:
+    pods: list[dict[str, Any]] = []
+    texts: list[str] = []
+    for directory in dirs:
+        for path in sorted(directory.rglob("*.yaml")):
+            texts.append(path.read_text(encoding="utf-8"))
+            try:
+                documents = read_documents(path)
+            except InputFileError:
+                continue  # a broken example (a tab in YAML) is still a text case
+            pods += [dict(o) for o in iter_objects(documents) if o.get("kind") == "Pod"]
+    return pods, texts
+
+
+class Fuzzer:
+    def __init__(
+        self, corpus: Sequence[Path], clusters: Sequence[Path], seed: int, settings: Settings | None = None
+    ) -> None:
+        self.seed = seed
+        self.pods, self.texts = _load_corpus(corpus)
+        if not self.pods:
+            raise ValueError(f"no Pod in {', '.join(map(str, corpus))}")
+        self.cluster_paths = list(clusters)
+        self.cluster_objects = [list(iter_objects(read_documents(p))) for p in clusters]
+        self.cluster_texts = [p.read_text(encoding="utf-8") for p in clusters]
+        self.views = [cluster_from_objects(objs, str(p)) for objs, p in zip(self.cluster_objects, clusters)]
+        pool = NodeInfo.from_dict(
+            {"kind": "Node", "metadata": {"name": "pool", "labels": {"kubernetes.io/arch": "amd64"}},
+             "status": {"allocatable": {"cpu": "64", "memory": "256Gi", "pods": "110"}}}
+        )
+        self.settings = settings or Settings(offline=True, node_pools=(pool,))
+        self.tmp = Path(tempfile.mkdtemp(prefix="prevalidate-fuzz-"))
+
+    # ---- one case ------------------------------------------------------------------------
+
+    def case(self, index: int, report: Report) -> None:
+        rng = random.Random(f"{self.seed}:{index}")
+        roll = rng.random()
+        if roll < 0.80:
+            target, run = "pod", self._pod_case
+        elif roll < 0.95:
+            target, run = "cluster", self._cluster_case
+        else:
+            target, run = "text", self._text_case
+        report.targets[target] += 1
+        failures: list[Failure] = []
+        run(index, rng, failures, report)
+        for failure in failures:
+            failure.case, failure.target = index, target
+            report.add(failure)
+
+    def _verdict(
+        self, pod: Any, view: ClusterView, failures: list[Failure], mutations: list[str], report: Report
+    ) -> None:
+        try:
+            verdict = run_all(pod, view, self.settings)
+        except Exception as exc:
+            failures.append(Failure("exception", _signature(exc), 0, "", repr(exc)[:500], mutations))
+            return
+        report.outcomes["allowed" if verdict.allowed else "rejected"] += 1
+        if any(f.code is Code.INPUT_INVALID for f in verdict.findings):
+            report.outcomes["input-invalid"] += 1
+        for finding in verdict.findings:
+            if finding.code is Code.CHECK_SKIPPED and finding.facts.get("failed"):
+                failures.append(
+                    Failure("guarded", f"check {finding.subject} raised (run_all's guard)", 0, "", "", mutations)
+                )
+        self._render(verdict, failures, mutations)
+
+    def _render(self, verdict: Verdict, failures: list[Failure], mutations: list[str]) -> None:
+        try:
+            for finding in verdict.findings:
+                message = render(finding)
+                if len(message) > MAX_MESSAGE:
+                    failures.append(
+                        Failure("unbounded", f"{finding.code.value} message of {len(message):,} characters",
+                                0, "", message[:300], mutations)
+                    )
+                json.dumps(finding_json(finding))
+            render_verdict(verdict)
+            headline(verdict)
+        except Exception as exc:
+            failures.append(Failure("exception", _signature(exc), 0, "", repr(exc)[:500], mutations))
+
+    def _pod_case(self, index: int, rng: random.Random, failures: list[Failure], report: Report) -> None:
+        pod, done = mutate(rng.choice(self.pods), rng)
+        mutations = [str(m) for m in done]
+        snapshot = repr(pod) if index % SNAPSHOT_EVERY == 0 else None
+        for view in self.views:
+            self._verdict(pod, view, failures, mutations, report)
+        try:  # the CLI's own reading of a pod file, in-process
+            parsed = pod_from_documents([pod], "pod.yaml")
+            build_demand(parsed)  # what `check` does to look up the images
+        except InputFileError as exc:
+            report.outcomes["cli-input-error"] += 1
+            self._one_line(str(exc), failures, mutations)
+        except Exception as exc:
+            failures.append(Failure("exception", _signature(exc), 0, "", repr(exc)[:500], mutations))
+        if snapshot is not None and repr(pod) != snapshot:
+            failures.append(Failure("mutated-input", "the pod changed while it was checked", 0, "", "", mutations))
+        if index % CLI_EVERY == 0:
+            try:
+                text = json.dumps(pod)  # JSON is YAML; NaN and Infinity become YAML strings
+            except (ValueError, RecursionError):
+                return
+            if len(text) > MAX_CLI_TEXT:  # libyaml takes seconds on these; in-process covered them
+                return
+            self._cli(text, None, rng, failures, mutations, report)
+
+    def _cluster_case(self, index: int, rng: random.Random, failures: list[Failure], report: Report) -> None:
+        which = rng.randrange(len(self.cluster_objects))
+        objects = list(self.cluster_objects[which])
+        at = rng.randrange(len(objects))
+        mutated, done = mutate(objects[at], rng, most=2)
+        mutations = [f"object {at} ({objects[at].get('kind')}): {m}" for m in done]
+        if isinstance(mutated, Mapping):
+            objects[at] = mutated
+        else:
+            del objects[at]  # a list item that is not an object is skipped by iter_objects
+        warnings: list[str] = []
+        try:
+            view = cluster_from_objects(iter_objects(objects), "cluster.yaml", warnings.append)
+        except InputFileError as exc:
+            report.outcomes["cluster-input-error"] += 1
+            self._one_line(str(exc), failures, mutations)
+            return
+        except Exception as exc:
+            failures.append(Failure("exception", _signature(exc), 0, "", repr(exc)[:500], mutations))
+            return
+        if warnings:
+            report.outcomes["cluster-object-skipped"] += 1
+        for line in warnings:
+            self._one_line(line, failures, mutations)
+        for pod in rng.sample(self.pods, 2):
+            self._verdict(pod, view, failures, mutations, report)
+
+    def _text_case(self, index: int, rng: random.Random, failures: list[Failure], report: Report) -> None:
+        cluster_side = rng.random() < 0.3
+        pool = self.cluster_texts if cluster_side else self.texts
+        text = rng.choice(TEXTS) if rng.random() < 0.3 else mutate_text(rng.choice(pool), rng)
+        mutations = [f"{'cluster' if cluster_side else 'pod'} text of {len(text):,} characters"]
+        if cluster_side:
+            self._cli(None, text, rng, failures, mutations, report)
+        else:
+            self._cli(text, None, rng, failures, mutations, report)
+
+    # ---- the real CLI --------------------------------------------------------------------
+
+    def _cli(
+        self,
+        pod_text: str | None,
+        cluster_text: str | None,
+        rng: random.Random,
+        failures: list[Failure],
+        mutations: list[str],
+        report: Report,
+    ) -> None:
+        pod_path, cluster_path = self.tmp / "pod.yaml", self.tmp / "cluster.yaml"
+        if pod_text is None:
+            pod_path.write_text(json.dumps(rng.choice(self.pods)), encoding="utf-8")
+        else:
+            pod_path.write_text(pod_text, encoding="utf-8", errors="surrogateescape")
+        cluster = rng.choice(self.cluster_paths)
+        if cluster_text is not None:
+            cluster_path.write_text(cluster_text, encoding="utf-8", errors="surrogateescape")
+            cluster = cluster_path
+        args = ["check", "--cluster", str(cluster), "--pod", str(pod_path), "--offline"]
+        if rng.random() < 0.5:
+            args.append("--json")
+        out, err = io.StringIO(), io.StringIO()
+        try:
+            with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+                code = cli_main(args)
+        except BaseException as exc:  # SystemExit included: `check` returns its status
+            failures.append(Failure("exception", _signature(exc), 0, "", repr(exc)[:500], mutations))
+            return
+        report.outcomes[f"cli-exit-{code}"] += 1
+        if code not in (0, 1, 2):
+            failures.append(Failure("cli", f"prevalidate check exited {code}", 0, "", err.getvalue()[:300], mutations))
+        errors = [line for line in err.getvalue().splitlines() if not line.startswith("prevalidate: warning:")]
+        if code == 2 and len(errors) != 1:
+            failures.append(Failure("cli", "exit 2 without exactly one line", 0, "", err.getvalue()[:300], mutations))
+        for line in err.getvalue().splitlines():
+            self._one_line(line, failures, mutations)
+        try:
+            out.getvalue().encode("utf-8")
+        except UnicodeEncodeError as exc:
+            failures.append(Failure("cli", "output a terminal cannot print", 0, "", repr(exc)[:200], mutations))
+
+    def _one_line(self, text: str, failures: list[Failure], mutations: list[str]) -> None:
+        if "\n" in text or len(text) > MAX_ERROR_LINE:
+            failures.append(
+                Failure("cli", f"an input error of {len(text):,} characters / {text.count(chr(10)) + 1} lines",
+                        0, "", text[:300], mutations)
+            )
+
+    # ---- many cases ----------------------------------------------------------------------
+
+    def run(self, count: int, start: int = 0, progress: Callable[[Report], None] | None = None) -> Report:
+        report = Report(self.seed, start)
+        began = time.perf_counter()
+        for index in range(start, start + count):
+            self.case(index, report)
+            report.cases += 1
+            if index % 1000 == 999:
+                for view in self.views:  # the capacity cache keeps one entry per pod signature
+                    view.derived.clear()
+                report.seconds = time.perf_counter() - began
+                if progress is not None and index % 10_000 == 9_999:
+                    progress(report)
+        report.seconds = time.perf_counter() - began
+        return report
