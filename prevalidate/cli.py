@@ -16,6 +16,7 @@ from typing import Any
 from .kube.dump import InputFileError, load_cluster, load_node_pools, load_pod
 from .messages import finding_json, headline, ordered, render
 from .model.cluster import ClusterView
+from .model.findings import shown
 from .model.image_facts import ImageFacts
 from .model.settings import DEFAULT_ADMIN_CONTACT, Settings
 from .validators import run_all
@@ -124,8 +125,8 @@ def _check(args: argparse.Namespace) -> int:
     else:
         meta = pod.get("metadata") or {}
         print(
-            f"{'ALLOWED' if verdict.allowed else 'REJECTED'}: pod {meta.get('name', '?')} in namespace "
-            f"{meta.get('namespace', 'default')}. {headline(verdict)}"
+            f"{'ALLOWED' if verdict.allowed else 'REJECTED'}: pod {shown(str(meta.get('name', '?')), 80)} in "
+            f"namespace {shown(str(meta.get('namespace', 'default')), 80)}. {headline(verdict)}"
         )
         for finding in ordered(verdict):
             print(f"  {_MARK[finding.severity.value]} [{finding.code.value}] {render(finding)}")

@@ -13,6 +13,7 @@ from traitlets.config import LoggingConfigurable
 
 from ..model.findings import Code
 from ..model.objects import NodeInfo
+from ..model.objshape import object_problems
 from ..model.settings import CHECKS, DEFAULT_ADMIN_CONTACT, Settings
 
 
@@ -148,6 +149,15 @@ class Prevalidator(LoggingConfigurable):
         if unknown:
             raise TraitError(f"unknown check(s) {sorted(unknown)}; the checks are {', '.join(CHECKS)}")
         return set(proposal["value"])
+
+    @validate("node_pools")
+    def _typed_node_pools(self, proposal: Any) -> list[dict[str, Any]]:
+        for index, pool in enumerate(proposal["value"]):
+            problems = object_problems({**pool, "kind": "Node"})
+            if problems:
+                where, what = problems[0]
+                raise TraitError(f"node_pools[{index}]: {where} {what}")
+        return list(proposal["value"])
 
     @validate("messages")
     def _known_codes(self, proposal: Any) -> dict[str, str]:

@@ -110,7 +110,15 @@ def read_documents(path: Path) -> list[Any]:
     except UnicodeDecodeError:
         raise InputFileError(f"{path} is not a text file") from None
     try:
-        documents = [doc for doc in yaml.load_all(text, Loader=_LOADER) if doc is not None]
+        try:
+            documents = list(yaml.load_all(text, Loader=_LOADER))
+        except yaml.YAMLError:
+            # libyaml refuses a few things PyYAML reads, such as the surrogate pairs JSON
+            # writes for emoji ("\ud83d\ude00"); only PyYAML's own error is final.
+            if _LOADER is yaml.SafeLoader:
+                raise
+            documents = list(yaml.load_all(text, Loader=yaml.SafeLoader))
+        documents = [doc for doc in documents if doc is not None]
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" (line {mark.line + 1})" if mark is not None else ""
@@ -147,7 +155,9 @@ def _describe(obj: Mapping[str, Any]) -> str:
     return f"the {obj.get('kind')} {named}"
 
 
-def cluster_from_objects(objects: Iterable[Mapping[str, Any]], source: str, warn: Warn | None = None) -> ClusterView:
+def cluster_from_objects(
+    objects: Iterable[Mapping[str, Any]], source: str, warn: Warn | None = None
+) -> ClusterView:
     """A ClusterView from the objects of a dump (see ``load_cluster``)."""
     view = ClusterView()
     count = 0

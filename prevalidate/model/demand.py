@@ -341,7 +341,11 @@ def _node_term(term: Mapping[str, Any]) -> dict[str, Any]:
     strings (``null`` items are empty ones), so the scheduler filters read plain data."""
     return {
         key: [
-            {"key": str(r.get("key") or ""), "operator": str(r.get("operator") or ""), "values": strings(r.get("values"))}
+            {
+                "key": str(r.get("key") or ""),
+                "operator": str(r.get("operator") or ""),
+                "values": strings(r.get("values")),
+            }
             for r in objects(term.get(key))
         ]
         for key in ("matchExpressions", "matchFields")

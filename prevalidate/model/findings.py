@@ -15,7 +15,9 @@ from typing import Any
 
 MAX_TEXT = 200  # characters of one value a finding keeps (user input can be 100 kB)
 MAX_ITEMS = 100  # items of one list a finding keeps (messages show fewer)
-_UNPRINTABLE = re.compile(r"[^\S ]|[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ud800-\udfff]")
+_UNPRINTABLE = re.compile(  # whitespace but " ", controls, bidi and invisible characters, surrogates
+    r"[^\S ]|[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ud800-\udfff]"
+)
 
 
 def shown(text: str, most: int = MAX_TEXT) -> str:
@@ -28,7 +30,7 @@ def shown(text: str, most: int = MAX_TEXT) -> str:
         text = _UNPRINTABLE.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
     if size <= most and len(text) <= most:
         return text
-    return f"{text[: max(most - 20, 10)]}... ({size:,} characters)"
+    return f"{text[: max(most - 30, 10)]}... ({size:,} characters)"
 
 
 def bounded(value: Any) -> Any:

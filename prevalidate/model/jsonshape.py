@@ -23,7 +23,7 @@ import datetime
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Union
+from typing import Any
 
 from .findings import shown
 
@@ -31,7 +31,7 @@ Problems = list[tuple[str, str]]
 
 STR, INT, BOOL, QTY = "a string", "an integer", "a boolean", "a quantity (a string or a number)"
 MAX_PROBLEMS = 20  # the decoder stops at its first error; a few more help, thousands do not
-_SHOWN = 40  # characters of a string value shown in a problem
+_SHOWN = 60  # characters of a string value shown in a problem (about 30 when clipped)
 _KEY_SHOWN = 60  # characters of a map key shown in a field path
 
 
@@ -54,7 +54,7 @@ class MapOf:
     value: Shape
 
 
-Shape = Union[str, Obj, ListOf, MapOf]
+Shape = str | Obj | ListOf | MapOf
 
 
 def obj(**fields: Shape) -> Obj:
@@ -106,7 +106,9 @@ def is_scalar(value: Any, kind: str) -> bool:
         return not isinstance(value, (Mapping, list, tuple))
     if isinstance(value, bool):
         return False
-    return isinstance(value, int) or (isinstance(value, float) and math.isfinite(value) and value.is_integer())
+    return isinstance(value, int) or (
+        isinstance(value, float) and math.isfinite(value) and value.is_integer()
+    )
 
 
 class _Walk:
@@ -182,7 +184,11 @@ def objects(value: Any) -> list[Mapping[str, Any]]:
     or mistyped list -> no items (the shape check reports it)."""
     if not isinstance(value, list):
         return []
-    return [item if isinstance(item, Mapping) else {} for item in value if item is None or isinstance(item, Mapping)]
+    return [
+        item if isinstance(item, Mapping) else {}
+        for item in value
+        if item is None or isinstance(item, Mapping)
+    ]
 
 
 def mapping(value: Any) -> Mapping[str, Any]:

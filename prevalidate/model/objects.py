@@ -10,7 +10,6 @@ so a reference to a key that does not exist can be found before the kubelet fail
 from __future__ import annotations
 
 import base64
-import binascii
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal

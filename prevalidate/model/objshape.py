@@ -74,7 +74,9 @@ SKIPPABLE_KINDS = frozenset({"Pod", "ResourceQuota"})
 def _quantity_problem(value: Any) -> str | None:
     if isinstance(value, bool):
         return f"must be a quantity, not {kind_of(value)}"
-    text = value.strip() if isinstance(value, str) else repr(value) if isinstance(value, float) else str(value)
+    text = (
+        value.strip() if isinstance(value, str) else repr(value) if isinstance(value, float) else str(value)
+    )
     try:
         parse_quantity(text)
     except ValueError as exc:

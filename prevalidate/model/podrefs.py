@@ -83,10 +83,10 @@ def object_refs(spec: Mapping[str, Any]) -> tuple[ObjectRef, ...]:
         for container in objects(spec.get(group)):
             cname = container.get("name")
             for env in objects(container.get("env")):
-                source = env.get("valueFrom")
-                if isinstance(source, Mapping):
+                value_from = env.get("valueFrom")
+                if isinstance(value_from, Mapping):
                     where = f"env {env.get('name')} of container {cname}"
-                    refs += _refs_in(source, _ENV_SOURCES, where, env=True)
+                    refs += _refs_in(value_from, _ENV_SOURCES, where, env=True)
             for env_from in objects(container.get("envFrom")):
                 refs += _refs_in(env_from, _ENV_FROM_SOURCES, f"envFrom of container {cname}")
     return tuple(r for r in refs if r.name)

@@ -115,7 +115,8 @@ def _affinity_problems(affinity: Any) -> list[Finding]:
                 )
             )
         for index, term in enumerate(objects(terms)):
-            problems += _requirement_problems(term.get("matchExpressions"), f"{path}[{index}].matchExpressions")
+            where = f"{path}[{index}].matchExpressions"
+            problems += _requirement_problems(term.get("matchExpressions"), where)
     preferred = node_affinity.get("preferredDuringSchedulingIgnoredDuringExecution")
     for index, item in enumerate(objects(preferred)):
         path = f"{base}.preferredDuringSchedulingIgnoredDuringExecution[{index}]"

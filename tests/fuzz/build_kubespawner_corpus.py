@@ -37,16 +37,31 @@ current-context: none
 NETWORK_TOOLS = {  # z2jh singleuser.cloudMetadata.blockWithIptables (the default)
     "name": "block-cloud-metadata",
     "image": "quay.io/jupyterhub/k8s-network-tools:4.1.0",
-    "command": ["iptables", "--append", "OUTPUT", "--protocol", "tcp", "--destination",
-                "169.254.169.254", "--destination-port", "80", "--jump", "DROP"],
+    "command": [
+        "iptables",
+        "--append",
+        "OUTPUT",
+        "--protocol",
+        "tcp",
+        "--destination",
+        "169.254.169.254",
+        "--destination-port",
+        "80",
+        "--jump",
+        "DROP",
+    ],
     "securityContext": {"runAsUser": 0, "privileged": True, "capabilities": {"add": ["NET_ADMIN"]}},
 }
 DEDICATED = [  # z2jh: scheduling.userPods.tolerations are always added
     {"key": "hub.jupyter.org/dedicated", "operator": "Equal", "value": "user", "effect": "NoSchedule"},
     {"key": "hub.jupyter.org_dedicated", "operator": "Equal", "value": "user", "effect": "NoSchedule"},
 ]
-NODE_PURPOSE = {"weight": 100, "preference": {"matchExpressions": [
-    {"key": "hub.jupyter.org/node-purpose", "operator": "In", "values": ["user"]}]}}
+NODE_PURPOSE = {
+    "weight": 100,
+    "preference": {
+        "matchExpressions": [{"key": "hub.jupyter.org/node-purpose", "operator": "In", "values": ["user"]}]
+    },
+}
 
 Z2JH_DEFAULT: dict[str, Any] = {
     "image": "quay.io/jupyterhub/k8s-singleuser-sample:4.1.0",
@@ -56,8 +71,9 @@ Z2JH_DEFAULT: dict[str, Any] = {
     "storage_pvc_ensure": True,
     "storage_capacity": "10Gi",
     "pvc_name_template": "claim-{username}{servername}",
-    "volumes": [{"name": "volume-{username}{servername}",
-                 "persistentVolumeClaim": {"claimName": "{pvc_name}"}}],
+    "volumes": [
+        {"name": "volume-{username}{servername}", "persistentVolumeClaim": {"claimName": "{pvc_name}"}}
+    ],
     "volume_mounts": [{"mountPath": "/home/jovyan", "name": "volume-{username}{servername}"}],
     "init_containers": [NETWORK_TOOLS],
     "tolerations": DEDICATED,
@@ -72,8 +88,13 @@ CONFIGS: dict[str, dict[str, Any]] = {
     # z2jh "Optimizations": scheduling.podPriority.enabled + userPlaceholder
     "z2jh-pod-priority": {**Z2JH_DEFAULT, "priority_class_name": "jhub-default-priority"},
     # z2jh "Customizing User Resources": cpu/memory guarantees and limits as numbers
-    "z2jh-resources": {**Z2JH_DEFAULT, "cpu_limit": 2, "cpu_guarantee": 0.5, "mem_limit": "4G",
-                       "mem_guarantee": "2G"},
+    "z2jh-resources": {
+        **Z2JH_DEFAULT,
+        "cpu_limit": 2,
+        "cpu_guarantee": 0.5,
+        "mem_limit": "4G",
+        "mem_guarantee": "2G",
+    },
     # z2jh GPU example: extraResource limits plus the node pool's taint and selector
     "z2jh-gpu": {
         **Z2JH_DEFAULT,
@@ -88,8 +109,12 @@ CONFIGS: dict[str, dict[str, Any]] = {
         "volume_mounts": [{"mountPath": "/home/jovyan", "name": "home", "subPath": "home/{username}"}],
     },
     # z2jh singleuser.storage.type: none, cloudMetadata.blockWithIptables: false
-    "z2jh-no-storage": {"image": "quay.io/jupyterhub/k8s-singleuser-sample:4.1.0", "mem_guarantee": "1G",
-                        "tolerations": DEDICATED, "node_affinity_preferred": [NODE_PURPOSE]},
+    "z2jh-no-storage": {
+        "image": "quay.io/jupyterhub/k8s-singleuser-sample:4.1.0",
+        "mem_guarantee": "1G",
+        "tolerations": DEDICATED,
+        "node_affinity_preferred": [NODE_PURPOSE],
+    },
     # KubeSpawner traits: env from secrets and config maps, extra volumes, affinity, sidecar
     "kubespawner-traits": {
         "image": "quay.io/jupyter/scipy-notebook:2024-05-27",
@@ -98,34 +123,65 @@ CONFIGS: dict[str, dict[str, Any]] = {
         "environment": {
             "LOG_LEVEL": "info",
             "API_TOKEN": {"valueFrom": {"secretKeyRef": {"name": "hub-api", "key": "token"}}},
-            "REGION": {"valueFrom": {"configMapKeyRef": {"name": "site-settings", "key": "region",
-                                                         "optional": True}}},
+            "REGION": {
+                "valueFrom": {"configMapKeyRef": {"name": "site-settings", "key": "region", "optional": True}}
+            },
         },
         "volumes": [
             {"name": "shared", "persistentVolumeClaim": {"claimName": "shared-data", "readOnly": True}},
-            {"name": "settings", "configMap": {"name": "site-settings", "items": [
-                {"key": "overrides.json", "path": "overrides.json"}]}},
-            {"name": "certs", "projected": {"sources": [
-                {"secret": {"name": "site-ca", "items": [{"key": "ca.crt", "path": "ca.crt"}]}},
-                {"configMap": {"name": "site-settings", "optional": True}},
-                {"serviceAccountToken": {"path": "token", "expirationSeconds": 3600}}]}},
+            {
+                "name": "settings",
+                "configMap": {
+                    "name": "site-settings",
+                    "items": [{"key": "overrides.json", "path": "overrides.json"}],
+                },
+            },
+            {
+                "name": "certs",
+                "projected": {
+                    "sources": [
+                        {"secret": {"name": "site-ca", "items": [{"key": "ca.crt", "path": "ca.crt"}]}},
+                        {"configMap": {"name": "site-settings", "optional": True}},
+                        {"serviceAccountToken": {"path": "token", "expirationSeconds": 3600}},
+                    ]
+                },
+            },
         ],
         "volume_mounts": [
             {"name": "shared", "mountPath": "/srv/shared", "readOnly": True},
             {"name": "settings", "mountPath": "/opt/conda/share/jupyter/lab/settings"},
             {"name": "certs", "mountPath": "/etc/site"},
         ],
-        "node_affinity_required": [{"matchExpressions": [
-            {"key": "kubernetes.io/arch", "operator": "In", "values": ["amd64", "arm64"]}]}],
-        "pod_anti_affinity_preferred": [{"weight": 50, "podAffinityTerm": {
-            "labelSelector": {"matchLabels": {"component": "singleuser-server"}},
-            "topologyKey": "kubernetes.io/hostname"}}],
-        "pod_affinity_required": [{"labelSelector": {"matchExpressions": [
-            {"key": "app", "operator": "Exists"}]}, "topologyKey": "topology.kubernetes.io/zone",
-            "namespaces": ["jhub"]}],
-        "extra_containers": [{"name": "log-shipper", "image": "fluent/fluent-bit:3.0",
-                              "resources": {"requests": {"cpu": "50m", "memory": "32Mi"},
-                                            "limits": {"memory": "64Mi"}}}],
+        "node_affinity_required": [
+            {
+                "matchExpressions": [
+                    {"key": "kubernetes.io/arch", "operator": "In", "values": ["amd64", "arm64"]}
+                ]
+            }
+        ],
+        "pod_anti_affinity_preferred": [
+            {
+                "weight": 50,
+                "podAffinityTerm": {
+                    "labelSelector": {"matchLabels": {"component": "singleuser-server"}},
+                    "topologyKey": "kubernetes.io/hostname",
+                },
+            }
+        ],
+        "pod_affinity_required": [
+            {
+                "labelSelector": {"matchExpressions": [{"key": "app", "operator": "Exists"}]},
+                "topologyKey": "topology.kubernetes.io/zone",
+                "namespaces": ["jhub"],
+            }
+        ],
+        "extra_containers": [
+            {
+                "name": "log-shipper",
+                "image": "fluent/fluent-bit:3.0",
+                "resources": {"requests": {"cpu": "50m", "memory": "32Mi"}, "limits": {"memory": "64Mi"}},
+            }
+        ],
         "image_pull_secrets": ["regcred"],
         "service_account": "notebook",
         "extra_annotations": {"example.org/owner": "{username}"},

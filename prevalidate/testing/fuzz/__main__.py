@@ -28,7 +28,8 @@ def main(argv: list[str] | None = None) -> int:
     corpus = [Path(p) for p in (args.corpus or DEFAULT_CORPUS)]
     clusters = [Path(p) for p in (args.cluster or DEFAULT_CLUSTERS)]
     fuzzer = Fuzzer(corpus, clusters, args.seed)
-    print(f"corpus: {len(fuzzer.pods)} pods, {len(fuzzer.texts)} files; clusters: {', '.join(map(str, clusters))}")
+    names = ", ".join(map(str, clusters))
+    print(f"corpus: {len(fuzzer.pods)} pods, {len(fuzzer.texts)} files; clusters: {names}")
 
     def progress(report: Report) -> None:
         print(f"  {report.cases:,} cases, {report.crashes:,} failures, {report.seconds:.0f} s", flush=True)

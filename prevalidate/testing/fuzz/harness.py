@@ -89,8 +89,8 @@ class Report:
     def summary(self) -> str:
         rate = self.cases / self.seconds if self.seconds else 0.0
         lines = [
-            f"cases {self.start}..{self.start + self.cases - 1} of seed {self.seed}: {self.cases:,} mutations "
-            f"in {self.seconds:.1f} s ({rate:,.0f}/s); "
+            f"cases {self.start}..{self.start + self.cases - 1} of seed {self.seed}: "
+            f"{self.cases:,} mutations in {self.seconds:.1f} s ({rate:,.0f}/s); "
             + ", ".join(f"{k} {v:,}" for k, v in sorted(self.targets.items())),
             "outcomes: " + ", ".join(f"{k} {v:,}" for k, v in sorted(self.outcomes.items())),
             f"failures: {self.crashes:,} in {len(self.failures)} classes",
@@ -138,10 +138,15 @@ class Fuzzer:
         self.cluster_paths = list(clusters)
         self.cluster_objects = [list(iter_objects(read_documents(p))) for p in clusters]
         self.cluster_texts = [p.read_text(encoding="utf-8") for p in clusters]
-        self.views = [cluster_from_objects(objs, str(p)) for objs, p in zip(self.cluster_objects, clusters)]
+        self.views = [
+            cluster_from_objects(objs, str(p)) for objs, p in zip(self.cluster_objects, clusters, strict=True)
+        ]
         pool = NodeInfo.from_dict(
-            {"kind": "Node", "metadata": {"name": "pool", "labels": {"kubernetes.io/arch": "amd64"}},
-             "status": {"allocatable": {"cpu": "64", "memory": "256Gi", "pods": "110"}}}
+            {
+                "kind": "Node",
+                "metadata": {"name": "pool", "labels": {"kubernetes.io/arch": "amd64"}},
+                "status": {"allocatable": {"cpu": "64", "memory": "256Gi", "pods": "110"}},
+            }
         )
         self.settings = settings or Settings(offline=True, node_pools=(pool,))
         self.tmp = Path(tempfile.mkdtemp(prefix="prevalidate-fuzz-"))
@@ -178,7 +183,9 @@ class Fuzzer:
         for finding in verdict.findings:
             if finding.code is Code.CHECK_SKIPPED and finding.facts.get("failed"):
                 failures.append(
-                    Failure("guarded", f"check {finding.subject} raised (run_all's guard)", 0, "", "", mutations)
+                    Failure(
+                        "guarded", f"check {finding.subject} raised (run_all's guard)", 0, "", "", mutations
+                    )
                 )
         self._render(verdict, failures, mutations)
 
@@ -188,8 +195,14 @@ class Fuzzer:
                 message = render(finding)
                 if len(message) > MAX_MESSAGE:
                     failures.append(
-                        Failure("unbounded", f"{finding.code.value} message of {len(message):,} characters",
-                                0, "", message[:300], mutations)
+                        Failure(
+                            "unbounded",
+                            f"{finding.code.value} message of {len(message):,} characters",
+                            0,
+                            "",
+                            message[:300],
+                            mutations,
+                        )
                     )
                 json.dumps(finding_json(finding))
             render_verdict(verdict)
@@ -212,7 +225,9 @@ class Fuzzer:
         except Exception as exc:
             failures.append(Failure("exception", _signature(exc), 0, "", repr(exc)[:500], mutations))
         if snapshot is not None and repr(pod) != snapshot:
-            failures.append(Failure("mutated-input", "the pod changed while it was checked", 0, "", "", mutations))
+            failures.append(
+                Failure("mutated-input", "the pod changed while it was checked", 0, "", "", mutations)
+            )
         if index % CLI_EVERY == 0:
             try:
                 text = json.dumps(pod)  # JSON is YAML; NaN and Infinity become YAML strings
@@ -291,22 +306,36 @@ class Fuzzer:
             return
         report.outcomes[f"cli-exit-{code}"] += 1
         if code not in (0, 1, 2):
-            failures.append(Failure("cli", f"prevalidate check exited {code}", 0, "", err.getvalue()[:300], mutations))
-        errors = [line for line in err.getvalue().splitlines() if not line.startswith("prevalidate: warning:")]
+            failures.append(
+                Failure("cli", f"prevalidate check exited {code}", 0, "", err.getvalue()[:300], mutations)
+            )
+        errors = [
+            line for line in err.getvalue().splitlines() if not line.startswith("prevalidate: warning:")
+        ]
         if code == 2 and len(errors) != 1:
-            failures.append(Failure("cli", "exit 2 without exactly one line", 0, "", err.getvalue()[:300], mutations))
+            failures.append(
+                Failure("cli", "exit 2 without exactly one line", 0, "", err.getvalue()[:300], mutations)
+            )
         for line in err.getvalue().splitlines():
             self._one_line(line, failures, mutations)
         try:
             out.getvalue().encode("utf-8")
         except UnicodeEncodeError as exc:
-            failures.append(Failure("cli", "output a terminal cannot print", 0, "", repr(exc)[:200], mutations))
+            failures.append(
+                Failure("cli", "output a terminal cannot print", 0, "", repr(exc)[:200], mutations)
+            )
 
     def _one_line(self, text: str, failures: list[Failure], mutations: list[str]) -> None:
         if "\n" in text or len(text) > MAX_ERROR_LINE:
             failures.append(
-                Failure("cli", f"an input error of {len(text):,} characters / {text.count(chr(10)) + 1} lines",
-                        0, "", text[:300], mutations)
+                Failure(
+                    "cli",
+                    f"an input error of {len(text):,} characters / {text.count(chr(10)) + 1} lines",
+                    0,
+                    "",
+                    text[:300],
+                    mutations,
+                )
             )
 
     # ---- many cases ----------------------------------------------------------------------

@@ -14,6 +14,7 @@ prints strangely (bidi controls, NUL, lone surrogates), keys that are not string
 
 from __future__ import annotations
 
+import functools
 import math
 import random
 from collections.abc import Callable, Iterator
@@ -26,18 +27,86 @@ HUGE_TEXT = 100_000  # characters: a value that must never be echoed whole
 DEEP = 200  # nesting levels of a deep value (our readers must not recurse into it)
 
 _SCALARS: tuple[Any, ...] = (
-    None, True, False, 0, 1, -1, 7, 1.5, -0.0, 0.1, 2**31, 2**63, -(2**63) - 1, 10**30, 1e308,
-    math.inf, -math.inf, math.nan, "", " ", "x", "0", "1", "-1", "1Gi", "100m", "1e3", "1e3Gi",
-    "NaN", "true", "null", "[]", "{}", "0x10", "1_000", " 2 ", "Always", "In", "Exists",
-    "NoSchedule", "default", "nvidia.com/gpu", "requests.cpu", "metadata.name",
+    None,
+    True,
+    False,
+    0,
+    1,
+    -1,
+    7,
+    1.5,
+    -0.0,
+    0.1,
+    2**31,
+    2**63,
+    -(2**63) - 1,
+    10**30,
+    1e308,
+    math.inf,
+    -math.inf,
+    math.nan,
+    "",
+    " ",
+    "x",
+    "0",
+    "1",
+    "-1",
+    "1Gi",
+    "100m",
+    "1e3",
+    "1e3Gi",
+    "NaN",
+    "true",
+    "null",
+    "[]",
+    "{}",
+    "0x10",
+    "1_000",
+    " 2 ",
+    "Always",
+    "In",
+    "Exists",
+    "NoSchedule",
+    "default",
+    "nvidia.com/gpu",
+    "requests.cpu",
+    "metadata.name",
 )
 _UNICODE: tuple[str, ...] = (
-    "\u202eevil", "a\x00b", "🚀", "Ωmega", "\ud800", "e\u0301", "１Gi", "1\u00a0Gi", "٣", "ℌ",
-    "\ufeffcpu", "line\nbreak", "tab\there", "\u200b", "ǅ", "İ",
+    "\u202eevil",
+    "a\x00b",
+    "🚀",
+    "Ωmega",
+    "\ud800",
+    "e\u0301",
+    "１Gi",
+    "1\u00a0Gi",
+    "٣",
+    "ℌ",
+    "\ufeffcpu",
+    "line\nbreak",
+    "tab\there",
+    "\u200b",
+    "ǅ",
+    "İ",
 )
 _KEYS: tuple[Any, ...] = (
-    "", " ", "x", "name", "Containers", "spec", "requests", "cpu", "nvidia.com/gpu", "🚀",
-    "a" * 300, 1, 0, True, None, 1.5,
+    "",
+    " ",
+    "x",
+    "name",
+    "Containers",
+    "spec",
+    "requests",
+    "cpu",
+    "nvidia.com/gpu",
+    "🚀",
+    "a" * 300,
+    1,
+    0,
+    True,
+    None,
+    1.5,
 )
 
 
@@ -105,7 +174,9 @@ def _hostile(value: Any, rng: random.Random) -> Any:
     if roll < 0.35:
         return _huge_text(rng)
     if roll < 0.55:
-        return rng.choice((10**400, -(10**400), 2**64, 1e308, 5e-324, 10**4000 if rng.random() < 0.1 else 10**40))
+        return rng.choice(
+            (10**400, -(10**400), 2**64, 1e308, 5e-324, 10**4000 if rng.random() < 0.1 else 10**40)
+        )
     if roll < 0.75:
         return _deep(rng)
     if roll < 0.9:
@@ -190,6 +261,10 @@ def _rename(document: Any, path: Path, rng: random.Random) -> Any:
     return _replace(document, parent_path, rekey)
 
 
+def _apply(op: Op, rng: random.Random, value: Any) -> Any:
+    return op(value, rng)
+
+
 def mutate_once(document: Any, rng: random.Random) -> tuple[Any, Mutation]:
     path = rng.choice(paths(document))
     parent = document
@@ -206,7 +281,7 @@ def mutate_once(document: Any, rng: random.Random) -> tuple[Any, Mutation]:
     for name, op, weight in _VALUE_OPS:
         pick -= weight
         if pick <= 0:
-            return _replace(document, path, lambda v, op=op: op(v, rng)), Mutation(path, name)
+            return _replace(document, path, functools.partial(_apply, op, rng)), Mutation(path, name)
     raise AssertionError("unreachable")  # pragma: no cover
 
 
@@ -235,14 +310,16 @@ TEXTS: tuple[str, ...] = (
     "kind: Pod\nspec: {containers: [{name: a, image: b}], nodeSelector: {1: 2, true: x, null: y}}\n",
     "kind: Pod\nmetadata: {creationTimestamp: 2024-01-01T00:00:00Z, labels: {d: 2024-01-01}}\n"
     "spec: {containers: [{name: a, image: b, env: [{name: D, value: 2024-01-01}]}]}\n",
-    "kind: Pod\nspec: {containers: [{name: a, image: b, resources: {requests: {cpu: .nan, memory: .inf}}}]}\n",
+    "kind: Pod\nspec: {containers: [{name: a, image: b,\n"
+    "  resources: {requests: {cpu: .nan, memory: .inf}}}]}\n",
     "kind: Pod\n---\nkind: Pod\n",
     "---\n- 1\n- 2\n",
     "kind: List\nitems: {kind: Pod}\n",
     "kind: Pod\nspec: {containers: [{name: a, image: b}]}\n...\n%YAML 1.1\n---\nfoo: [\n",
     "kind: Pod\nspec: {containers: [{name: a, image: b}]}\nkind: Pod\n",
     "\ufeffkind: Pod\nspec: {containers: [{name: a, image: b}]}\n",
-    "kind: Pod\nspec: {containers: [{name: a, image: b, env: [{name: X, value: !!python/object:os.system x}]}]}\n",
+    "kind: Pod\nspec: {containers: [{name: a, image: b,\n"
+    "  env: [{name: X, value: !!python/object:os.system x}]}]}\n",
     "kind: !!int 3\n",
     "kind: Pod\nspec: {containers: [{name: a, image: b}]}\n" + "x: " + "a" * HUGE_TEXT + "\n",
 )
@@ -258,7 +335,11 @@ def mutate_text(text: str, rng: random.Random) -> str:
     if roll < 0.2:
         return text[:at]
     if roll < 0.4:
-        return text[:at] + rng.choice(("\t", ":", "-", "[", "{", "'", '"', "&a", "*a", "!!", "\x00", "\udcff", "#")) + text[at:]
+        return (
+            text[:at]
+            + rng.choice(("\t", ":", "-", "[", "{", "'", '"', "&a", "*a", "!!", "\x00", "\udcff", "#"))
+            + text[at:]
+        )
     if roll < 0.55:
         return text[:at] + text[at + 1 :]
     lines = text.splitlines(keepends=True)
