@@ -6,4 +6,4 @@ test:            ## set up and run the whole test suite (lint, types, layering, 
 bench:           ## run the benchmarks and rewrite benchmarks/RESULTS.md
 	scripts/bootstrap && .venv/bin/python -m benchmarks
 fuzz:            ## the type-mutation fuzz: 100,000 mutated manifests (seed 9) through run_all and the CLI, 0 crashes
-	scripts/bootstrap && .venv/bin/python -m prevalidate.testing.fuzz --count 100000 --seed 9
+	scripts/bootstrap && .venv/bin/python -m benchmarks.type_fuzz

@@ -322,3 +322,30 @@ def test_checking_never_changes_the_pod() -> None:
     before = copy.deepcopy(the_pod)
     check(the_pod)
     assert the_pod == before
+
+
+# ---- against kubesim's decoder, an independent implementation -------------------------------
+
+KUBESIM_TYPES = {  # the refused fields kubesim's schema also types (it leaves the rest "any")
+    "NodeAffinity.required-is-a-NodeSelector-not-a-list",
+    "NodeSelectorRequirement.values-is-a-string-list",
+    "EnvVar.valueFrom-is-an-EnvVarSource",
+    "ResourceRequirements.requests-is-a-ResourceList",
+    "PodSpec.tolerations-is-a-list",
+}
+
+
+@pytest.mark.parametrize(("the_pod", "field", "reason"), [p for p in REFUSED if p.id in KUBESIM_TYPES])
+def test_kubesim_decoder_refuses_them_too(the_pod: dict[str, Any], field: str, reason: str) -> None:
+    from prevalidate.testing.kubesim.schema import ShapeError, conform
+
+    with pytest.raises(ShapeError, match="json: cannot unmarshal"):
+        conform("Pod", the_pod)
+
+
+@pytest.mark.parametrize("the_pod", [p for p in ALLOWED + CORPUS_PODS if p.id != "yaml-date-is-a-string"])
+def test_kubesim_decoder_accepts_what_we_accept(the_pod: dict[str, Any]) -> None:
+    """(A YAML date never reaches an apiserver: kubectl sends JSON, where it is a string.)"""
+    from prevalidate.testing.kubesim.schema import conform
+
+    conform("Pod", the_pod)
