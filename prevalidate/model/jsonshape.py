@@ -197,14 +197,21 @@ def mapping(value: Any) -> Mapping[str, Any]:
 
 
 def strings(value: Any) -> list[str]:
-    """A ``[]string`` as the decoder fills it: ``null`` items are ``""``; other types skipped."""
+    """A ``[]string`` as the decoder fills it: ``null`` items are ``""``, a YAML date is its
+    text; items of other types (refused by the shape check) are skipped."""
     if not isinstance(value, list):
         return []
-    return [item if isinstance(item, str) else "" for item in value if item is None or isinstance(item, str)]
+    return [_text(item) for item in value if item is None or is_scalar(item, STR)]
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    return "" if value is None else value.isoformat() if isinstance(value, datetime.date) else str(value)
 
 
 def string_map(value: Any) -> dict[str, str]:
     """A ``map[string]string``: keys as strings, ``null`` values as ``""``."""
     if not isinstance(value, Mapping):
         return {}
-    return {str(k): v if isinstance(v, str) else "" if v is None else str(v) for k, v in value.items()}
+    return {str(k): _text(v) for k, v in value.items()}
