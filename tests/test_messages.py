@@ -22,12 +22,14 @@ from factories import (
     container,
     limit_item,
     limitrange,
+    namespace_with,
     node,
     only,
     pod,
     pool,
     pvc,
     quota,
+    runtime_class,
     secret,
     storage_class,
     taint,
@@ -43,6 +45,7 @@ from prevalidate.messages import (
     render,
     render_verdict,
 )
+from prevalidate.model.admission import AdmissionConfig
 from prevalidate.model.findings import Code, Finding, Severity, Verdict
 from prevalidate.model.image_facts import ImageFacts, ImageStatus, Platform
 
@@ -498,6 +501,53 @@ SCENARIOS: dict[str, Scenario] = {
         lambda: verdict(pod(serviceAccountName="nb"), BASE, checks=["references"]),
         ('"nb"', "jhub"),
         None,
+    ),
+    "runtimeclass-not-found": Scenario(
+        Code.RUNTIMECLASS_NOT_FOUND,
+        lambda: verdict(
+            pod(runtimeClassName="gvisr"), [*BASE, runtime_class("gvisor")], checks=["admission"]
+        ),
+        ('"gvisr"', '"gvisor"'),
+        "Did you mean",
+    ),
+    "admission-refused-overhead": Scenario(
+        Code.ADMISSION_REFUSED,
+        lambda: verdict(
+            pod(runtimeClassName="kata", overhead={"cpu": "1"}),
+            [*BASE, runtime_class("kata", overhead={"cpu": "250m", "memory": "120Mi"})],
+            checks=["admission"],
+        ),
+        ('"kata"', "0.25 CPU", "120 MiB"),
+        "Remove spec.overhead",
+    ),
+    "admission-refused-runtimeclass-selector": Scenario(
+        Code.ADMISSION_REFUSED,
+        lambda: verdict(
+            pod(runtimeClassName="gvisor", nodeSelector={"sandbox": "no"}),
+            [*BASE, runtime_class("gvisor", node_selector={"sandbox": "gvisor"})],
+            checks=["admission"],
+        ),
+        ('"gvisor"', "sandbox=gvisor", "sandbox=no"),
+        "Choose options without that node selector",
+    ),
+    "admission-refused-toleration-whitelist": Scenario(
+        Code.ADMISSION_REFUSED,
+        lambda: verdict(
+            pod(tolerations=[{"key": "gpu", "operator": "Exists", "effect": "NoSchedule"}], requests={}),
+            [
+                namespace_with(
+                    {
+                        "scheduler.alpha.kubernetes.io/tolerationsWhitelist": '[{"key": "cpu-only", '
+                        '"operator": "Exists"}]'
+                    }
+                ),
+                *BASE[1:],
+            ],
+            checks=["admission"],
+            settings=only("admission", admission=AdmissionConfig.parse({"PodTolerationRestriction": "on"})),
+        ),
+        ("jhub", "gpu (NoSchedule)", "your server asks for"),
+        "tolerationsWhitelist",
     ),
     "check-skipped": Scenario(
         Code.CHECK_SKIPPED,

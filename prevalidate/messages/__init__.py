@@ -14,6 +14,7 @@ from typing import Any
 from ..amounts import amount, base_resource, json_safe
 from ..model.findings import Code, Finding, Severity, Verdict
 from ..model.settings import DEFAULT_ADMIN_CONTACT
+from .admission import admission_refused, runtimeclass_not_found
 from .inputs import input_invalid, namespace, options_unusable
 from .objects import image, key_missing, object_missing, pvc
 from .resources import insufficient, limitrange, must_specify, no_node_fits, quota_exceeded
@@ -51,6 +52,8 @@ _RENDERERS: dict[Code, Callable[[Mapping[str, Any]], str]] = {
         f'The service account "{f["name"]}" does not exist in namespace {f["namespace"]}. '
         "Choose another profile, or ask your administrator to create it."
     ),
+    Code.RUNTIMECLASS_NOT_FOUND: runtimeclass_not_found,
+    Code.ADMISSION_REFUSED: admission_refused,
     Code.CHECK_SKIPPED: lambda f: (
         f"The {f['kind']} check could not run on these options and was skipped; your server will still start."
         if f.get("failed")

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from .admission import RuntimeClassInfo, admission_annotations
 from .objects import (
     ConfigMapInfo,
     LimitRangeInfo,
@@ -43,6 +44,7 @@ ALL_KINDS = frozenset(
         "Secret",
         "ConfigMap",
         "PriorityClass",
+        "RuntimeClass",
     }
 )
 
@@ -81,6 +83,9 @@ class ClusterView:
         self.secrets: dict[str, dict[str, SecretInfo]] = {}
         self.configmaps: dict[str, dict[str, ConfigMapInfo]] = {}
         self.priority_classes: dict[str, bool] = {}  # name -> globalDefault
+        self.runtime_classes: dict[str, RuntimeClassInfo] = {}
+        # name -> the admission plugins' annotations (PodNodeSelector, PodTolerationRestriction)
+        self.namespace_annotations: dict[str, dict[str, str]] = {}
         self._pods: dict[tuple[str, str], PodPlacement] = {}
         self._claim_users: dict[tuple[str, str], dict[str, str | None]] = {}
         self.node_generation = 0  # bumps when any node's static shape changes (cache key)
@@ -106,6 +111,11 @@ class ClusterView:
             self.namespaces[name] = phase == "Terminating" or bool(
                 (obj.get("metadata") or {}).get("deletionTimestamp")
             )
+            annotations = admission_annotations(obj)
+            if annotations:
+                self.namespace_annotations[name] = annotations
+            else:
+                self.namespace_annotations.pop(name, None)
         elif kind == "ResourceQuota":
             self.quotas.setdefault(ns, {})[name] = QuotaInfo.from_dict(obj)
         elif kind == "LimitRange":
@@ -122,6 +132,8 @@ class ClusterView:
             self.configmaps.setdefault(ns, {})[name] = ConfigMapInfo.from_dict(obj)
         elif kind == "PriorityClass":
             self.priority_classes[name] = bool(obj.get("globalDefault"))
+        elif kind == "RuntimeClass":
+            self.runtime_classes[name] = RuntimeClassInfo.from_dict(obj)
 
     def remove(self, obj: Mapping[str, Any]) -> None:
         """Forget one object (a watch DELETED event)."""
@@ -138,12 +150,15 @@ class ClusterView:
                 del self.usage[name]
         elif kind == "Namespace":
             self.namespaces.pop(name, None)
+            self.namespace_annotations.pop(name, None)
         elif kind == "StorageClass":
             self.storage_classes.pop(name, None)
         elif kind == "ServiceAccount":
             self.service_accounts.pop((ns, name), None)
         elif kind == "PriorityClass":
             self.priority_classes.pop(name, None)
+        elif kind == "RuntimeClass":
+            self.runtime_classes.pop(name, None)
         else:
             table: dict[str, dict[str, Any]] | None = {
                 "ResourceQuota": self.quotas,

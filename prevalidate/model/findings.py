@@ -49,6 +49,8 @@ class Code(str, Enum):
     CHECK_SKIPPED = "check-skipped"  # an input could not be read; the check did not run (warning)
     SECRET_KEY_NOT_FOUND = "secret-key-not-found"  # the secret exists but lacks a key the pod reads
     CONFIGMAP_KEY_NOT_FOUND = "configmap-key-not-found"  # likewise for a config map
+    RUNTIMECLASS_NOT_FOUND = "runtimeclass-not-found"  # the pod names a RuntimeClass that does not exist
+    ADMISSION_REFUSED = "admission-refused"  # a mutating admission plugin refuses the pod (403)
 
 
 @dataclass(frozen=True)

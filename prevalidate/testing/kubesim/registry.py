@@ -1,9 +1,11 @@
 """REST storage: create / replace / delete through admission, in kube-apiserver's order.
 
 POST pipeline: decode (400) → v1 defaults (limit → request) → namespace lifecycle (404) →
-ServiceAccount → LimitRanger defaults → DefaultStorageClass → PrepareForCreate → field
-validation (422) → LimitRanger validation (403) → ResourceQuota (403, charges `status.used`)
-→ storage (409 AlreadyExists). Deleting a pod with a grace period marks it terminating; the
+ServiceAccount → LimitRanger defaults → Priority → the pod-changing plugins of podadmission.py
+(PodNodeSelector, PodTolerationRestriction, ExtendedResourceToleration, RuntimeClass) →
+DefaultStorageClass → PrepareForCreate → field validation (422) → LimitRanger validation (403)
+→ podadmission's validating phase → ResourceQuota (403, charges `status.used`) → storage (409
+AlreadyExists). Deleting a pod with a grace period marks it terminating; the
 kubelet finishes the deletion.
 """
 
@@ -13,10 +15,11 @@ import base64
 import secrets
 from typing import Any
 
-from . import limitranger, quota, validation
+from . import limitranger, podadmission, quota, validation
 from .podresources import qos_class
 from .quantity import Quantity
 from .resources import Resource
+from .settings import SimSettings
 from .status import ApiError, bad_request, forbidden, not_found, success
 from .store import Store, now_rfc3339
 
@@ -35,8 +38,9 @@ def _random_suffix() -> str:
 class Registry:
     """The write path of the API: every create/replace/delete goes through here."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, settings: SimSettings | None = None) -> None:
         self.store = store
+        self.settings = settings or SimSettings()
 
     # -- helpers ---------------------------------------------------------------------
     def _namespace_usable(self, resource: Resource, namespace: str) -> None:
@@ -108,12 +112,14 @@ class Registry:
         ranges = sorted(self.store.items("limitranges", ns), key=lambda o: o["metadata"]["name"])
         limitranger.apply_defaults(pod, ranges)
         self._admit_priority(pod, name)
+        podadmission.mutate(self.store, self.settings, pod, name)
         validation.default_pod(pod)  # defaulting again is idempotent; keeps v1 shape
         pod["status"] = {"phase": "Pending", "qosClass": qos_class(pod)}
         validation.check("Pod", pod)
         problem = limitranger.validate_pod(pod, ranges)
         if problem:
             raise forbidden("pods", name, problem)
+        podadmission.validate(self.store, self.settings, pod, name)
         self._charge_quota(ns, name, "pods", quota.pod_usage(pod), pod, dry_run)
         return pod if dry_run else self.store.create("pods", pod)
 

@@ -46,6 +46,7 @@ Obj = dict[str, Any]
 SEED_ORDER = [
     "Namespace",
     "PriorityClass",
+    "RuntimeClass",
     "StorageClass",
     "Node",
     "ServiceAccount",
@@ -67,7 +68,7 @@ class KubeSim:
         self.settings = self.cluster.config.settings
         self.host, self.port = host, port
         self.store = Store(history=self.settings.history)
-        self.registry = Registry(self.store)
+        self.registry = Registry(self.store, self.settings)
         self.recorder = EventRecorder(self.store)
         self.request_log: list[str] = []
         self.scheduler = Scheduler(self.store, self.recorder, self.settings)

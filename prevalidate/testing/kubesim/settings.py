@@ -33,6 +33,11 @@ class SimSettings:
     user: str = "system:serviceaccount:jhub:hub"  # who the API says is asking, in 403s
     # RBAC denials (authz.ForbidRule); mutable while running, so a test can "fix RBAC"
     forbid: list[ForbidRule] = field(default_factory=list)
+    # kube-apiserver's --enable-admission-plugins / --disable-admission-plugins, and the
+    # plugins' configuration as in an AdmissionConfiguration file (podadmission.py)
+    enable_admission_plugins: list[str] = field(default_factory=list)
+    disable_admission_plugins: list[str] = field(default_factory=list)
+    admission_configuration: dict[str, Any] = field(default_factory=dict)
 
     _FIELDS: ClassVar[dict[str, str]] = {
         "schedulerDelaySeconds": "scheduler_delay",
@@ -50,6 +55,9 @@ class SimSettings:
         "bookmarkSeconds": "bookmark_seconds",
         "user": "user",
         "forbid": "forbid",
+        "enableAdmissionPlugins": "enable_admission_plugins",
+        "disableAdmissionPlugins": "disable_admission_plugins",
+        "admissionConfiguration": "admission_configuration",
     }
 
     def update(self, spec: Obj) -> None:
