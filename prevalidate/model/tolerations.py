@@ -123,7 +123,9 @@ def add_or_update(tolerations: Sequence[Tol], toleration: Tol) -> list[Tol]:
 
 def parse_tolerations(text: str) -> list[Tol]:
     """A namespace annotation's JSON list of v1 Tolerations; ValueError with the reason when
-    Go's decoder would refuse it."""
+    Go's decoder would refuse it. An empty value is an empty list (``extractNSTolerations``)."""
+    if text == "":
+        return []
     try:
         raw = json.loads(text)
     except ValueError as exc:
