@@ -166,11 +166,12 @@ class RuntimeClassInfo:
         scheduling = scheduling if isinstance(scheduling, Mapping) else {}
         selector = scheduling.get("nodeSelector")
         tolerations = scheduling.get("tolerations")
+        parsed = parse_resource_list(raw)  # the apiserver validated it; skip what is not a quantity
         return cls(
             name=name_of(obj),
             handler=str(obj.get("handler") or ""),
-            overhead=None if not isinstance(overhead, Mapping) else parse_resource_list(raw),
-            overhead_raw=None if not isinstance(overhead, Mapping) else (raw or {}),
+            overhead=None if not isinstance(overhead, Mapping) else parsed,
+            overhead_raw=None if not isinstance(overhead, Mapping) else {k: (raw or {})[k] for k in parsed},
             node_selector={str(k): str(v) for k, v in selector.items()}
             if isinstance(selector, Mapping)
             else None,
