@@ -12,7 +12,7 @@ from tolerations_table import SUPERSET_OF, TOLERATIONS
 
 from prevalidate.testing.kubesim import podadmission
 
-from .conftest import StartSim, api_client
+from .conftest import StartSim, api_client, until
 
 CLUSTER = Path(__file__).resolve().parents[1] / "data" / "admission-cluster.yaml"
 IMAGE = "quay.io/jupyterhub/k8s-singleuser-sample:4.0.0"
@@ -100,3 +100,22 @@ async def test_disabling_the_runtime_class_plugin_leaves_the_pod_as_sent(start_s
     async with api_client(sim) as api:
         created = await client.CoreV1Api(api).create_namespaced_pod("jhub", pod("k", runtimeClassName="kata"))
     assert created.spec.overhead is None
+
+
+async def test_without_the_plugin_a_missing_class_fails_the_sandbox_at_the_kubelet(
+    start_sim: StartSim,
+) -> None:
+    """kuberuntime_sandbox.go createPodSandbox: LookupRuntimeHandler's not-found error."""
+    sim = await start_sim(CLUSTER, sim_settings("disableAdmissionPlugins: [RuntimeClass]"))
+    async with api_client(sim) as api:
+        await client.CoreV1Api(api).create_namespaced_pod("jhub", pod("lost", runtimeClassName="gvisr"))
+
+    def failed() -> bool:
+        return any(
+            e["reason"] == "FailedCreatePodSandBox"
+            and e["message"] == 'Failed to create pod sandbox: runtimeclass.node.k8s.io "gvisr" not found'
+            for e in sim.store.items("events", "jhub")
+        )
+
+    await until(sim, failed)
+    assert sim.store.peek("pods", "jhub", "lost")["status"]["phase"] == "Pending"

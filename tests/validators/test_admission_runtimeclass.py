@@ -73,6 +73,12 @@ CASES = {
     "class-does-not-exist": Case(
         pod(runtimeClassName="gvisr"), [GVISOR, CPU_NODE], ("runtimeclass-not-found",)
     ),
+    "class-missing-fails-at-the-kubelet-without-the-plugin": Case(
+        pod(runtimeClassName="gvisr"),
+        [GVISOR, CPU_NODE],
+        ("runtimeclass-not-found",),
+        {"RuntimeClass": "off"},
+    ),
     "own-node-selector-conflicts-with-the-class-s": Case(
         pod(runtimeClassName="gvisor", nodeSelector={GVISOR_KEY: "runc"}),
         [GVISOR, SANDBOX_NODE],

@@ -146,6 +146,7 @@ class Kubelet:
             node = self.store.peek("nodes", "", pod["spec"]["nodeName"])
             if node is None:
                 return  # bound to a node that does not exist: no kubelet will ever run it
+            await self._runtime_handler(pod)
             pod_ip = self._allocate_ip(pod)
             pod = self._update(pod, lambda obj: podstatus.sandbox_ready(obj, node, pod_ip))
             await self._mount_volumes(pod)
@@ -178,6 +179,20 @@ class Kubelet:
         finally:
             if self.tasks.get(uid) is asyncio.current_task():
                 self.tasks.pop(uid, None)
+
+    async def _runtime_handler(self, pod: Obj) -> None:
+        """kuberuntime_sandbox.go createPodSandbox looks up the RuntimeClass's handler first; a
+        class that does not exist (the RuntimeClass admission plugin is off) fails the sandbox,
+        retried until the class appears."""
+        name = pod["spec"].get("runtimeClassName")
+        while name and self.store.peek("runtimeclasses", "", name) is None:
+            self._event(
+                pod,
+                "Warning",
+                "FailedCreatePodSandBox",
+                f'Failed to create pod sandbox: runtimeclass.node.k8s.io "{name}" not found',
+            )
+            await self._wait_for_references()
 
     async def _mount_volumes(self, pod: Obj) -> None:
         attach_reported = False
