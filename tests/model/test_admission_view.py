@@ -77,3 +77,25 @@ def test_odd_runtime_classes_and_annotations_never_break_a_validation(
     verdict = run_all(the_pod, view, stated)
     # a bad quantity in the class is the cluster's, never blamed on the user's pod
     assert not any(str(f.facts.get("field", "")).startswith("spec.overhead") for f in verdict.findings)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    overhead=ODD,
+    tolerations=ODD,
+    selector=ODD,
+    resources=ODD,
+    klass=st.one_of(st.none(), st.sampled_from(["odd", "missing", ""]), ODD),
+    state=st.sampled_from(["on", "auto", "off"]),
+)
+def test_odd_pods_never_break_admission(
+    overhead: Any, tolerations: Any, selector: Any, resources: Any, klass: Any, state: str
+) -> None:
+    """Whatever the pod (run_all refuses mistyped ones before admission), no traceback."""
+    the_pod = pod(runtimeClassName=klass, overhead=overhead, tolerations=tolerations, nodeSelector=selector)
+    the_pod["spec"]["containers"][0]["resources"] = resources
+    view = cluster(
+        namespace_with(dict.fromkeys(ANNOTATIONS, "[]")), *base_objects()[1:], runtime_class("odd")
+    )
+    stated = Settings(offline=True, admission=AdmissionConfig.parse(dict.fromkeys(PLUGINS, state)))
+    run_all(the_pod, view, stated)
