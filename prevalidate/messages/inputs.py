@@ -113,8 +113,8 @@ def _no_overcommit(f: Mapping[str, Any]) -> str:
     who = f"container {f['container']}" if f.get("container") else "a container"
     if f.get("overcommit_limit") is None:
         return (
-            f"The server asks for {request} for {who} without a limit, but Kubernetes requires a "
-            f"{resource} limit equal to the request ({where}). Add a limit of {request} (equal to "
+            f"The server asks for {request} for {who} without a limit, but Kubernetes requires a limit "
+            f"for {resource} equal to the request ({where}). Add a limit of {request} (equal to "
             "the request), or ask your administrator to set it (KubeSpawner: extra_resource_limits)."
         )
     return (

@@ -11,6 +11,8 @@ from typing import Any
 
 from ..amounts import amount, base_resource, names_list, trim
 
+REASON_UNSCHEDULABLE = "node(s) were unschedulable"  # kube-scheduler's NodeUnschedulable reason
+
 
 def _what(resource: str) -> str:
     """How a quota key reads in a sentence."""
@@ -41,17 +43,17 @@ def quota_exceeded(f: Mapping[str, Any]) -> str:
                 f'The namespace quota "{quota}" allows no {noun} in your namespace, so your server '
                 "cannot start there. Ask your administrator to raise the quota or to use another namespace."
             )
+        have = f"Your namespace already has {_bare(resource, used)} of the {amount(resource, hard)} its "
         if base == "persistentvolumeclaims":  # a stopped server keeps its claim: stopping helps not
             return (
-                f"Your namespace already has {amount(resource, used)} of the {amount(resource, hard)} its "
-                f'quota "{quota}" allows, and your server needs {amount(resource, f["requested"])} more. '
-                "Ask your administrator to delete volume claims no longer needed or to raise the quota."
+                f'{have}quota "{quota}" allows, and your server needs {_bare(resource, f["requested"])} '
+                "more. Ask your administrator to delete volume claims no longer needed or to raise the quota."
             )
-        return (
-            f"Your namespace already has {amount(resource, used)} of the {amount(resource, hard)} its "
-            f'quota "{quota}" allows. Stop a server you no longer need, then try again.'
-        )
-    asked = f"You asked for {amount(resource, f['requested'])} ({f.get('what') or _what(resource)})"
+        return f'{have}quota "{quota}" allows. Stop a server you no longer need, then try again.'
+    what = f.get("what") or _what(resource)
+    asked = f"You asked for {amount(resource, f['requested'])}" + (
+        "" if what == base else f" ({what})"  # "1 nvidia.com/gpu (nvidia.com/gpu)" says it twice
+    )
     if not hard:
         label = _what(resource)
         return (
@@ -80,9 +82,10 @@ def quota_not_synced(f: Mapping[str, Any]) -> str:
 
 
 def _bare(resource: str, value: Any) -> str:
-    """``26`` for CPUs, ``14 GiB`` for memory: the number inside a parenthesis."""
+    """``26`` for CPUs or pods, ``14 GiB`` for memory: the number inside a parenthesis."""
     text = amount(resource, value)
-    return text.split(" ")[0] if base_resource(resource) == "cpu" else text
+    countable = ("cpu", "pods", "persistentvolumeclaims")
+    return text.split(" ")[0] if base_resource(resource) in countable else text
 
 
 _KIND_WORDS = {"container": "container", "init container": "init container", "sidecar": "sidecar container"}
@@ -197,9 +200,11 @@ def _excluded(f: Mapping[str, Any]) -> str:
     if not excluded:
         return ""
     total = sum(excluded.values())
+    head = f" {total} {'node has' if total == 1 else 'nodes have'} enough, but your server cannot run there"
+    if set(excluded) == {REASON_UNSCHEDULABLE}:  # cordoned: nothing the user can choose helps
+        return f"{head}: {_reasons(excluded)} (cordoned). Try again later, or ask your administrator."
     return (
-        f" {total} {'node has' if total == 1 else 'nodes have'} enough, but your server cannot run "
-        f"there: {_reasons(excluded)}. Choose a profile meant for "
+        f"{head}: {_reasons(excluded)}. Choose a profile meant for "
         f"{'that node' if total == 1 else 'those nodes'}, or ask your administrator."
     )
 
