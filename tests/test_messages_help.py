@@ -222,6 +222,11 @@ ZERO_CASES: dict[str, tuple[Callable[[], Verdict], str, str]] = {
         "limitrange-violation",
         "sets its maximum to 0",
     ),
+    "limitrange-pod-max-0-no-limit-set": (
+        lambda: verdict(pod(), [limitrange(limit_item("Pod", max={GPU: "0"}))], checks=["limitrange"]),
+        "limitrange-violation",
+        "limit of 0 for your server as a whole",
+    ),
     "limit-0-below-the-request": (
         lambda: verdict(pod(requests={"cpu": "1"}, limits={"cpu": "0"}), checks=["quota"]),
         "input-invalid",
@@ -272,4 +277,3 @@ def test_a_full_claims_quota_does_not_suggest_stopping_a_server() -> None:
     message = _message(v, "quota-exceeded")
     assert "Stop a server" not in message
     assert "already has 3 of the 3 volume claims" in message and "delete volume claims" in message
-

@@ -151,6 +151,11 @@ def limitrange(f: Mapping[str, Any]) -> str:
             f'The namespace requires a {resource} {word} for {who} (LimitRange "{f["limitrange"]}" caps '
             f"limit/guarantee at {trim(Decimal(str(f['enforced'])))}). Set one."
         )
+    if f["observed"] is None and bound == "max" and not f["enforced"]:
+        return (
+            f'The namespace requires a {resource} {word} of 0 for {who} (LimitRange "{f["limitrange"]}" '
+            "allows none). Set it to 0, or ask your administrator."
+        )
     if f["observed"] is None:
         return (
             f'The namespace requires a {resource} {word} for {who} (LimitRange "{f["limitrange"]}", '
