@@ -17,7 +17,14 @@ from ..model.settings import DEFAULT_ADMIN_CONTACT
 from .admission import admission_refused, runtimeclass_not_found
 from .inputs import input_invalid, namespace, options_unusable
 from .objects import image, key_missing, object_missing, pvc
-from .resources import insufficient, limitrange, must_specify, no_node_fits, quota_exceeded
+from .resources import (
+    insufficient,
+    limitrange,
+    must_specify,
+    no_node_fits,
+    quota_exceeded,
+    quota_not_synced,
+)
 
 __all__ = [
     "amount",
@@ -37,6 +44,7 @@ _RENDERERS: dict[Code, Callable[[Mapping[str, Any]], str]] = {
     Code.NAMESPACE_NOT_FOUND: namespace,
     Code.QUOTA_EXCEEDED: quota_exceeded,
     Code.QUOTA_MUST_SPECIFY: must_specify,
+    Code.QUOTA_NOT_SYNCED: quota_not_synced,
     Code.LIMITRANGE_VIOLATION: limitrange,
     Code.NO_NODE_FITS: no_node_fits,
     Code.INSUFFICIENT_CAPACITY: insufficient,

@@ -51,6 +51,9 @@ class Code(str, Enum):
     CONFIGMAP_KEY_NOT_FOUND = "configmap-key-not-found"  # likewise for a config map
     RUNTIMECLASS_NOT_FOUND = "runtimeclass-not-found"  # the pod names a RuntimeClass that does not exist
     ADMISSION_REFUSED = "admission-refused"  # a mutating admission plugin refuses the pod (403)
+    # a quota (or some of its resources) the resourcequota controller has not counted yet:
+    # the apiserver does not enforce it, so neither do we (info)
+    QUOTA_NOT_SYNCED = "quota-not-synced"
 
 
 @dataclass(frozen=True)
