@@ -7,7 +7,7 @@ are compared with, so it must not share their reading of Kubernetes.
 
 from .api import Api, ApiError
 from .binaries import BinariesMissing, binaries_dir
-from .loader import LoadError, Loaded, Loader, read_objects
+from .loader import Loaded, Loader, LoadError, read_objects
 from .plane import ControlPlane, PlaneError
 from .session import RealCluster, clean_plane
 from .verdicts import Admission, Scheduling, admit, await_scheduling, failed_scheduling_events, schedule

@@ -7,6 +7,7 @@ on the apiserver's own refusal text.
 
 from __future__ import annotations
 
+import ssl
 import time
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
@@ -53,7 +54,7 @@ class Api:
         self.url = url
         self.http = httpx.Client(
             base_url=url,
-            verify=ca_file,
+            verify=ssl.create_default_context(cafile=ca_file),
             timeout=timeout,
             headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
         )
@@ -105,7 +106,9 @@ class Api:
         )
         return status
 
-    def patch_status(self, kind: str, name: str, status: Mapping[str, Any], namespace: str | None = None) -> Obj:
+    def patch_status(
+        self, kind: str, name: str, status: Mapping[str, Any], namespace: str | None = None
+    ) -> Obj:
         """Merge-patch the status subresource (the only way to set a Node's or Pod's status)."""
         return self.checked(
             "PATCH",

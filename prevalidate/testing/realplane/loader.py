@@ -134,7 +134,9 @@ class Loader:
                 by_kind.setdefault(kind, []).append(obj)
             else:
                 loaded.skipped.append(kind)
-        namespaces = {self.rename(str((o.get("metadata") or {}).get("name"))) for o in by_kind.get("Namespace", [])}
+        namespaces = {
+            self.rename(str((o.get("metadata") or {}).get("name"))) for o in by_kind.get("Namespace", [])
+        }
         for kind in _ORDER:
             if KINDS[kind][2]:
                 namespaces |= {self.rename(str((o.get("metadata") or {}).get("namespace") or "default"))
@@ -196,7 +198,8 @@ class Loader:
         self._create(claim, loaded)
         self.api.patch_status(
             "PersistentVolumeClaim", meta["name"],
-            {"phase": "Bound", "accessModes": pv["spec"]["accessModes"], "capacity": {"storage": size}},
+            {"phase": "Bound", "accessModes": spec.get("accessModes") or ["ReadWriteOnce"],
+             "capacity": {"storage": size}},
             ns,
         )
 
@@ -217,8 +220,10 @@ class Loader:
         wanted = {(self.rename(str(p["metadata"].get("namespace") or "default")),
                    str((p.get("spec") or {}).get("serviceAccountName") or "default")) for p in pods}
         for ns, name in sorted(wanted):
-            wait_for(lambda ns=ns, name=name: self.api.get("ServiceAccount", name, ns), self.timeout,
-                     f"ServiceAccount {ns}/{name}")
+            def exists(ns: str = ns, name: str = name) -> Obj | None:
+                return self.api.get("ServiceAccount", name, ns)
+
+            wait_for(exists, self.timeout, f"ServiceAccount {ns}/{name}")
 
     def _await_quota_status(self, loaded: Loaded) -> None:
         """Admission refuses every pod while a quota's status is empty; wait for the controller."""

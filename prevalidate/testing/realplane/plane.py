@@ -14,8 +14,10 @@ kubelet reports Ready, which the loader does itself).
 
 from __future__ import annotations
 
+import base64
 import secrets
 import shutil
+import ssl
 import tempfile
 import time
 from pathlib import Path
@@ -26,7 +28,6 @@ import yaml
 
 from .api import Api, wait_for
 from .binaries import binaries_dir
-from .pki import make_pki
 from .processes import Component, free_port
 
 # Named explicitly though all are on by default: these are the ones our checks mirror.
@@ -41,7 +42,10 @@ DISABLED_PLUGINS = "TaintNodesByCondition,StorageObjectInUseProtection"
 # resourcequota fills quota status (admission refuses pods while it is empty); namespace and
 # serviceaccount(-token) give each namespace its default ServiceAccount, which the
 # ServiceAccount admission plugin requires before any pod is accepted.
-CONTROLLERS = "namespace-controller,serviceaccount-controller,serviceaccount-token-controller,resourcequota-controller"
+CONTROLLERS = (
+    "namespace-controller,serviceaccount-controller,serviceaccount-token-controller,"
+    "resourcequota-controller"
+)
 
 
 class PlaneError(Exception):
@@ -49,7 +53,9 @@ class PlaneError(Exception):
 
 
 class ControlPlane:
-    def __init__(self, bin_dir: Path | None = None, workdir: Path | None = None, ready_timeout: float = 90) -> None:
+    def __init__(
+        self, bin_dir: Path | None = None, workdir: Path | None = None, ready_timeout: float = 90
+    ) -> None:
         self.bin_dir = bin_dir or binaries_dir()
         self.ready_timeout = ready_timeout
         # etcd's fsyncs dominate start-up and writes; a tmpfs makes both cheap when there is one.
@@ -113,8 +119,6 @@ class ControlPlane:
     def write_kubeconfig(self, path: str | Path) -> Path:
         """A copy of the admin kubeconfig with the CA inlined, so it outlives nothing but the plane."""
         config = yaml.safe_load(self.kubeconfig.read_text())
-        import base64
-
         ca = base64.b64encode(self.ca_file.read_bytes()).decode()
         config["clusters"][0]["cluster"].pop("certificate-authority", None)
         config["clusters"][0]["cluster"]["certificate-authority-data"] = ca
@@ -125,6 +129,8 @@ class ControlPlane:
 
     # --- start-up ----------------------------------------------------------------------------
     def _start(self) -> None:
+        from .pki import make_pki  # cryptography (a test extra): only when a plane starts
+
         w = self.workdir
         pki = make_pki(w)
         (w / "tokens.csv").write_text(f'{self.token},admin,admin,"system:masters"\n')
@@ -184,8 +190,12 @@ class ControlPlane:
             "--profiling=false",
         )
         # The default namespace's ServiceAccount proves the controller-manager is working.
+        def controllers_working() -> object:
+            self._check_alive()
+            return self.api.get("ServiceAccount", "default", "default")
+
         wait_for(
-            lambda: self._check_alive() or self.api.get("ServiceAccount", "default", "default"),
+            controllers_working,
             self.ready_timeout,
             "the default ServiceAccount (kube-controller-manager)",
         )
@@ -200,10 +210,12 @@ class ControlPlane:
                 raise PlaneError(f"{component.name} exited:\n{component.log_tail()}")
 
     def _wait_ready(self) -> None:
+        context = ssl.create_default_context(cafile=str(self.ca_file))
+
         def ready() -> bool:
             self._check_alive()
             try:
-                response = httpx.get(f"{self.url}/readyz", verify=str(self.ca_file), timeout=2)
+                response = httpx.get(f"{self.url}/readyz", verify=context, timeout=2)
             except httpx.HTTPError:
                 return False
             return response.status_code == 200
@@ -218,7 +230,10 @@ class ControlPlane:
             "apiVersion": "v1",
             "kind": "Config",
             "clusters": [
-                {"name": "realplane", "cluster": {"server": self.url, "certificate-authority": str(self.ca_file)}}
+                {
+                    "name": "realplane",
+                    "cluster": {"server": self.url, "certificate-authority": str(self.ca_file)},
+                }
             ],
             "users": [{"name": "admin", "user": {"token": self.token}}],
             "contexts": [{"name": "realplane", "context": {"cluster": "realplane", "user": "admin"}}],
