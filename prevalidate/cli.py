@@ -177,6 +177,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     kubesim_cli.add_arguments(sim)
     sim.set_defaults(run=kubesim_cli.run)
+    from .testing.realplane import cli as plane_cli
+
+    plane = sub.add_parser(
+        "plane",
+        help="run a real Kubernetes control plane (scripts/bootstrap-k8s) on 127.0.0.1",
+        description="Run etcd, kube-apiserver, kube-controller-manager and kube-scheduler with a "
+        "cluster file's objects created in them; print a kubeconfig path; Ctrl-C stops it.",
+    )
+    plane_cli.add_arguments(plane)
+    plane.set_defaults(run=plane_cli.run)
     _add_demo(sub)
     return parser
 
