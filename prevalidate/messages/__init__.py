@@ -3,7 +3,7 @@
 Pure, no I/O here. Each finding becomes short, plain sentences: what was asked, what is
 available, what would pass. Numbers come from the finding's facts; units are the ones a person
 types in a spawn form (CPUs, GiB), not Kubernetes internals. One module per family of findings
-(inputs, resources, objects); this module maps codes to them and renders verdicts.
+(inputs, resources, objects, scheduling); this module maps codes to them and renders verdicts.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from ..model.settings import DEFAULT_ADMIN_CONTACT
 from .inputs import input_invalid, namespace, options_unusable
 from .objects import image, key_missing, object_missing, pvc
 from .resources import insufficient, limitrange, must_specify, no_node_fits, quota_exceeded
+from .scheduling import pinned_no_fit_or, pinned_no_room_or, preemption_expected, priority_class_missing
 
 __all__ = [
     "amount",
@@ -37,8 +38,10 @@ _RENDERERS: dict[Code, Callable[[Mapping[str, Any]], str]] = {
     Code.QUOTA_EXCEEDED: quota_exceeded,
     Code.QUOTA_MUST_SPECIFY: must_specify,
     Code.LIMITRANGE_VIOLATION: limitrange,
-    Code.NO_NODE_FITS: no_node_fits,
-    Code.INSUFFICIENT_CAPACITY: insufficient,
+    Code.NO_NODE_FITS: pinned_no_fit_or(no_node_fits),
+    Code.INSUFFICIENT_CAPACITY: pinned_no_room_or(insufficient),
+    Code.PREEMPTION_EXPECTED: preemption_expected,
+    Code.PRIORITYCLASS_NOT_FOUND: priority_class_missing,
     Code.SECRET_NOT_FOUND: object_missing("secret"),
     Code.CONFIGMAP_NOT_FOUND: object_missing("config map"),
     Code.SECRET_KEY_NOT_FOUND: key_missing("secret"),

@@ -29,6 +29,7 @@ from .objects import (
     namespace_of,
 )
 from .podmath import Units, occupies_node, pod_claims, pod_request_units
+from .priority import PriorityClassInfo, global_default, pod_priority
 
 ALL_KINDS = frozenset(
     {
@@ -48,11 +49,34 @@ ALL_KINDS = frozenset(
 
 
 @dataclass
-class NodeUsage:
-    """What bound, non-terminal pods already request on one node, in scheduler units."""
+class PriorityUsage:
+    """What the pods of one priority on one node request, and how many they are."""
 
     requested: Units = field(default_factory=dict)
     pods: int = 0
+
+
+@dataclass
+class NodeUsage:
+    """What bound, non-terminal pods already request on one node, in scheduler units, in total
+    and per pod priority (the scheduler may evict pods of lower priority than a new one)."""
+
+    requested: Units = field(default_factory=dict)
+    pods: int = 0
+    by_priority: dict[int, PriorityUsage] = field(default_factory=dict)
+
+    def add(self, units: Units, priority: int, sign: int) -> None:
+        self.pods += sign
+        bucket = self.by_priority.get(priority)
+        if bucket is None:
+            bucket = self.by_priority[priority] = PriorityUsage()
+        bucket.pods += sign
+        requested, held = self.requested, bucket.requested
+        for resource, value in units.items():
+            requested[resource] = requested.get(resource, 0) + sign * value
+            held[resource] = held.get(resource, 0) + sign * value
+        if bucket.pods <= 0:
+            del self.by_priority[priority]
 
 
 @dataclass(frozen=True)
@@ -60,6 +84,7 @@ class PodPlacement:
     node: str | None
     units: Units
     claims: tuple[str, ...]
+    priority: int = 0
 
 
 class ClusterView:
@@ -80,7 +105,10 @@ class ClusterView:
         self.service_accounts: dict[tuple[str, str], ServiceAccountInfo] = {}
         self.secrets: dict[str, dict[str, SecretInfo]] = {}
         self.configmaps: dict[str, dict[str, ConfigMapInfo]] = {}
-        self.priority_classes: dict[str, bool] = {}  # name -> globalDefault
+        self.priority_classes: dict[str, PriorityClassInfo] = {}
+        # How many bound pods run at each priority: when a new pod's priority is not above the
+        # lowest, no pod anywhere can make way for it and preemption need not be considered.
+        self.bound_priorities: dict[int, int] = {}
         self._pods: dict[tuple[str, str], PodPlacement] = {}
         self._claim_users: dict[tuple[str, str], dict[str, str | None]] = {}
         self.node_generation = 0  # bumps when any node's static shape changes (cache key)
@@ -121,7 +149,7 @@ class ClusterView:
         elif kind == "ConfigMap":
             self.configmaps.setdefault(ns, {})[name] = ConfigMapInfo.from_dict(obj)
         elif kind == "PriorityClass":
-            self.priority_classes[name] = bool(obj.get("globalDefault"))
+            self.priority_classes[name] = PriorityClassInfo.from_dict(obj)
 
     def remove(self, obj: Mapping[str, Any]) -> None:
         """Forget one object (a watch DELETED event)."""
@@ -162,14 +190,19 @@ class ClusterView:
         phase = (pod.get("status") or {}).get("phase")
         active = phase not in ("Succeeded", "Failed")
         placement = PodPlacement(
-            node, pod_request_units(pod) if node else {}, pod_claims(pod) if active else ()
+            node,
+            pod_request_units(pod) if node else {},
+            pod_claims(pod) if active else (),
+            pod_priority(pod) if node else 0,
         )
         self._pods[key] = placement
         if node is not None:
-            usage = self.usage.setdefault(node, NodeUsage())
-            usage.pods += 1
-            for resource, value in placement.units.items():
-                usage.requested[resource] = usage.requested.get(resource, 0) + value
+            usage = self.usage.get(node)
+            if usage is None:
+                usage = self.usage[node] = NodeUsage()
+            usage.add(placement.units, placement.priority, 1)
+            counts = self.bound_priorities
+            counts[placement.priority] = counts.get(placement.priority, 0) + 1
         for claim in placement.claims:
             self._claim_users.setdefault((key[0], claim), {})[key[1]] = node
 
@@ -179,11 +212,15 @@ class ClusterView:
             return
         if placement.node is not None and placement.node in self.usage:
             usage = self.usage[placement.node]
-            usage.pods -= 1
-            for resource, value in placement.units.items():
-                usage.requested[resource] = usage.requested.get(resource, 0) - value
+            usage.add(placement.units, placement.priority, -1)
             if usage.pods <= 0 and placement.node not in self.nodes:
                 del self.usage[placement.node]  # the last pod of a node that is gone
+        if placement.node is not None:
+            left = self.bound_priorities.get(placement.priority, 0) - 1
+            if left > 0:
+                self.bound_priorities[placement.priority] = left
+            else:
+                self.bound_priorities.pop(placement.priority, None)
         for claim in placement.claims:
             users = self._claim_users.get((key[0], claim))
             if users is not None:
@@ -221,5 +258,9 @@ class ClusterView:
         return defaults[0] if defaults else None
 
     def global_default_priority_class(self) -> str | None:
-        defaults = sorted(n for n, is_default in self.priority_classes.items() if is_default)
-        return defaults[0] if defaults else None
+        chosen = global_default(self.priority_classes)
+        return chosen.name if chosen is not None else None
+
+    def lowest_bound_priority(self) -> int | None:
+        """The lowest priority of any pod bound to a node, None when no pod is bound."""
+        return min(self.bound_priorities) if self.bound_priorities else None

@@ -1,11 +1,15 @@
 """Node fit: could any node ever run the pod (``no-node-fits``), and does one have room now
-(``insufficient-capacity``)? Mirrors kube-scheduler's filters (reference §4).
+(``insufficient-capacity``)? Mirrors kube-scheduler's filters and its DefaultPreemption.
 
 Pure, no I/O here. Static filters (cordon, selector/affinity, taints, allocatable) are cached
 per pod scheduling signature until a node's static shape changes; the dynamic part compares the
 demand, in scheduler units, with allocatable minus the requests of bound non-terminal pods,
-stopping at the first node with room. Declared node pools (templates an autoscaler can add)
-turn capacity errors into warnings when a template fits.
+stopping at the first node with room. When none has room, a node where evicting the pods of
+lower priority than this one makes room will do (``preemption-expected``, see preemption.py).
+Declared node pools (templates an autoscaler can add) turn capacity errors into warnings when a
+template fits. A pod with ``spec.nodeName`` skips all of this: only that node's kubelet admits
+it (nodename.py). The pod's priority is the Priority admission plugin's; a PriorityClass that
+does not exist makes the apiserver refuse the pod.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from ..model.findings import Code, Finding, Severity
 from ..model.objects import NodeInfo
 from ..model.podmath import Units
 from ..model.resources import PODS, scheduler_units
+from . import nodename, preemption
 from .context import CheckInput, skipped
 from .nodefilter import only_transiently_rejected, scheduling_signature, static_rejection
 
@@ -150,12 +155,48 @@ def _scan_for_room(
     return False, largest_free
 
 
+def _missing_class(name: str) -> Finding:
+    return Finding(Code.PRIORITYCLASS_NOT_FOUND, Severity.ERROR, subject=name, facts={"name": name})
+
+
+def _room_by_preemption(
+    ctx: CheckInput, cache: _NodeCache, could_fit: list[str], need: Units, largest_free: dict[str, int]
+) -> list[Finding] | None:
+    """After the scan without preemption found no room: the finding when evicting pods of lower
+    priority makes room (or might, when the priority cannot be known), else None. Widens
+    ``largest_free`` to what evictions could offer."""
+    priority = preemption.incoming_priority(ctx)
+    if not priority.preempts:
+        return None
+    assumed = priority.value
+    if assumed is None:  # the class cannot be read: assume the highest a user class can have
+        assumed = preemption.HIGHEST_USER_DEFINABLE_PRIORITY
+    if not preemption.may_preempt(ctx.cluster, assumed):
+        return None
+    found = preemption.scan(ctx.cluster, cache.allocatable, could_fit, need, assumed)
+    for resource, free in found.largest_free.items():
+        largest_free[resource] = max(largest_free.get(resource, free), free)
+    if found.node is None:
+        return None
+    if priority.value is None:
+        return [skipped("capacity", "PriorityClass")]  # it may preempt; we cannot say: allow
+    facts = {"node": found.node, "priority": priority.value, "lower_priority_pods": found.lower_pods}
+    return [Finding(Code.PREEMPTION_EXPECTED, Severity.INFO, subject="pod", facts=facts)]
+
+
 def check(ctx: CheckInput) -> list[Finding]:
     cluster, demand = ctx.cluster, ctx.demand
+    if demand.priority_class:
+        priority = preemption.incoming_priority(ctx)
+        if priority.missing_class:
+            return [_missing_class(priority.missing_class)]
     if not cluster.knows("Node"):
         return [skipped("capacity", "Node")]
     need = demand_units(demand)
     cache = _cache(cluster)
+    if demand.node_name:
+        allocatable = cache.allocatable.get(demand.node_name, {})
+        return nodename.check(ctx, need, allocatable, preemption.incoming_priority(ctx))
     compatible = _compatible(cluster, cache, demand)
     reasons: Counter[str] = Counter(compatible.rejected)
     could_fit: list[str] = []
@@ -171,6 +212,9 @@ def check(ctx: CheckInput) -> list[Finding]:
         has_room, largest_free = _scan_for_room(cluster, cache, could_fit, need)
         if has_room:
             return []
+        preempted = _room_by_preemption(ctx, cache, could_fit, need, largest_free)
+        if preempted is not None:
+            return preempted
     pools = fitting_pools(demand, ctx.settings.node_pools, need)
     base = {"requested": need, "nodes_total": len(cluster.nodes), "pools": pools}
     if not could_fit and any(
