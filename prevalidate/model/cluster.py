@@ -59,24 +59,54 @@ class PriorityUsage:
 @dataclass
 class NodeUsage:
     """What bound, non-terminal pods already request on one node, in scheduler units, in total
-    and per pod priority (the scheduler may evict pods of lower priority than a new one)."""
+    and per pod priority (the scheduler may evict pods of lower priority than a new one).
+    Pods at the default priority 0 get no bucket of their own: they are the total minus the
+    buckets, which keeps the common pod event as cheap as a total alone."""
 
     requested: Units = field(default_factory=dict)
     pods: int = 0
-    by_priority: dict[int, PriorityUsage] = field(default_factory=dict)
+    by_priority: dict[int, PriorityUsage] = field(default_factory=dict)  # priority != 0 only
 
     def add(self, units: Units, priority: int, sign: int) -> None:
         self.pods += sign
+        requested = self.requested
+        for resource, value in units.items():
+            requested[resource] = requested.get(resource, 0) + sign * value
+        if not priority:
+            return
         bucket = self.by_priority.get(priority)
         if bucket is None:
             bucket = self.by_priority[priority] = PriorityUsage()
         bucket.pods += sign
-        requested, held = self.requested, bucket.requested
+        held = bucket.requested
         for resource, value in units.items():
-            requested[resource] = requested.get(resource, 0) + sign * value
             held[resource] = held.get(resource, 0) + sign * value
         if bucket.pods <= 0:
             del self.by_priority[priority]
+
+    def below(self, priority: int) -> tuple[int, Units]:
+        """How many pods of priority strictly lower than ``priority`` run here, and what they
+        request (a view: do not change it)."""
+        if priority > 0:  # everything but the buckets at or above it, priority-0 pods included
+            keep = [b for level, b in self.by_priority.items() if level >= priority]
+            if not keep:
+                return self.pods, self.requested
+            units = dict(self.requested)
+            pods = self.pods
+            for bucket in keep:
+                pods -= bucket.pods
+                for resource, value in bucket.requested.items():
+                    units[resource] = units.get(resource, 0) - value
+            return pods, units
+        lower = [b for level, b in self.by_priority.items() if level < priority]
+        if len(lower) == 1:
+            return lower[0].pods, lower[0].requested
+        pods, units = 0, {}
+        for bucket in lower:
+            pods += bucket.pods
+            for resource, value in bucket.requested.items():
+                units[resource] = units.get(resource, 0) + value
+        return pods, units
 
 
 @dataclass(frozen=True)
@@ -106,8 +136,9 @@ class ClusterView:
         self.secrets: dict[str, dict[str, SecretInfo]] = {}
         self.configmaps: dict[str, dict[str, ConfigMapInfo]] = {}
         self.priority_classes: dict[str, PriorityClassInfo] = {}
-        # How many bound pods run at each priority: when a new pod's priority is not above the
-        # lowest, no pod anywhere can make way for it and preemption need not be considered.
+        # How many bound pods there are, and how many at each priority other than 0: when no
+        # pod anywhere has a lower priority than a new one, preemption need not be considered.
+        self.bound_pods = 0
         self.bound_priorities: dict[int, int] = {}
         self._pods: dict[tuple[str, str], PodPlacement] = {}
         self._claim_users: dict[tuple[str, str], dict[str, str | None]] = {}
@@ -201,8 +232,10 @@ class ClusterView:
             if usage is None:
                 usage = self.usage[node] = NodeUsage()
             usage.add(placement.units, placement.priority, 1)
-            counts = self.bound_priorities
-            counts[placement.priority] = counts.get(placement.priority, 0) + 1
+            self.bound_pods += 1
+            if placement.priority:
+                counts = self.bound_priorities
+                counts[placement.priority] = counts.get(placement.priority, 0) + 1
         for claim in placement.claims:
             self._claim_users.setdefault((key[0], claim), {})[key[1]] = node
 
@@ -216,11 +249,13 @@ class ClusterView:
             if usage.pods <= 0 and placement.node not in self.nodes:
                 del self.usage[placement.node]  # the last pod of a node that is gone
         if placement.node is not None:
-            left = self.bound_priorities.get(placement.priority, 0) - 1
-            if left > 0:
-                self.bound_priorities[placement.priority] = left
-            else:
-                self.bound_priorities.pop(placement.priority, None)
+            self.bound_pods -= 1
+            if placement.priority:
+                left = self.bound_priorities.get(placement.priority, 0) - 1
+                if left > 0:
+                    self.bound_priorities[placement.priority] = left
+                else:
+                    self.bound_priorities.pop(placement.priority, None)
         for claim in placement.claims:
             users = self._claim_users.get((key[0], claim))
             if users is not None:
@@ -261,6 +296,8 @@ class ClusterView:
         chosen = global_default(self.priority_classes)
         return chosen.name if chosen is not None else None
 
-    def lowest_bound_priority(self) -> int | None:
-        """The lowest priority of any pod bound to a node, None when no pod is bound."""
-        return min(self.bound_priorities) if self.bound_priorities else None
+    def has_bound_below(self, priority: int) -> bool:
+        """Whether some pod bound to a node has a priority strictly lower than ``priority``."""
+        if priority > 0 and self.bound_pods > sum(self.bound_priorities.values()):
+            return True  # pods at priority 0
+        return any(level < priority for level in self.bound_priorities)

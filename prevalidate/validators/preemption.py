@@ -54,8 +54,7 @@ class PreemptionScan:
 
 def may_preempt(cluster: ClusterView, priority: int) -> bool:
     """Whether any bound pod in the cluster has a lower priority (otherwise nothing can make way)."""
-    lowest = cluster.lowest_bound_priority()
-    return lowest is not None and lowest < priority
+    return cluster.has_bound_below(priority)
 
 
 def scan(
@@ -73,13 +72,7 @@ def scan(
     largest_free: dict[str, int] = {}
     for name in names:
         usage = usage_of(name) or empty
-        freed_pods = 0
-        freed: Units = {}
-        for level, bucket in usage.by_priority.items():
-            if level < priority:
-                freed_pods += bucket.pods
-                for resource, value in bucket.requested.items():
-                    freed[resource] = freed.get(resource, 0) + value
+        freed_pods, freed = usage.below(priority)
         if not freed_pods:
             continue  # nothing to evict here: the scan without preemption already saw this node
         have = allocatable[name]

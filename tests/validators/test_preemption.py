@@ -153,6 +153,23 @@ ALLOWED = [
         ROOM,
         id="room-without-preemption-needs-no-note",
     ),
+    pytest.param(
+        user("2", priorityClassName="high"),
+        [
+            node(),
+            priority_class("high", value=1000),
+            running("kube-proxy", "2", 2_000_001_000),
+            running("bob", "2", 0),
+        ],
+        PREEMPTS,
+        id="priority-0-pods-make-way-system-pods-stay",
+    ),
+    pytest.param(
+        user("3", priorityClassName=DEFAULT_CLASS),
+        [node(), *Z2JH_CLASSES, running("batch", "1", -5), placeholder(0, "2")],
+        PREEMPTS,
+        id="victims-of-two-lower-priorities",
+    ),
 ]
 
 REFUSED = [
@@ -214,6 +231,17 @@ REFUSED = [
         [node(), priority_class("a", True, value=100), priority_class("b", True, value=-10), placeholder(0)],
         NO_ROOM,
         id="of-two-default-classes-the-lowest-value-wins",
+    ),
+    pytest.param(
+        user("3", priorityClassName="high"),
+        [
+            node(),
+            priority_class("high", value=1000),
+            running("kube-proxy", "2", 2_000_001_000),
+            running("bob", "2", 0),
+        ],
+        NO_ROOM,
+        id="higher-priority-system-pods-are-never-victims",
     ),
 ]
 
@@ -294,9 +322,9 @@ def test_priorities_follow_pod_events() -> None:
     assert pairs(verdict(the_pod, view=view, settings=only("capacity"))) == NO_ROOM
     view.remove(running("bob", "3", 0))
     view.apply(placeholder(0))
-    assert view.lowest_bound_priority() == -10
+    assert view.has_bound_below(0) and not view.has_bound_below(-10)
     assert pairs(verdict(the_pod, view=view, settings=only("capacity"))) == PREEMPTS
     view.apply({**placeholder(0), "status": {"phase": "Succeeded"}})  # finished: holds nothing
-    assert view.lowest_bound_priority() is None
+    assert not view.has_bound_below(0)
     assert pairs(verdict(the_pod, view=view, settings=only("capacity"))) == []
     assert view.usage["node-1"].by_priority == {}
