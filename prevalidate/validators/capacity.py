@@ -124,7 +124,11 @@ def fitting_pools(demand: SpawnDemand, pools: Iterable[NodeInfo], need: Units) -
 
 
 def candidate_nodes(cluster: ClusterView, demand: SpawnDemand) -> list[NodeInfo]:
-    """Nodes that pass the static filters (for the image platform check)."""
+    """Nodes that pass the static filters (for the image platform check); for a pod with
+    ``spec.nodeName``, that node alone, whatever the scheduler's filters would say."""
+    if demand.node_name:
+        pinned = cluster.nodes.get(demand.node_name)
+        return [pinned] if pinned is not None else []
     return [cluster.nodes[n] for n in _compatible(cluster, _cache(cluster), demand).names]
 
 

@@ -16,9 +16,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from factories import node, only, pairs, pod, taint, verdict, with_code
+from factories import IMAGE, node, only, pairs, pod, taint, verdict, with_code
 
 from prevalidate.messages import render
+from prevalidate.model.image_facts import ImageFacts, ImageStatus, Platform
 
 PINNED = "node-2"
 OTHER_FULL = pod("bob", requests={"cpu": "4"}, node_name="node-1", phase="Running")
@@ -182,3 +183,19 @@ def test_a_missing_node_says_the_pod_will_be_deleted() -> None:
 def test_capacity_policy_warn_applies_to_a_full_pinned_node() -> None:
     objects = [node(PINNED), pod("bob", requests={"cpu": "3"}, node_name=PINNED, phase="Running")]
     assert _capacity(pinned("3"), objects, capacity_policy="warn") == [("insufficient-capacity", "warning")]
+
+
+def test_the_image_platform_is_checked_against_the_pinned_node_alone() -> None:
+    """The kubelet of that node pulls the image: its os/arch is the one that matters, even when
+    the scheduler's filters (a cordon here) would exclude it."""
+    arm = Platform("linux", "arm64")
+    facts = {IMAGE: ImageFacts(IMAGE, ImageStatus.EXISTS, platforms=frozenset({arm}))}
+    nodes = [
+        node("node-1", labels={"kubernetes.io/arch": "amd64"}),
+        node(PINNED, labels={"kubernetes.io/arch": "arm64"}, unschedulable=True),
+    ]
+    checks = only("image", "capacity")
+    assert pairs(verdict(pinned(), nodes, settings=checks, images=facts)) == []
+    assert pairs(verdict(pinned(node_name="node-1"), nodes, settings=checks, images=facts)) == [
+        ("image-platform-unsupported", "error")
+    ]
