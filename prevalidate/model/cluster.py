@@ -98,15 +98,21 @@ class NodeUsage:
                 for resource, value in bucket.requested.items():
                     units[resource] = units.get(resource, 0) - value
             return pods, units
-        lower = [b for level, b in self.by_priority.items() if level < priority]
-        if len(lower) == 1:
-            return lower[0].pods, lower[0].requested
-        pods, units = 0, {}
-        for bucket in lower:
-            pods += bucket.pods
+        found: PriorityUsage | None = None
+        merged: PriorityUsage | None = None
+        for level, bucket in self.by_priority.items():
+            if level >= priority:
+                continue
+            if found is None:
+                found = bucket  # the usual case: one lower priority (placeholders), no copy
+                continue
+            if merged is None:
+                merged = PriorityUsage(dict(found.requested), found.pods)
+            merged.pods += bucket.pods
             for resource, value in bucket.requested.items():
-                units[resource] = units.get(resource, 0) + value
-        return pods, units
+                merged.requested[resource] = merged.requested.get(resource, 0) + value
+        chosen = merged or found
+        return (chosen.pods, chosen.requested) if chosen is not None else (0, {})
 
 
 @dataclass(frozen=True)

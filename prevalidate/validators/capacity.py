@@ -23,6 +23,7 @@ from ..model.demand import SpawnDemand
 from ..model.findings import Code, Finding, Severity
 from ..model.objects import NodeInfo
 from ..model.podmath import Units
+from ..model.priority import Priority
 from ..model.resources import PODS, scheduler_units
 from . import nodename, preemption
 from .context import CheckInput, skipped
@@ -132,22 +133,36 @@ def candidate_nodes(cluster: ClusterView, demand: SpawnDemand) -> list[NodeInfo]
     return [cluster.nodes[n] for n in _compatible(cluster, _cache(cluster), demand).names]
 
 
+@dataclass
+class _Scan:
+    has_room: bool
+    largest_free: dict[str, int]  # per resource (and pod slots): the most any node offers
+    preempt_node: str | None = None  # the first node with room once lower-priority pods go
+    lower_pods: int = 0  # how many such pods run there
+
+
 def _scan_for_room(
-    cluster: ClusterView, cache: _NodeCache, names: list[str], need: Units
-) -> tuple[bool, dict[str, int]]:
-    """One pass over nodes that could hold the pod when empty: True at the first with room now
-    (the common, fast answer for a valid spawn); otherwise the most free per resource, for the
-    "choose at most" of the message."""
+    cluster: ClusterView, cache: _NodeCache, names: list[str], need: Units, evict_below: int | None
+) -> _Scan:
+    """One pass over nodes that could hold the pod when empty: room now at the first that has
+    it (the common, fast answer for a valid spawn). Otherwise the most free per resource, for
+    the "choose at most" of the message, and, with ``evict_below``, the first node with room
+    once its pods of lower priority are evicted (the free amounts then count what they hold)."""
     wanted = list(need.items())
     usage_of = cluster.usage.get
+    allocatable = cache.allocatable
     empty = NodeUsage()
     largest_free: dict[str, int] = {PODS: 0}
+    after: dict[str, int] = {}
+    preempt_node, lower_pods = None, 0
     for name in names:
-        have = cache.allocatable[name]
+        have = allocatable[name]
         usage = usage_of(name) or empty
         used = usage.requested
-        room = usage.pods + 1 <= have[PODS]
-        largest_free[PODS] = max(largest_free[PODS], have[PODS] - usage.pods)
+        slots = have[PODS] - usage.pods
+        room = slots >= 1
+        if slots > largest_free[PODS]:
+            largest_free[PODS] = slots
         for resource, value in wanted:
             free = have.get(resource, 0) - used.get(resource, 0)
             if free > largest_free.get(resource, -(2**62)):
@@ -155,37 +170,36 @@ def _scan_for_room(
             if value > free:
                 room = False
         if room:
-            return True, largest_free
-    return False, largest_free
+            return _Scan(True, largest_free)
+        if evict_below is None or preempt_node is not None or (evict_below <= 0 and not usage.by_priority):
+            continue
+        freed_pods, freed = usage.below(evict_below)
+        if not freed_pods:
+            continue
+        fits = slots + freed_pods >= 1
+        for resource, value in wanted:
+            free = have.get(resource, 0) - used.get(resource, 0) + freed.get(resource, 0)
+            if free > after.get(resource, -(2**62)):
+                after[resource] = free
+            if value > free:
+                fits = False
+        if fits:
+            preempt_node, lower_pods = name, freed_pods
+    if preempt_node is None:
+        for resource, free in after.items():
+            largest_free[resource] = max(largest_free.get(resource, free), free)
+    return _Scan(False, largest_free, preempt_node, lower_pods)
 
 
 def _missing_class(name: str) -> Finding:
     return Finding(Code.PRIORITYCLASS_NOT_FOUND, Severity.ERROR, subject=name, facts={"name": name})
 
 
-def _room_by_preemption(
-    ctx: CheckInput, cache: _NodeCache, could_fit: list[str], need: Units, largest_free: dict[str, int]
-) -> list[Finding] | None:
-    """After the scan without preemption found no room: the finding when evicting pods of lower
-    priority makes room (or might, when the priority cannot be known), else None. Widens
-    ``largest_free`` to what evictions could offer."""
-    priority = preemption.incoming_priority(ctx)
-    if not priority.preempts:
-        return None
-    assumed = priority.value
-    if assumed is None:  # the class cannot be read: assume the highest a user class can have
-        assumed = preemption.HIGHEST_USER_DEFINABLE_PRIORITY
-    if not preemption.may_preempt(ctx.cluster, assumed):
-        return None
-    found = preemption.scan(ctx.cluster, cache.allocatable, could_fit, need, assumed)
-    for resource, free in found.largest_free.items():
-        largest_free[resource] = max(largest_free.get(resource, free), free)
-    if found.node is None:
-        return None
+def _preemption_finding(priority: Priority, scan: _Scan) -> Finding:
     if priority.value is None:
-        return [skipped("capacity", "PriorityClass")]  # it may preempt; we cannot say: allow
-    facts = {"node": found.node, "priority": priority.value, "lower_priority_pods": found.lower_pods}
-    return [Finding(Code.PREEMPTION_EXPECTED, Severity.INFO, subject="pod", facts=facts)]
+        return skipped("capacity", "PriorityClass")  # it may preempt; we cannot say: allow
+    facts = {"node": scan.preempt_node, "priority": priority.value, "lower_priority_pods": scan.lower_pods}
+    return Finding(Code.PREEMPTION_EXPECTED, Severity.INFO, subject="pod", facts=facts)
 
 
 def check(ctx: CheckInput) -> list[Finding]:
@@ -213,12 +227,13 @@ def check(ctx: CheckInput) -> list[Finding]:
             could_fit.extend(names)
             fitting_shapes.append(units)
     if could_fit:
-        has_room, largest_free = _scan_for_room(cluster, cache, could_fit, need)
-        if has_room:
+        priority, evict_below = preemption.eviction_threshold(ctx)
+        scan = _scan_for_room(cluster, cache, could_fit, need, evict_below)
+        if scan.has_room:
             return []
-        preempted = _room_by_preemption(ctx, cache, could_fit, need, largest_free)
-        if preempted is not None:
-            return preempted
+        if scan.preempt_node is not None:
+            return [_preemption_finding(priority, scan)]
+        largest_free = scan.largest_free
     pools = fitting_pools(demand, ctx.settings.node_pools, need)
     base = {"requested": need, "nodes_total": len(cluster.nodes), "pools": pools}
     if not could_fit and any(

@@ -19,13 +19,7 @@ the default priority 0, displace them.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
-
-from ..model.cluster import ClusterView, NodeUsage
-from ..model.podmath import Units
 from ..model.priority import Priority, resolve
-from ..model.resources import PODS
 from .context import CheckInput
 
 # Any user-defined PriorityClass has a value of at most one billion (pkg/apis/scheduling
@@ -45,45 +39,13 @@ def incoming_priority(ctx: CheckInput) -> Priority:
     )
 
 
-@dataclass(frozen=True)
-class PreemptionScan:
-    node: str | None  # the first node where evicting lower-priority pods makes room
-    lower_pods: int  # how many lower-priority pods run on that node (the scheduler evicts the fewest it can)
-    largest_free: dict[str, int]  # per resource, the most a node could offer after evictions
-
-
-def may_preempt(cluster: ClusterView, priority: int) -> bool:
-    """Whether any bound pod in the cluster has a lower priority (otherwise nothing can make way)."""
-    return cluster.has_bound_below(priority)
-
-
-def scan(
-    cluster: ClusterView,
-    allocatable: Mapping[str, Units],
-    names: list[str],
-    need: Units,
-    priority: int,
-) -> PreemptionScan:
-    """One pass over the nodes that could hold the pod when empty: the first where it fits once
-    every pod of lower priority is gone. Only nodes with such pods are looked at closely."""
-    wanted = list(need.items())
-    usage_of = cluster.usage.get
-    empty = NodeUsage()
-    largest_free: dict[str, int] = {}
-    for name in names:
-        usage = usage_of(name) or empty
-        freed_pods, freed = usage.below(priority)
-        if not freed_pods:
-            continue  # nothing to evict here: the scan without preemption already saw this node
-        have = allocatable[name]
-        used = usage.requested
-        room = usage.pods - freed_pods + 1 <= have[PODS]
-        for resource, value in wanted:
-            free = have.get(resource, 0) - used.get(resource, 0) + freed.get(resource, 0)
-            if free > largest_free.get(resource, -(2**62)):
-                largest_free[resource] = free
-            if value > free:
-                room = False
-        if room:
-            return PreemptionScan(name, freed_pods, largest_free)
-    return PreemptionScan(None, 0, largest_free)
+def eviction_threshold(ctx: CheckInput) -> tuple[Priority, int | None]:
+    """The new pod's priority, and the priority below which the scheduler may evict pods for
+    it: None when it never preempts (preemptionPolicy Never) or no bound pod anywhere has a
+    lower priority. A priority that cannot be known (the PriorityClass list is unreadable) is
+    taken as the highest a user class can have, so that a preemption that might help is found."""
+    priority = incoming_priority(ctx)
+    if not priority.preempts:
+        return priority, None
+    below = HIGHEST_USER_DEFINABLE_PRIORITY if priority.value is None else priority.value
+    return priority, below if ctx.cluster.has_bound_below(below) else None
