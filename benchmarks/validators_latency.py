@@ -8,7 +8,8 @@ worse than 10x the 50-node figure; one pod event <= 50 µs.
 
 A second cluster gives every node a z2jh user placeholder (priority -10, 4 CPUs) among its 30
 pods, so a full node makes room by preemption: the worst case of the capacity check is a
-request no node has room for even after evicting every placeholder (two full scans).
+request no node has room for even after evicting every placeholder (a full scan that also
+counts what evictions would free on every node).
 """
 
 from __future__ import annotations
@@ -183,7 +184,7 @@ def measure_preemption(nodes: int, runs: int) -> dict[str, Any]:
     view = build_cluster(nodes, placeholders=True)
     scenarios = {
         "25 CPUs: room once a placeholder goes (preemption-expected)": _pod("jupyter-new", None, "25", "4Gi"),
-        "31 CPUs: no room even after preemption (two full scans)": _pod("jupyter-new", None, "31", "4Gi"),
+        "31 CPUs: no room even after preemption (full scan)": _pod("jupyter-new", None, "31", "4Gi"),
     }
     results: dict[str, Any] = {}
     for label, pod in scenarios.items():
