@@ -216,3 +216,34 @@ async def test_nodes_rejected_for_other_reasons_are_not_candidates(start_sim: St
         "1 Preemption is not helpful for scheduling."
     )
     assert sim.store.peek("pods", "jhub", "user-placeholder-0") is not None
+
+
+POOL = """
+apiVersion: kubesim.prevalidate.dev/v1
+kind: NodePool
+metadata: {name: spare}
+spec:
+  maxCount: 1
+  provisionSeconds: 0.2
+  template:
+    status: {allocatable: {cpu: "4", memory: 16Gi, pods: "110"}}
+---
+apiVersion: kubesim.prevalidate.dev/v1
+kind: SimSettings
+spec: {autoscalerIntervalSeconds: 0.02, terminationSeconds: 0.3}
+"""
+
+
+async def test_a_pod_waiting_for_its_victims_does_not_make_the_autoscaler_add_a_node(
+    start_sim: StartSim,
+) -> None:
+    """cluster-autoscaler's FilterOutExpendableAndSplit sets aside pods nominated to an existing
+    node: they wait for lower-priority pods to go, a new node would not help."""
+    sim = await start_sim(
+        cluster(node("worker-1"), *Z2JH, running("batch", "worker-1", "3", -10, grace=30)), POOL
+    )
+    await create(sim, "2")
+    assert await until(sim, lambda: bound_to(sim, "jupyter-alice") == "worker-1", timeout=10)
+    reasons = {r for _, r, _ in pod_events(sim, "jupyter-alice")}
+    assert "TriggeredScaleUp" not in reasons
+    assert [n["metadata"]["name"] for n in sim.store.items("nodes")] == ["worker-1"]
