@@ -193,15 +193,8 @@ class Kubelet:
     def _admit(self, pod: Obj, node: Obj) -> bool:
         """canAdmitPod against the pods this kubelet already runs there (admitted ones, and the
         ones found running), in the order pods arrive."""
-        uid, node_name = pod["metadata"]["uid"], node["metadata"]["name"]
-        others = [
-            p for p in self.store.items("pods")
-            if (p.get("spec") or {}).get("nodeName") == node_name
-            and p["metadata"].get("uid") != uid
-            and (phase := (p.get("status") or {}).get("phase")) not in ("Succeeded", "Failed")
-            and (p["metadata"].get("uid") in self.admitted or phase == "Running")
-        ]
-        refused = nodeadmit.admit(pod, node, others)
+        uid = pod["metadata"]["uid"]
+        refused = nodeadmit.admit(pod, node, nodeadmit.running_on(self.store, node, uid, self.admitted))
         if refused is None:
             self.admitted.add(uid)
             return True

@@ -76,6 +76,19 @@ def admit(pod: Obj, node: Obj, others: list[Obj]) -> tuple[str, str] | None:
     return failures[0] if failures else None
 
 
+def running_on(store: Store, node: Obj, uid: str, admitted: set[str]) -> list[Obj]:
+    """The kubelet's active pods on `node` other than `uid`: those it admitted, and those it
+    found running (a seeded cluster)."""
+    name = node["metadata"]["name"]
+    return [
+        p for p in store.items("pods")
+        if (p.get("spec") or {}).get("nodeName") == name
+        and p["metadata"].get("uid") != uid
+        and (phase := (p.get("status") or {}).get("phase")) not in ("Succeeded", "Failed")
+        and (p["metadata"].get("uid") in admitted or phase == "Running")
+    ]
+
+
 def rejected(pod: Obj, reason: str, message: str) -> None:
     """What `rejectPod` writes: the status manager replaces the status."""
     qos = (pod.get("status") or {}).get("qosClass")
