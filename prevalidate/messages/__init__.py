@@ -127,7 +127,7 @@ def render_verdict(
     """One line per finding in ``ordered`` order, then the admin contact line (only when
     something is wrong)."""
     lines = sentences(verdict, overrides)
-    if lines and admin_contact:
+    if admin_contact and any(f.severity is not Severity.INFO for f in verdict.findings):
         lines.append(admin_contact)
     return lines
 
@@ -136,7 +136,9 @@ def headline(verdict: Verdict) -> str:
     errors = len(verdict.errors)
     if errors:
         return "Your server cannot start with these options:" if errors > 1 else "Your server cannot start:"
-    return "Your server can start." if not verdict.findings else "Your server can start, with warnings:"
+    if any(f.severity is Severity.WARNING for f in verdict.findings):
+        return "Your server can start, with warnings:"
+    return "Your server can start:" if verdict.findings else "Your server can start."
 
 
 def finding_json(finding: Finding, overrides: Mapping[str, str] | None = None) -> dict[str, Any]:
