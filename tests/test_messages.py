@@ -267,6 +267,16 @@ SCENARIOS: dict[str, Scenario] = {
         ("cpu limit", "notebook, proxy"),
         "Set a cpu limit",
     ),
+    "quota-not-synced": Scenario(
+        Code.QUOTA_NOT_SYNCED,
+        lambda: verdict(
+            pod(requests={"cpu": "8"}),
+            [{**quota({"requests.cpu": "4"}), "status": {}}],
+            checks=["quota"],
+        ),
+        ('"compute"', "not been counted", "not checked"),
+        None,
+    ),
     "limitrange-violation": Scenario(
         Code.LIMITRANGE_VIOLATION,
         lambda: verdict(

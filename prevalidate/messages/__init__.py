@@ -16,7 +16,14 @@ from ..model.findings import Code, Finding, Severity, Verdict
 from ..model.settings import DEFAULT_ADMIN_CONTACT
 from .inputs import input_invalid, namespace, options_unusable
 from .objects import image, key_missing, object_missing, pvc
-from .resources import insufficient, limitrange, must_specify, no_node_fits, quota_exceeded
+from .resources import (
+    insufficient,
+    limitrange,
+    must_specify,
+    no_node_fits,
+    quota_exceeded,
+    quota_not_synced,
+)
 from .scheduling import pinned_no_fit_or, pinned_no_room_or, preemption_expected, priority_class_missing
 
 __all__ = [
@@ -37,6 +44,7 @@ _RENDERERS: dict[Code, Callable[[Mapping[str, Any]], str]] = {
     Code.NAMESPACE_NOT_FOUND: namespace,
     Code.QUOTA_EXCEEDED: quota_exceeded,
     Code.QUOTA_MUST_SPECIFY: must_specify,
+    Code.QUOTA_NOT_SYNCED: quota_not_synced,
     Code.LIMITRANGE_VIOLATION: limitrange,
     Code.NO_NODE_FITS: pinned_no_fit_or(no_node_fits),
     Code.INSUFFICIENT_CAPACITY: pinned_no_room_or(insufficient),

@@ -295,8 +295,12 @@ class ClusterView:
         return self.pvcs.get(namespace, {})
 
     def default_storage_class(self) -> str | None:
-        defaults = sorted(sc.name for sc in self.storage_classes.values() if sc.is_default)
-        return defaults[0] if defaults else None
+        """The class DefaultStorageClass admission fills in: of several defaults the newest,
+        then the first by name (pkg/volume/util/storageclass.go ``GetDefaultClass``)."""
+        defaults = [sc for sc in self.storage_classes.values() if sc.is_default]
+        defaults.sort(key=lambda sc: sc.name)
+        defaults.sort(key=lambda sc: sc.created, reverse=True)  # stable: ties keep name order
+        return defaults[0].name if defaults else None
 
     def global_default_priority_class(self) -> str | None:
         chosen = global_default(self.priority_classes)

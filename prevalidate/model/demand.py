@@ -179,16 +179,24 @@ def _container(
         limit = limits.get(resource)
         if is_extended(resource) or is_hugepages(resource):
             if limit is None or limit != request:
-                problems.append(
-                    _invalid(
-                        f"{path}.resources.requests.{resource}",
-                        request,
-                        f"must be equal to {resource} limit"
-                        if limit is not None
-                        else "Limit must be set for non overcommitable resources",
-                        resource=resource,
-                    )
+                problem = _invalid(
+                    f"{path}.resources.requests.{resource}",
+                    request,
+                    f"must be equal to {resource} limit"
+                    if limit is not None
+                    else "Limit must be set for non overcommitable resources",
+                    resource=resource,
                 )
+                # What a message needs to say "add a limit equal to the request" (validation.go
+                # ValidateResourceRequirements: no overcommit for extended resources/hugepages).
+                facts = {
+                    **problem.facts,
+                    "overcommit": resource,
+                    "request": request,
+                    "overcommit_limit": limit,
+                    "container": name,
+                }
+                problems.append(Finding(problem.code, problem.severity, problem.subject, facts))
         elif limit is not None and request > limit:
             problems.append(
                 Finding(

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..model.cluster import ClusterView, NodeUsage
 from ..model.demand import SpawnDemand
@@ -61,6 +61,9 @@ class _Compatible:
     rejected: Counter[str]
     shapes: list[tuple[Units, list[str]]]
     starting: list[str]  # rejected only by taints that clear by themselves (not-ready ...)
+    # the statically rejected nodes by (reason, allocatable shape): how many would be big
+    # enough, so a message never calls a node "too small" that a taint or selector excludes
+    excluded: Counter[tuple[str, tuple[tuple[str, int], ...]]] = field(default_factory=Counter)
 
 
 class _NodeCache:
@@ -88,6 +91,7 @@ def _compatible(cluster: ClusterView, cache: _NodeCache, demand: SpawnDemand) ->
         rejected: Counter[str] = Counter()
         shapes: dict[tuple[tuple[str, int], ...], tuple[Units, list[str]]] = {}
         starting: list[str] = []
+        excluded: Counter[tuple[str, tuple[tuple[str, int], ...]]] = Counter()
         for name, node in cluster.nodes.items():
             reason = static_rejection(node, demand)
             if reason is None:
@@ -96,9 +100,10 @@ def _compatible(cluster: ClusterView, cache: _NodeCache, demand: SpawnDemand) ->
                 shapes.setdefault(tuple(sorted(units.items())), (units, []))[1].append(name)
             else:
                 rejected[reason] += 1
+                excluded[(reason, tuple(sorted(cache.allocatable[name].items())))] += 1
                 if only_transiently_rejected(node, demand):
                     starting.append(name)
-        hit = _Compatible(names, rejected, _roomiest_first(shapes.values()), starting)
+        hit = _Compatible(names, rejected, _roomiest_first(shapes.values()), starting, excluded)
         cache.by_signature[signature] = hit
     return hit
 
@@ -114,6 +119,15 @@ def _largest(need: Units, nodes: Iterable[Mapping[str, int]]) -> dict[str, int]:
         for name in need:
             largest[name] = max(largest.get(name, 0), have.get(name, 0))
     return largest
+
+
+def _excluded_but_big_enough(compatible: _Compatible, need: Units) -> dict[str, int]:
+    """Per static reason (taint, selector, cordon), how many excluded nodes are big enough."""
+    fitting: Counter[str] = Counter()
+    for (reason, shape), count in compatible.excluded.items():
+        if not resource_shortfalls(need, dict(shape)):
+            fitting[reason] += count
+    return dict(fitting)
 
 
 def fitting_pools(demand: SpawnDemand, pools: Iterable[NodeInfo], need: Units) -> list[str]:
@@ -235,7 +249,12 @@ def check(ctx: CheckInput) -> list[Finding]:
             return [_preemption_finding(priority, scan)]
         largest_free = scan.largest_free
     pools = fitting_pools(demand, ctx.settings.node_pools, need)
-    base = {"requested": need, "nodes_total": len(cluster.nodes), "pools": pools}
+    base = {
+        "requested": need,
+        "nodes_total": len(cluster.nodes),
+        "pools": pools,
+        "excluded_big_enough": _excluded_but_big_enough(compatible, need),
+    }
     if not could_fit and any(
         not resource_shortfalls(need, cache.allocatable[name]) for name in compatible.starting
     ):

@@ -32,6 +32,9 @@ class SimSettings:
     python: str | None = None  # interpreter whose bin/ dir is put first on a process's PATH
     bookmark_seconds: float = 60.0  # BOOKMARK period of a watch with allowWatchBookmarks
     user: str = "system:serviceaccount:jhub:hub"  # who the API says is asking, in 403s
+    # how long the resourcequota controller takes to copy a new or edited spec.hard into
+    # status.hard (0: at once); until then admission does not enforce what is not in status.hard
+    quota_sync_seconds: float = 0.0
     # RBAC denials (authz.ForbidRule); mutable while running, so a test can "fix RBAC"
     forbid: list[ForbidRule] = field(default_factory=list)
 
@@ -52,6 +55,7 @@ class SimSettings:
         "bookmarkSeconds": "bookmark_seconds",
         "user": "user",
         "forbid": "forbid",
+        "quotaSyncSeconds": "quota_sync_seconds",
     }
 
     def update(self, spec: Obj) -> None:
