@@ -51,6 +51,28 @@ CASES: dict[str, tuple[list[dict[str, Any]], dict[str, Any], dict[str, str], str
         {"cpu": "2"},
         "runs",
     ),
+    "higher-class-displaces-priority-0": (
+        [node("worker-1"), FULL, priority_class("high", 1000)],
+        {"priorityClassName": "high"},
+        {"cpu": "2"},
+        "runs",
+    ),
+    "victims-of-two-lower-priorities": (
+        [
+            node("worker-1"),
+            running("batch", "worker-1", "1", -5),
+            running("user-placeholder-0", "worker-1", "2", -10),
+        ],
+        {},
+        {"cpu": "3"},
+        "runs",
+    ),
+    "pinned-extended-resource-the-node-lacks": (
+        [node("worker-1")],
+        {"nodeName": "worker-1"},
+        {"example.com/dongle": "1"},
+        "runs",
+    ),
     "equal-priority": ([node("worker-1"), FULL], {}, {"cpu": "2"}, "refused"),
     "class-never": (
         [node("worker-1"), PLACEHOLDER, priority_class("polite", 100, "Never")],
@@ -159,7 +181,8 @@ async def test_we_allow_exactly_what_kubesim_runs(name: str, start_sim: StartSim
     text = cluster(SERVICE_ACCOUNT, *Z2JH, *objects)
     path = tmp_path / "cluster.yaml"
     path.write_text(text)
-    pod = notebook_pod("jupyter-alice", requests=requests, **spec)
+    limits = {k: v for k, v in requests.items() if "/" in k}  # extended resources: limit = request
+    pod = notebook_pod("jupyter-alice", requests=requests, limits=limits or None, **spec)
     pod["metadata"]["namespace"] = "jhub"
     verdict = run_all(pod, load_cluster(path), Settings(offline=True))
     assert verdict.allowed == (expected == "runs"), [(f.code.value, dict(f.facts)) for f in verdict.findings]
