@@ -143,7 +143,7 @@ def _check(args: argparse.Namespace) -> int:
         )
         for finding in ordered(verdict):
             print(f"  {_MARK[finding.severity.value]} [{finding.code.value}] {render(finding)}")
-        if verdict.findings and settings.admin_contact:
+        if settings.admin_contact and any(f.severity.value != "info" for f in verdict.findings):
             print(f"  {settings.admin_contact}")
     return EXIT_ALLOWED if verdict.allowed else EXIT_REJECTED
 

@@ -238,14 +238,19 @@ def configmap(name: str, namespace: str = NS) -> Obj:
     }
 
 
-def priority_class(name: str, global_default: bool = False) -> Obj:
-    return {
+def priority_class(
+    name: str, global_default: bool = False, *, value: int = 1000, preemption_policy: str | None = None
+) -> Obj:
+    obj: Obj = {
         "apiVersion": "scheduling.k8s.io/v1",
         "kind": "PriorityClass",
         "metadata": {"name": name},
-        "value": 1000,
+        "value": value,
         "globalDefault": global_default,
     }
+    if preemption_policy is not None:
+        obj["preemptionPolicy"] = preemption_policy
+    return obj
 
 
 def runtime_class(

@@ -27,6 +27,7 @@ from factories import (
     only,
     pod,
     pool,
+    priority_class,
     pvc,
     quota,
     runtime_class,
@@ -558,6 +559,38 @@ SCENARIOS: dict[str, Scenario] = {
         ),
         ("jhub", "gpu (NoSchedule)", "your server asks for"),
         "tolerationsWhitelist",
+    ),
+    "preemption-expected": Scenario(
+        Code.PREEMPTION_EXPECTED,
+        lambda: verdict(
+            pod(requests={"cpu": "2"}),
+            [node(), pod("user-placeholder-0", requests={"cpu": "3"}, node_name="node-1", priority=-10)],
+            checks=["capacity"],
+        ),
+        ("lower-priority pods",),
+        "make way",
+    ),
+    "priorityclass-not-found": Scenario(
+        Code.PRIORITYCLASS_NOT_FOUND,
+        lambda: verdict(
+            pod(priorityClassName="jhub-default-priorty"),
+            [node(), priority_class("jhub-default-priority", value=0)],
+            checks=["capacity"],
+        ),
+        ('"jhub-default-priorty"',),
+        "Ask your administrator",
+    ),
+    "no-node-fits-pinned-node": Scenario(
+        Code.NO_NODE_FITS,
+        lambda: verdict(pod(requests={"cpu": "8"}, node_name="node-1"), [node()], checks=["capacity"]),
+        ("8 CPUs", 'node "node-1"', "4 CPUs"),
+        "Choose at most 4 CPUs",
+    ),
+    "insufficient-capacity-pinned-node": Scenario(
+        Code.INSUFFICIENT_CAPACITY,
+        lambda: verdict(pod(requests={"cpu": "3"}, node_name="node-1"), _busy_node(), checks=["capacity"]),
+        ("3 CPUs", 'node "node-1"', "2 CPUs free"),
+        "Choose at most 2 CPUs",
     ),
     "check-skipped": Scenario(
         Code.CHECK_SKIPPED,

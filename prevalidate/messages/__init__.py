@@ -3,7 +3,7 @@
 Pure, no I/O here. Each finding becomes short, plain sentences: what was asked, what is
 available, what would pass. Numbers come from the finding's facts; units are the ones a person
 types in a spawn form (CPUs, GiB), not Kubernetes internals. One module per family of findings
-(inputs, resources, objects); this module maps codes to them and renders verdicts.
+(inputs, resources, objects, scheduling); this module maps codes to them and renders verdicts.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from .resources import (
     quota_exceeded,
     quota_not_synced,
 )
+from .scheduling import pinned_no_fit_or, pinned_no_room_or, preemption_expected, priority_class_missing
 
 __all__ = [
     "amount",
@@ -46,8 +47,10 @@ _RENDERERS: dict[Code, Callable[[Mapping[str, Any]], str]] = {
     Code.QUOTA_MUST_SPECIFY: must_specify,
     Code.QUOTA_NOT_SYNCED: quota_not_synced,
     Code.LIMITRANGE_VIOLATION: limitrange,
-    Code.NO_NODE_FITS: no_node_fits,
-    Code.INSUFFICIENT_CAPACITY: insufficient,
+    Code.NO_NODE_FITS: pinned_no_fit_or(no_node_fits),
+    Code.INSUFFICIENT_CAPACITY: pinned_no_room_or(insufficient),
+    Code.PREEMPTION_EXPECTED: preemption_expected,
+    Code.PRIORITYCLASS_NOT_FOUND: priority_class_missing,
     Code.SECRET_NOT_FOUND: object_missing("secret"),
     Code.CONFIGMAP_NOT_FOUND: object_missing("config map"),
     Code.SECRET_KEY_NOT_FOUND: key_missing("secret"),
@@ -135,7 +138,7 @@ def render_verdict(
     """One line per finding in ``ordered`` order, then the admin contact line (only when
     something is wrong)."""
     lines = sentences(verdict, overrides)
-    if lines and admin_contact:
+    if admin_contact and any(f.severity is not Severity.INFO for f in verdict.findings):
         lines.append(admin_contact)
     return lines
 
@@ -144,7 +147,9 @@ def headline(verdict: Verdict) -> str:
     errors = len(verdict.errors)
     if errors:
         return "Your server cannot start with these options:" if errors > 1 else "Your server cannot start:"
-    return "Your server can start." if not verdict.findings else "Your server can start, with warnings:"
+    if any(f.severity is Severity.WARNING for f in verdict.findings):
+        return "Your server can start, with warnings:"
+    return "Your server can start:" if verdict.findings else "Your server can start."
 
 
 def finding_json(finding: Finding, overrides: Mapping[str, str] | None = None) -> dict[str, Any]:

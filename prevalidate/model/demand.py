@@ -82,6 +82,12 @@ class SpawnDemand:
     tolerations: tuple[Toleration, ...]
     problems: tuple[Finding, ...] = field(default=())
     pod_requests_explicit: bool = False
+    # spec.nodeName: the scheduler never sees such a pod, only that node's kubelet admits it.
+    node_name: str = ""
+    # What the manifest itself says of priority (a copy of a stored pod carries both); the
+    # Priority admission plugin sets them from the class (model/priority.py).
+    spec_priority: int | None = None
+    preemption_policy: str = ""
 
 
 def _resources(container: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -322,7 +328,14 @@ def build_demand(pod: Mapping[str, Any], limit_ranges: Sequence[LimitRangeInfo] 
         ),
         problems=tuple(problems),
         pod_requests_explicit=explicit,
+        node_name=str(spec.get("nodeName") or ""),
+        spec_priority=_int_or_none(spec.get("priority")),
+        preemption_policy=str(spec.get("preemptionPolicy") or ""),
     )
+
+
+def _int_or_none(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def _non_negative_int(value: Any) -> bool:

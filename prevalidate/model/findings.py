@@ -54,6 +54,8 @@ class Code(str, Enum):
     # a quota (or some of its resources) the resourcequota controller has not counted yet:
     # the apiserver does not enforce it, so neither do we (info)
     QUOTA_NOT_SYNCED = "quota-not-synced"
+    PREEMPTION_EXPECTED = "preemption-expected"  # no room, but lower-priority pods make way (info)
+    PRIORITYCLASS_NOT_FOUND = "priorityclass-not-found"  # the apiserver refuses the pod (403)
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,7 @@ from .controllers import QuotaController, VolumeController
 from .events import EventRecorder
 from .images import ImageResolver
 from .kubelet import Kubelet
+from .nodeadmit import PodGC
 from .podresources import qos_class
 from .registry import Registry
 from .resources import BY_KIND
@@ -71,12 +72,16 @@ class KubeSim:
         self.registry = Registry(self.store, self.settings)
         self.recorder = EventRecorder(self.store)
         self.request_log: list[str] = []
-        self.scheduler = Scheduler(self.store, self.recorder, self.settings)
+        self.scheduler = Scheduler(
+            self.store, self.recorder, self.settings,
+            evict=lambda ns, name: self.registry.delete(BY_KIND["Pod"], ns, name, None),
+        )
         self.kubelet = Kubelet(
             self.store, self.recorder, self.settings, ImageResolver(self.cluster.config.catalog)
         )
         self.quota_controller = QuotaController(self.store, self.settings)
         self.volume_controller = VolumeController(self.store)
+        self.pod_gc = PodGC(self.store, self.settings)
         self.autoscaler = Autoscaler(self.store, self.recorder, self.settings, self.cluster.config.pools)
         self._server: HTTPServer | None = None
         self._tasks: list[asyncio.Task[None]] = []
@@ -209,6 +214,7 @@ class KubeSim:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         await self.kubelet.stop_all()
+        self.pod_gc.stop()
 
     async def __aenter__(self) -> KubeSim:
         return await self.start()

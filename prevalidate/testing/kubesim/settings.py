@@ -26,7 +26,8 @@ class SimSettings:
     start_processes: bool = False  # really run the container command as a local process
     termination_seconds: float = 0.5  # cap on a graceful deletion in the simulation
     history: int = 10_000  # watch history length before a resourceVersion expires (410)
-    preemption_messages: bool = True  # append the DefaultPreemption part to FitErrors
+    preemption_messages: bool = True  # DefaultPreemption on: evicts lower-priority pods, says why not
+    pod_gc_quarantine: float = 40.0  # seconds a pod's node may be missing before podgc deletes the pod
     autoscaler_interval: float = 0.2
     python: str | None = None  # interpreter whose bin/ dir is put first on a process's PATH
     bookmark_seconds: float = 60.0  # BOOKMARK period of a watch with allowWatchBookmarks
@@ -53,6 +54,7 @@ class SimSettings:
         "terminationSeconds": "termination_seconds",
         "watchHistory": "history",
         "preemptionMessages": "preemption_messages",
+        "podGCQuarantineSeconds": "pod_gc_quarantine",
         "autoscalerIntervalSeconds": "autoscaler_interval",
         "python": "python",
         "bookmarkSeconds": "bookmark_seconds",
