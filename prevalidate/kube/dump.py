@@ -181,6 +181,10 @@ def cluster_from_objects(
     if not view.priority_classes:
         # Every cluster has system-*-critical classes, so none means they were not listed.
         view.known.discard("PriorityClass")
+    if not view.runtime_classes:
+        # `kubectl get runtimeclasses` is not in the documented command; none listed means
+        # unknown, so a pod naming one is not called missing.
+        view.known.discard("RuntimeClass")
     return view
 
 

@@ -19,6 +19,7 @@ from ..model.image_facts import ImageFacts
 from ..model.objects import PVCInfo
 from ..model.podshape import shape_problems
 from ..model.settings import Settings
+from .admission import admit
 from .capacity import check as capacity_check
 from .context import CheckInput
 from .image import check as image_check
@@ -65,9 +66,10 @@ def run_all(
             for path, reason in problems
         )
     ns = str((pod.get("metadata") or {}).get("namespace") or "default")
-    demand = build_demand(pod, cluster.limit_ranges_in(ns))
+    admitted = admit(pod, cluster, settings)  # every check sees the pod as the scheduler will
+    demand = build_demand(admitted.pod, cluster.limit_ranges_in(ns))
     ctx = CheckInput(demand, cluster, settings, dict(images or {}), tuple(new_claims), creates_namespace)
-    findings: list[Finding] = list(demand.problems)
+    findings: list[Finding] = [*admitted.findings, *demand.problems]
     for name, check in CHECKS.items():
         if not settings.enabled(name):
             continue
