@@ -17,6 +17,7 @@ from ._results import write_section
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = (ROOT / "tests/fuzz/corpus", ROOT / "examples")
 CLUSTERS = (ROOT / "examples/cluster.yaml", ROOT / "tests/fuzz/corpus/cluster-rich.yaml")
+ADMISSION = ROOT / "tests/fuzz/corpus/admission-config.yaml"
 COUNT, SEED = 100_000, 9
 
 # What the same mutations did to the code before this fuzz existed (main at 9e0b9f4): each class
@@ -77,7 +78,8 @@ z2jh's settings and this repository's examples and cluster files, mutated by typ
 JSON type, wrapped in a list or an object, unwrapped, dropped, renamed, 100 kB strings,
 10^400, 200-deep nesting, control and bidi characters), through `run_all` against two
 cluster views, every message (text and JSON), the CLI's parsing path in-process and, for one
-pod case in 25 and every YAML text case, `prevalidate check` itself. A crash is an exception,
+pod case in 25 and every YAML text case (pod, cluster and `--admission-config` files),
+`prevalidate check` itself. A crash is an exception,
 a check skipped by `run_all`'s guard, a message over 4,096 characters, an exit other than
 0/1/2 or an exit 2 without exactly one line. The first 3,000 cases run in `make test`.
 
@@ -89,7 +91,7 @@ a check skipped by `run_all`'s guard, a message over 4,096 characters, an exit o
 
 
 def main() -> int:
-    fuzzer = Fuzzer(CORPUS, CLUSTERS, SEED)
+    fuzzer = Fuzzer(CORPUS, CLUSTERS, SEED, admission_config=ADMISSION)
 
     def progress(report: Report) -> None:
         print(f"  {report.cases:,} cases, {report.crashes:,} failures, {report.seconds:.0f} s", flush=True)

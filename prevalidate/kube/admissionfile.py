@@ -13,21 +13,16 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from ..model.admission import POD_NODE_SELECTOR, POD_TOLERATION_RESTRICTION, AdmissionConfig
-from .dump import InputFileError
+from .dump import InputFileError, read_documents
 
 READ = (POD_NODE_SELECTOR, POD_TOLERATION_RESTRICTION)
 
 
 def _yaml(path: Path) -> Any:
-    try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise InputFileError(f"cannot read {path}: {exc.strerror or exc}") from None
-    except (UnicodeDecodeError, yaml.YAMLError):
-        raise InputFileError(f"{path} is not a valid YAML file") from None
+    """The file's first document, read as every input file is (one line for what cannot be)."""
+    documents = read_documents(path)
+    return documents[0] if documents else None
 
 
 def load_admission_config(path: str | Path) -> dict[str, Any]:
@@ -40,7 +35,10 @@ def load_admission_config(path: str | Path) -> dict[str, Any]:
         config = {str(k): v for k, v in doc.items()}  # a typo in a name is an error, below
     else:
         config = {}
-        for plugin in doc.get("plugins") or ():
+        plugins = doc.get("plugins")
+        if plugins is not None and not isinstance(plugins, list):
+            raise InputFileError(f"{path}: plugins must be a list of {{name, configuration}}")
+        for plugin in plugins or ():
             if not isinstance(plugin, Mapping) or plugin.get("name") not in READ:
                 continue
             body = plugin.get("configuration")

@@ -1,5 +1,5 @@
 """The shape of the cluster objects the checks read (nodes, quotas, claims ...), as the API
-defines their fields (k8s.io/api core/v1, storage/v1, scheduling/v1).
+defines their fields (k8s.io/api core/v1, storage/v1, scheduling/v1, node/v1).
 
 Pure, no I/O here. Objects listed from a live API server always have these types; a cluster
 *file* may not (a hand-edited dump), and ``objects.py`` trusts the types it reads. So a file's
@@ -64,7 +64,15 @@ SHAPES: dict[str, Shape] = {
     "ServiceAccount": obj(imagePullSecrets=ListOf(obj(name=STR))),
     "Secret": obj(type=STR, data=MapOf(STR), stringData=MapOf(STR)),
     "ConfigMap": obj(data=MapOf(STR), binaryData=MapOf(STR)),
-    "PriorityClass": obj(value=INT, globalDefault=BOOL),
+    "PriorityClass": obj(value=INT, globalDefault=BOOL, preemptionPolicy=STR),
+    "RuntimeClass": obj(  # node.k8s.io/v1
+        handler=STR,
+        overhead=obj(podFixed=_QUANTITIES),
+        scheduling=obj(
+            nodeSelector=MapOf(STR),
+            tolerations=ListOf(obj(key=STR, operator=STR, value=STR, effect=STR, tolerationSeconds=INT)),
+        ),
+    ),
 }
 
 # Without these an object only lifts a limit: fewer pods on the nodes, one quota fewer.

@@ -115,6 +115,12 @@ CONFIGS: dict[str, dict[str, Any]] = {
         "tolerations": DEDICATED,
         "node_affinity_preferred": [NODE_PURPOSE],
     },
+    # z2jh singleuser.extraPodConfig: a sandboxed runtime (RuntimeClass admission adds its overhead)
+    "z2jh-runtime-class": {
+        **Z2JH_DEFAULT,
+        "priority_class_name": "jhub-default-priority",
+        "extra_pod_config": {"runtimeClassName": "gvisor", "preemptionPolicy": "PreemptLowerPriority"},
+    },
     # KubeSpawner traits: env from secrets and config maps, extra volumes, affinity, sidecar
     "kubespawner-traits": {
         "image": "quay.io/jupyter/scipy-notebook:2024-05-27",

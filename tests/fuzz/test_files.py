@@ -299,3 +299,49 @@ def test_a_mistyped_node_pool_stops_the_hub_at_start_with_one_line(
     with pytest.raises(TraitError) as raised:
         Prevalidator(node_pools=[pool])
     assert str(raised.value) == error
+
+
+# ---- --admission-config ------------------------------------------------------------------------
+
+ADMISSION_CONFIG = ROOT / "tests/fuzz/corpus/admission-config.yaml"
+
+
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        pytest.param(None, None, id="the-documented-form"),
+        pytest.param(
+            "PodNodeSelector: {podNodeSelectorPluginConfig: {jhub: 'a=b'}}\n", None, id="plain-mapping"
+        ),
+        pytest.param("kind: AdmissionConfiguration\nplugins: []\n", None, id="no-plugins"),
+        pytest.param(
+            "kind: AdmissionConfiguration\nplugins: 5\n", "plugins must be a list", id="plugins-number"
+        ),
+        pytest.param("a: " + "[" * 3000 + "]" * 3000 + "\n", "nested too deeply", id="deep-nesting"),
+        pytest.param("a: 1" + "0" * 5000 + "\n", "cannot be read", id="5000-digit-integer"),
+    ],
+)
+def test_an_admission_config_file_is_read_or_one_line(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, text: str | None, line: str | None
+) -> None:
+    path = ADMISSION_CONFIG
+    if text is not None:
+        path = tmp_path / "admission.yaml"
+        path.write_text(text)
+    code = main(
+        [
+            "check",
+            "--cluster",
+            str(EXAMPLES / "cluster.yaml"),
+            "--pod",
+            str(VALID_POD),
+            "--offline",
+            "--admission-config",
+            str(path),
+        ]
+    )
+    _out, err = capsys.readouterr()
+    if line is None:
+        assert code == 0 and err == ""
+    else:
+        assert code == 2 and len(err.splitlines()) == 1 and line in err

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from prevalidate.testing.fuzz import Fuzzer, mutate
-from prevalidate.testing.fuzz.__main__ import DEFAULT_CLUSTERS, DEFAULT_CORPUS
+from prevalidate.testing.fuzz.__main__ import DEFAULT_ADMISSION, DEFAULT_CLUSTERS, DEFAULT_CORPUS
 
 ROOT = Path(__file__).parents[2]
 SEED = 9  # the seed `make fuzz` uses: these are its first cases
@@ -20,7 +20,12 @@ SLICE = 3000
 
 @pytest.fixture(scope="module")
 def fuzzer() -> Fuzzer:
-    return Fuzzer([ROOT / p for p in DEFAULT_CORPUS], [ROOT / p for p in DEFAULT_CLUSTERS], SEED)
+    return Fuzzer(
+        [ROOT / p for p in DEFAULT_CORPUS],
+        [ROOT / p for p in DEFAULT_CLUSTERS],
+        SEED,
+        admission_config=ROOT / DEFAULT_ADMISSION,
+    )
 
 
 def test_the_corpus_holds_the_real_manifests(fuzzer: Fuzzer) -> None:

@@ -14,6 +14,7 @@ from .harness import Fuzzer, Report
 
 DEFAULT_CORPUS = ("tests/fuzz/corpus", "examples")
 DEFAULT_CLUSTERS = ("examples/cluster.yaml", "tests/fuzz/corpus/cluster-rich.yaml")
+DEFAULT_ADMISSION = "tests/fuzz/corpus/admission-config.yaml"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -27,7 +28,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     corpus = [Path(p) for p in (args.corpus or DEFAULT_CORPUS)]
     clusters = [Path(p) for p in (args.cluster or DEFAULT_CLUSTERS)]
-    fuzzer = Fuzzer(corpus, clusters, args.seed)
+    fuzzer = Fuzzer(corpus, clusters, args.seed, admission_config=Path(DEFAULT_ADMISSION))
     names = ", ".join(map(str, clusters))
     print(f"corpus: {len(fuzzer.pods)} pods, {len(fuzzer.texts)} files; clusters: {names}")
 

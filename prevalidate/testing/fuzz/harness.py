@@ -8,7 +8,8 @@ Three kinds of case, chosen per case by its own seeded generator:
   written to a file and checked by ``prevalidate check`` itself (``cli.main``);
 - a mutated **cluster object** goes through the cluster file's path (``cluster_from_objects``)
   and, when the file is still usable, ``run_all`` with corpus pods;
-- a mutated **YAML text** (a pod or a cluster file) goes through ``cli.main``.
+- a mutated **YAML text** (a pod, a cluster file or an ``--admission-config`` file) goes
+  through ``cli.main``; an admission configuration is also mutated by type.
 
 A failure is: an exception escaping (``exception``), a check that raised and was skipped by
 ``run_all``'s guard (``guarded``: an odd type got past the shape check), a rendered message
@@ -129,9 +130,16 @@ def _load_corpus(dirs: Sequence[Path]) -> tuple[list[dict[str, Any]], list[str]]
 
 class Fuzzer:
     def __init__(
-        self, corpus: Sequence[Path], clusters: Sequence[Path], seed: int, settings: Settings | None = None
+        self,
+        corpus: Sequence[Path],
+        clusters: Sequence[Path],
+        seed: int,
+        settings: Settings | None = None,
+        admission_config: Path | None = None,
     ) -> None:
         self.seed = seed
+        self.admission_text = admission_config.read_text(encoding="utf-8") if admission_config else ""
+        self.admission_doc = read_documents(admission_config)[0] if admission_config else None
         self.pods, self.texts = _load_corpus(corpus)
         if not self.pods:
             raise ValueError(f"no Pod in {', '.join(map(str, corpus))}")
@@ -265,6 +273,9 @@ class Fuzzer:
             self._verdict(pod, view, failures, mutations, report)
 
     def _text_case(self, index: int, rng: random.Random, failures: list[Failure], report: Report) -> None:
+        if self.admission_doc is not None and rng.random() < 0.2:
+            self._admission_case(rng, failures, report)
+            return
         cluster_side = rng.random() < 0.3
         pool = self.cluster_texts if cluster_side else self.texts
         text = rng.choice(TEXTS) if rng.random() < 0.3 else mutate_text(rng.choice(pool), rng)
@@ -273,6 +284,19 @@ class Fuzzer:
             self._cli(None, text, rng, failures, mutations, report)
         else:
             self._cli(text, None, rng, failures, mutations, report)
+
+    def _admission_case(self, rng: random.Random, failures: list[Failure], report: Report) -> None:
+        if rng.random() < 0.6:
+            doc, done = mutate(self.admission_doc, rng)
+            mutations = [f"admission config: {m}" for m in done]
+            try:
+                text = json.dumps(doc)
+            except (ValueError, RecursionError):
+                return
+        else:
+            text = mutate_text(self.admission_text, rng)
+            mutations = [f"admission config text of {len(text):,} characters"]
+        self._cli(None, None, rng, failures, mutations, report, admission_text=text)
 
     # ---- the real CLI --------------------------------------------------------------------
 
@@ -284,6 +308,7 @@ class Fuzzer:
         failures: list[Failure],
         mutations: list[str],
         report: Report,
+        admission_text: str | None = None,
     ) -> None:
         pod_path, cluster_path = self.tmp / "pod.yaml", self.tmp / "cluster.yaml"
         if pod_text is None:
@@ -297,6 +322,13 @@ class Fuzzer:
         args = ["check", "--cluster", str(cluster), "--pod", str(pod_path), "--offline"]
         if rng.random() < 0.5:
             args.append("--json")
+        if admission_text is not None:
+            admission_path = self.tmp / "admission.yaml"
+            admission_path.write_text(admission_text, encoding="utf-8", errors="surrogateescape")
+            args += ["--admission-config", str(admission_path)]
+        if rng.random() < 0.2:
+            plugin = rng.choice(("ExtendedResourceToleration", "RuntimeClass", "PodNodeSelector"))
+            args += ["--admission-plugin", f"{plugin}={rng.choice(('on', 'off', 'auto'))}"]
         out, err = io.StringIO(), io.StringIO()
         try:
             with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
