@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from .jsonshape import string_map
 from .objects import name_of
 from .resources import ResourceList, parse_resource_list
 from .tolerations import Tol, parse_selector_map, parse_toleration
@@ -172,9 +173,7 @@ class RuntimeClassInfo:
             handler=str(obj.get("handler") or ""),
             overhead=None if not isinstance(overhead, Mapping) else parsed,
             overhead_raw=None if not isinstance(overhead, Mapping) else {k: (raw or {})[k] for k in parsed},
-            node_selector={str(k): str(v) for k, v in selector.items()}
-            if isinstance(selector, Mapping)
-            else None,
+            node_selector=string_map(selector) if isinstance(selector, Mapping) else None,
             tolerations=tuple(Tol.of(t) for t in tolerations if isinstance(t, Mapping))
             if isinstance(tolerations, list)
             else (),

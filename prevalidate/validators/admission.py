@@ -48,6 +48,7 @@ from ..model.admission import (
 )
 from ..model.cluster import ClusterView
 from ..model.findings import Code, Finding, Severity
+from ..model.jsonshape import string_map  # a null value is "" to the decoder
 from ..model.names import qualified_name_problem
 from ..model.objects import LimitRangeInfo
 from ..model.resources import CPU, MEMORY, cached_quantity, is_extended
@@ -110,7 +111,7 @@ def admit(pod: Mapping[str, Any], cluster: ClusterView, settings: Settings) -> A
     selector = spec.get("nodeSelector")
     state = _Pod(
         ns,
-        {str(k): str(v) for k, v in selector.items()} if isinstance(selector, Mapping) else None,
+        string_map(selector) if isinstance(selector, Mapping) else None,
         own,
         list(own),
     )
@@ -126,7 +127,7 @@ def admit(pod: Mapping[str, Any], cluster: ClusterView, settings: Settings) -> A
     for t in [*state.certain, *state.assumed]:
         if t not in own and t.as_dict() not in added:
             added.append(t.as_dict())
-    before = {str(k): str(v) for k, v in selector.items()} if isinstance(selector, Mapping) else {}
+    before = string_map(selector) if isinstance(selector, Mapping) else {}
     changed_selector = (state.selector or {}) != before
     if not added and not changed_selector and state.overhead is None:
         return Admitted(pod, findings)

@@ -349,3 +349,21 @@ def test_kubesim_decoder_accepts_what_we_accept(the_pod: dict[str, Any]) -> None
     from prevalidate.testing.kubesim.schema import conform
 
     conform("Pod", the_pod)
+
+
+def test_a_null_node_selector_value_is_empty_also_after_admission_merges_a_runtime_class() -> None:
+    """encoding/json stores ``""`` for a ``null`` value of a map[string]string; the RuntimeClass
+    plugin (plugin/pkg/admission/runtimeclass) then merges the class's scheduling.nodeSelector.
+    The selector copy used to turn the null into "None", and no node has that label value."""
+    runtime_class = {
+        "apiVersion": "node.k8s.io/v1",
+        "kind": "RuntimeClass",
+        "metadata": {"name": "gvisor"},
+        "handler": "runsc",
+        "scheduling": {"nodeSelector": {"kubernetes.io/arch": "amd64"}},
+    }
+    labels = {"zone": "", "kubernetes.io/arch": "amd64"}
+    the_view = cluster(*base_objects(), node("n1", labels=labels), runtime_class)
+    the_pod = with_spec(nodeSelector={"zone": None}, runtimeClassName="gvisor")
+    verdict = run_all(the_pod, the_view, SETTINGS)
+    assert verdict.allowed and verdict.findings == ()
