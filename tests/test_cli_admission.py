@@ -133,7 +133,7 @@ def test_unusable_plugin_flags_exit_2_with_one_line(
         ("PodNodeSelector: {podNodeSelectorPluginConfig: {jhub: 'a b'}}\n", "invalid selector"),
         ("PodTolerationRestriction: {default: [{key: 1}]}\n", "must be a string"),
         ("[1, 2]\n", "must hold an AdmissionConfiguration"),
-        ("key: [unclosed\n", "not a valid YAML file"),
+        ("key: [unclosed\n", "is not valid YAML (line 2)"),
     ],
 )
 def test_unusable_admission_config_files_exit_2_with_one_line(
