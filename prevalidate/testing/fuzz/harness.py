@@ -25,9 +25,11 @@ import contextlib
 import io
 import json
 import random
+import shutil
 import tempfile
 import time
 import traceback
+import weakref
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -158,6 +160,7 @@ class Fuzzer:
         )
         self.settings = settings or Settings(offline=True, node_pools=(pool,))
         self.tmp = Path(tempfile.mkdtemp(prefix="prevalidate-fuzz-"))
+        weakref.finalize(self, shutil.rmtree, self.tmp, True)  # the files the CLI cases write
 
     # ---- one case ------------------------------------------------------------------------
 
