@@ -15,6 +15,7 @@ import yaml
 from ..model.cluster import ClusterView
 from ..model.objects import NodeInfo
 from ..model.podshape import shape_problems
+from ..model.request import PodRequest, kubespawner_request
 
 
 class InputFileError(Exception):
@@ -87,3 +88,17 @@ def load_node_pools(path: str | Path) -> tuple[NodeInfo, ...]:
     if not nodes:
         raise InputFileError(f"{path} holds no Node templates")
     return tuple(nodes)
+
+
+def load_request(path: str | Path, *, from_kubespawner: bool = False) -> PodRequest:
+    """The pod in ``path`` as a request. ``from_kubespawner``: KubeSpawner built it, so what its
+    ``_start`` creates around the pod counts as present (``model.request.kubespawner_request``),
+    including the objects given in the same file (the PVC it creates, the user namespace)."""
+    pod = load_pod(path)
+    if not from_kubespawner:
+        return PodRequest(pod)
+    others = [o for o in iter_objects(_documents(Path(path))) if o.get("kind") != "Pod"]
+    try:
+        return kubespawner_request(pod, others)
+    except (AttributeError, TypeError, ValueError, ArithmeticError) as exc:
+        raise InputFileError(f"{path}: an object next to the Pod cannot be read ({exc})") from None

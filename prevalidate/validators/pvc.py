@@ -75,6 +75,8 @@ def check(ctx: CheckInput) -> list[Finding]:
             continue
         claim = existing.get(name)
         if claim is None:
+            if ctx.request.creates("PersistentVolumeClaim", name):
+                continue  # the spawner creates it around the pod; the scheduler waits for it
             findings.append(
                 Finding(
                     Code.PVC_NOT_FOUND,

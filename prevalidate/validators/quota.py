@@ -11,9 +11,11 @@ from __future__ import annotations
 import math
 from decimal import Decimal
 
+from ..model.cluster import ClusterView
 from ..model.demand import SpawnDemand
 from ..model.findings import Code, Finding, Severity
 from ..model.objects import PVCInfo, QuotaInfo, ScopeRequirement
+from ..model.request import PodRequest
 from ..model.resources import ResourceList, is_extended, is_hugepages
 from .context import CheckInput, skipped
 
@@ -101,6 +103,17 @@ def claim_usage(claim: PVCInfo, default_class: str | None) -> ResourceList:
         if storage:
             usage[f"{storage_class}{_STORAGE_CLASS_SUFFIX}requests.storage"] = storage
     return usage
+
+
+def new_claims(request: PodRequest, cluster: ClusterView) -> tuple[PVCInfo, ...]:
+    """The request's claims the spawner will really create, so the ones charged to PVC quotas:
+    not one that already exists (KubeSpawner's ``_make_create_pvc_request`` takes a 409, or a
+    quota 403 for a claim that exists, as "reuse it"), and none when PVCs cannot be read (an
+    unknown must never add to a quota sum and reject a valid spawn)."""
+    if not request.claims or not cluster.knows("PersistentVolumeClaim", request.namespace):
+        return ()
+    existing = cluster.pvcs_in(request.namespace)
+    return tuple(claim for claim in request.claims if claim.name not in existing)
 
 
 def _exceeded(quota: QuotaInfo, usage: ResourceList, subject_kind: str) -> list[Finding]:

@@ -86,6 +86,8 @@ def check(ctx: CheckInput) -> list[Finding]:
     for ref in demand.object_refs:
         if ref.optional or not cluster.knows(_KINDS[ref.kind], demand.namespace):
             continue
+        if ctx.request.creates(_KINDS[ref.kind], ref.name):
+            continue  # the spawner creates it around the pod (KubeSpawner's internal_ssl Secret)
         obj = tables[ref.kind].get(ref.name)
         if obj is not None:
             for finding in _missing_keys(ref, obj, ns):
