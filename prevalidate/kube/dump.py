@@ -64,7 +64,7 @@ def load_cluster(path: str | Path) -> ClusterView:
         )
     if not view.priority_classes:
         # Every cluster has system-*-critical classes, so none means they were not listed.
-        view.known.discard("PriorityClass")
+        view.mark_unknown("PriorityClass")
     return view
 
 

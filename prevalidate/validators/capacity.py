@@ -67,10 +67,10 @@ class _NodeCache:
 
 
 def _cache(cluster: ClusterView) -> _NodeCache:
-    cache = cluster.derived.get("capacity")
+    cache = cluster.derived("capacity")
     if not isinstance(cache, _NodeCache) or cache.generation != cluster.node_generation:
         cache = _NodeCache(cluster)
-        cluster.derived["capacity"] = cache
+        cluster.keep_derived("capacity", cache)
     return cache
 
 
