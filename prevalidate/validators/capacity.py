@@ -1,5 +1,6 @@
 """Node fit: could any node ever run the pod (``no-node-fits``), and does one have room now
-(``insufficient-capacity``)? Mirrors kube-scheduler's filters (reference §4).
+(``insufficient-capacity``)? Mirrors kube-scheduler's filters (pkg/scheduler/framework/plugins:
+noderesources/fit.go, nodeaffinity, tainttoleration, nodeunschedulable).
 
 Pure, no I/O here. Static filters (cordon, selector/affinity, taints, allocatable) are cached
 per pod scheduling signature until a node's static shape changes; the dynamic part compares the

@@ -1,9 +1,12 @@
-"""ResourceQuota admission, as kube-apiserver's quota plugin decides it (reference §1).
+"""ResourceQuota admission, as kube-apiserver's quota plugin decides it
+(staging/src/k8s.io/apiserver/pkg/admission/plugin/resourcequota, with the evaluators of
+pkg/quota/v1/evaluator/core).
 
 Pure, no I/O here. A quota applies to the pod when one of its hard resources is one the pod
-evaluator tracks and every scope matches; then the pod's usage (§1.3) added to ``status.used``
-must stay within ``hard``, and the legacy "must specify" rule (§1.5) applies. PVCs the spawner
-is about to create are charged to PVC quotas the same way (§1.8).
+evaluator tracks and every scope matches; then the pod's usage (pods.go, Usage) added to
+``status.used`` must stay within ``hard``, and the legacy "must specify" rule (every container
+sets what a cpu/memory quota tracks) applies. PVCs the spawner is about to create are charged
+to PVC quotas the same way (persistent_volume_claims.go).
 """
 
 from __future__ import annotations
@@ -76,7 +79,7 @@ def _scope_matches(req: ScopeRequirement, demand: SpawnDemand, priority_class: s
 
 
 def pod_usage(demand: SpawnDemand) -> ResourceList:
-    """§1.3: what creating this pod charges (a new pod is never terminal)."""
+    """pods.go Usage: what creating this pod charges (a new pod is never terminal)."""
     usage: ResourceList = {"count/pods": Decimal(1), "pods": Decimal(1)}
     for base in ("cpu", "memory", "ephemeral-storage"):
         if base in demand.requests:
@@ -92,7 +95,8 @@ def pod_usage(demand: SpawnDemand) -> ResourceList:
 
 
 def claim_usage(claim: PVCInfo, default_class: str | None) -> ResourceList:
-    """§1.8: one claim, its storage rounded up to whole bytes, per class too."""
+    """persistent_volume_claims.go Usage: one claim, its storage rounded up to whole bytes,
+    per class too."""
     storage = Decimal(math.ceil(claim.storage_request)) if claim.storage_request else Decimal(0)
     usage: ResourceList = {"count/persistentvolumeclaims": Decimal(1), "persistentvolumeclaims": Decimal(1)}
     if storage:

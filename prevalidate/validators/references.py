@@ -1,4 +1,4 @@
-"""Secrets, config maps and the service account the pod needs (reference §6.2): a missing
+"""Secrets, config maps and the service account the pod needs (the kubelet, pkg/kubelet): a missing
 non-optional volume source leaves the pod in ContainerCreating (FailedMount), a missing env
 source in CreateContainerConfigError, both for good. So does a key the pod names (env
 ``secretKeyRef``/``configMapKeyRef``, volume ``items``) that the object lacks: ``couldn't find
