@@ -72,7 +72,6 @@ class PodRequest:
         return self.open_ended and kind in LATE_KINDS
 
 
-
 # kubespawner/objects.py make_pod: with internal_ssl, the certificates' Secret is mounted
 # through a volume of this name (``secret.secretName`` = the spawner's ``secret_name``).
 KUBESPAWNER_CERTS_VOLUME = "jupyterhub-internal-certs"
