@@ -59,7 +59,7 @@ async def check_spawn(
     name = getattr(spawner, "_log_name", "?")
     try:
         target = spawner if user_options is None else make_shadow(spawner, user_options)
-        plan = await build_plan(target, apply_options=user_options is not None)
+        request = (await build_plan(target, apply_options=user_options is not None)).request
     except OptionsError as exc:
         reject_options(spawner, path, str(exc))
         return None
@@ -75,7 +75,7 @@ async def check_spawn(
         PrometheusObserver().failed(path)
         log.warning("prevalidate: validating %s failed; it starts unchecked", name, exc_info=True)
         return None
-    verdict = await service.validate(plan.request, path=path)  # fails open by itself
+    verdict = await service.validate(request, path=path)  # fails open by itself
     _log_verdict(name, path, verdict, config)
     if not verdict.allowed and not config.dry_run:
         raise SpawnRejected.from_verdict(
