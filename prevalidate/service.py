@@ -27,7 +27,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Protocol
 
 from .model.cluster import ClusterView
@@ -108,6 +108,14 @@ class _Unobserved:
         return None
 
 
+def _label(request: PodRequest) -> str:
+    """namespace/name of the pod for a log line, whatever shape the pod has."""
+    meta = request.pod.get("metadata") if isinstance(request.pod, Mapping) else None
+    if not isinstance(meta, Mapping):
+        return "?"
+    return f"{meta.get('namespace') or 'default'}/{meta.get('name') or meta.get('generateName') or '?'}"
+
+
 def did_not_run() -> Verdict:
     """The verdict of a validation that failed on our side: allowed, and saying so."""
     return Verdict.of(
@@ -166,14 +174,8 @@ class ValidationService:
                 images = await self._lookup_images(demand, view)
                 verdict = run_checks(request, demand, view, self.settings, images)
         except Exception:
-            meta = request.pod.get("metadata")
-            name = meta.get("name") if isinstance(meta, dict) else None
-            log.warning(
-                "prevalidate: validating pod %s/%s failed; it is allowed unchecked",
-                request.namespace,
-                name or "?",
-                exc_info=True,
-            )
+            pod = _label(request)
+            log.warning("prevalidate: validating pod %s failed; it is allowed unchecked", pod, exc_info=True)
             self.observer.failed(path)
             return did_not_run()
         self.observer.cache_state(len(view.known), self.source.ready)
