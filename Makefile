@@ -1,7 +1,9 @@
-.PHONY: demo test bench lint
+.PHONY: demo test bench lint agree
 demo:            ## set up and run a real JupyterHub whose spawn form prevalidate checks (Ctrl-C stops it)
 	scripts/demo
 test:            ## set up and run the whole test suite (lint, types, layering, tests)
 	scripts/test
 bench:           ## run the benchmarks and rewrite benchmarks/RESULTS.md
 	scripts/bootstrap && .venv/bin/python -m benchmarks
+agree:           ## the long differential run: prevalidate check vs a real kube-apiserver + kube-scheduler
+	scripts/bootstrap && PREVALIDATE_AGREE_SCENARIOS=$${PREVALIDATE_AGREE_SCENARIOS:-10000} PREVALIDATE_REQUIRE_K8S=1 .venv/bin/pytest -q -p no:randomly tests/agreement

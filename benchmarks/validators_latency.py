@@ -5,6 +5,11 @@ pools (one tainted GPU pool), every node with a unique hostname label, 30 bound 
 Warm caches: each scenario runs once before it is measured, as in a hub that has served a
 spawn of that profile before. Targets (foundation issue): p50 <= 2 ms at 5,000 nodes and no
 worse than 10x the 50-node figure; one pod event <= 50 µs.
+
+A second cluster gives every node a z2jh user placeholder (priority -10, 4 CPUs) among its 30
+pods, so a full node makes room by preemption: the worst case of the capacity check is a
+request no node has room for even after evicting every placeholder (a full scan that also
+counts what evictions would free on every node).
 """
 
 from __future__ import annotations
@@ -32,7 +37,7 @@ POOLS = [
 ]
 
 
-def build_cluster(nodes: int, pods_per_node: int = 30) -> ClusterView:
+def build_cluster(nodes: int, pods_per_node: int = 30, placeholders: bool = False) -> ClusterView:
     view = ClusterView()
     view.apply({"kind": "Namespace", "metadata": {"name": "jhub"}, "status": {"phase": "Active"}})
     view.apply({"kind": "ServiceAccount", "metadata": {"name": "default", "namespace": "jhub"}})
@@ -84,11 +89,22 @@ def build_cluster(nodes: int, pods_per_node: int = 30) -> ClusterView:
             }
         )
         for j in range(pods_per_node):
+            if placeholders and j == 0:
+                placeholder = _pod(f"user-placeholder-{i}", name, "4", "1Gi", f"claim-p-{i}", priority=-10)
+                view.apply(placeholder)
+                continue
             view.apply(_pod(f"user-{i}-{j}", name, "200m", "1Gi", claim=f"claim-user-{i}-{j}"))
     return view
 
 
-def _pod(name: str, node: str | None, cpu: str, memory: str, claim: str = "claim-alice") -> dict[str, Any]:
+def _pod(
+    name: str,
+    node: str | None,
+    cpu: str,
+    memory: str,
+    claim: str = "claim-alice",
+    priority: int | None = None,
+) -> dict[str, Any]:
     spec: dict[str, Any] = {
         "containers": [
             {
@@ -104,6 +120,8 @@ def _pod(name: str, node: str | None, cpu: str, memory: str, claim: str = "claim
     }
     if node:
         spec["nodeName"] = node
+    if priority is not None:
+        spec["priority"] = priority
     return {
         "kind": "Pod",
         "metadata": {"name": name, "namespace": "jhub"},
@@ -161,6 +179,21 @@ def measure(nodes: int, runs: int) -> dict[str, Any]:
     return results
 
 
+def measure_preemption(nodes: int, runs: int) -> dict[str, Any]:
+    """Every node holds a 4-CPU placeholder at priority -10 (5.8 CPUs of user pods besides)."""
+    view = build_cluster(nodes, placeholders=True)
+    scenarios = {
+        "25 CPUs: room once a placeholder goes (preemption-expected)": _pod("jupyter-new", None, "25", "4Gi"),
+        "31 CPUs: no room even after preemption (full scan)": _pod("jupyter-new", None, "31", "4Gi"),
+    }
+    results: dict[str, Any] = {}
+    for label, pod in scenarios.items():
+        verdict = run_all(pod, view)
+        samples = _timed(lambda pod=pod: run_all(pod, view), runs)
+        results[label] = (statistics.median(samples), _p95(samples), verdict.codes())
+    return results
+
+
 def _p95(samples: list[float]) -> float:
     return sorted(samples)[int(len(samples) * 0.95) - 1]
 
@@ -199,6 +232,23 @@ def main() -> None:
     text = "\n".join(lines)
     print(text)
     write_section("validators", text)
+    small_p, large_p = measure_preemption(50, 400), measure_preemption(5000, 200)
+    lines = [
+        "## Capacity check with preemption (issue 9)",
+        "",
+        "`python -m benchmarks.validators_latency`, second part: the same clusters with a z2jh user "
+        "placeholder (priority -10, 4 CPUs) on every node; the new pod has priority 0.",
+        "",
+        "| scenario | 50 nodes p50 (p95) | 5,000 nodes p50 (p95) | codes |",
+        "|---|---|---|---|",
+    ]
+    for label, (l50, l95, codes) in large_p.items():
+        s50, s95, _ = small_p[label]
+        row = f"| {label} | {s50:.3f} ms ({s95:.3f}) | {l50:.3f} ms ({l95:.3f}) |"
+        lines.append(f"{row} {', '.join(codes)} |")
+    text = "\n".join(lines)
+    print(text)
+    write_section("validators-preemption", text)
 
 
 if __name__ == "__main__":

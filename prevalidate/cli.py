@@ -13,9 +13,11 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
+from .kube.admissionfile import load_admission_config
 from .kube.dump import InputFileError, load_cluster, load_node_pools, load_request
 from .messages import finding_json
 from .messages.rejection import Rejection
+from .model.admission import PLUGINS, AdmissionConfig
 from .model.cluster import ClusterView
 from .model.findings import Verdict
 from .model.request import PodRequest
@@ -81,6 +83,20 @@ def _add_check(sub: Any) -> None:
         "--time-budget", type=float, default=2.0, metavar="SECONDS", help="registry time budget (default 2)"
     )
     p.add_argument("--admin-contact", default=DEFAULT_ADMIN_CONTACT, help="the last line of every message")
+    p.add_argument(
+        "--admission-plugin",
+        action="append",
+        default=[],
+        metavar="NAME=on|off|auto",
+        help=f"whether the apiserver runs this admission plugin ({', '.join(PLUGINS)}); unnamed "
+        "ones are auto (RuntimeClass: on): their added tolerations are assumed, nothing else (repeatable)",
+    )
+    p.add_argument(
+        "--admission-config",
+        metavar="CONFIG.yaml",
+        help="the apiserver's AdmissionConfiguration file (PodNodeSelector and "
+        "PodTolerationRestriction configuration)",
+    )
 
 
 async def check_request(
@@ -119,6 +135,7 @@ def _check(args: argparse.Namespace) -> int:
         cluster = load_cluster(args.cluster)
         request = load_request(args.pod, from_kubespawner=args.from_kubespawner)
         pools = load_node_pools(args.node_pools) if args.node_pools else ()
+        admission = _admission(args.admission_plugin, args.admission_config)
     except InputFileError as exc:
         print(f"prevalidate: {exc}", file=sys.stderr)
         return EXIT_UNUSABLE
@@ -129,6 +146,7 @@ def _check(args: argparse.Namespace) -> int:
         capacity_policy=args.capacity_policy,
         node_pools=pools,
         offline=args.offline,
+        admission=admission,
     )
     verdict = asyncio.run(check_request(request, cluster, settings, args.time_budget))
     if args.json:
@@ -141,6 +159,20 @@ def _check(args: argparse.Namespace) -> int:
     else:
         print("\n".join(report_lines(request, verdict, settings.admin_contact)))
     return EXIT_ALLOWED if verdict.allowed else EXIT_REJECTED
+
+
+def _admission(stated: Sequence[str], config_file: str | None) -> AdmissionConfig:
+    plugins: dict[str, str] = {}
+    for item in stated:
+        name, sep, state = item.partition("=")
+        if not sep:
+            raise InputFileError(f"--admission-plugin {item}: expected NAME=on, NAME=off or NAME=auto")
+        plugins[name.strip()] = state.strip()
+    configuration = load_admission_config(config_file) if config_file else {}
+    try:
+        return AdmissionConfig.parse(plugins, configuration)
+    except ValueError as exc:
+        raise InputFileError(f"--admission-plugin: {exc}") from None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -158,6 +190,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     kubesim_cli.add_arguments(sim)
     sim.set_defaults(run=kubesim_cli.run)
+    from .testing.realplane import cli as plane_cli
+
+    plane = sub.add_parser(
+        "plane",
+        help="run a real Kubernetes control plane (scripts/bootstrap-k8s) on 127.0.0.1",
+        description="Run etcd, kube-apiserver, kube-controller-manager and kube-scheduler with a "
+        "cluster file's objects created in them; print a kubeconfig path; Ctrl-C stops it.",
+    )
+    plane_cli.add_arguments(plane)
+    plane.set_defaults(run=plane_cli.run)
     _add_demo(sub)
     return parser
 

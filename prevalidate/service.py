@@ -170,7 +170,7 @@ class ValidationService:
             view = self.source.view
             verdict = shape_verdict(request.pod)
             if verdict is None:
-                demand = pod_demand(request, view)
+                demand = pod_demand(request, view, self.settings)
                 images = await self._lookup_images(demand, view)
                 verdict = run_checks(request, demand, view, self.settings, images)
         except Exception:

@@ -239,14 +239,48 @@ def configmap(name: str, namespace: str = NS) -> Obj:
     }
 
 
-def priority_class(name: str, global_default: bool = False) -> Obj:
-    return {
+def priority_class(
+    name: str, global_default: bool = False, *, value: int = 1000, preemption_policy: str | None = None
+) -> Obj:
+    obj: Obj = {
         "apiVersion": "scheduling.k8s.io/v1",
         "kind": "PriorityClass",
         "metadata": {"name": name},
-        "value": 1000,
+        "value": value,
         "globalDefault": global_default,
     }
+    if preemption_policy is not None:
+        obj["preemptionPolicy"] = preemption_policy
+    return obj
+
+
+def runtime_class(
+    name: str = "gvisor",
+    handler: str = "runsc",
+    *,
+    overhead: Mapping[str, str] | None = None,
+    node_selector: Mapping[str, str] | None = None,
+    tolerations: Sequence[Mapping[str, Any]] = (),
+) -> Obj:
+    """A node.k8s.io/v1 RuntimeClass (``overhead.podFixed``, ``scheduling``)."""
+    obj: Obj = {"apiVersion": "node.k8s.io/v1", "kind": "RuntimeClass", "metadata": {"name": name}}
+    obj["handler"] = handler
+    if overhead is not None:
+        obj["overhead"] = {"podFixed": dict(overhead)}
+    if node_selector is not None or tolerations:
+        obj["scheduling"] = {}
+        if node_selector is not None:
+            obj["scheduling"]["nodeSelector"] = dict(node_selector)
+        if tolerations:
+            obj["scheduling"]["tolerations"] = [dict(t) for t in tolerations]
+    return obj
+
+
+def namespace_with(annotations: Mapping[str, str], name: str = NS) -> Obj:
+    """A namespace carrying annotations (PodNodeSelector, PodTolerationRestriction read them)."""
+    obj = namespace(name)
+    obj["metadata"]["annotations"] = dict(annotations)
+    return obj
 
 
 def base_objects() -> list[Obj]:

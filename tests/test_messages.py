@@ -22,12 +22,15 @@ from factories import (
     container,
     limit_item,
     limitrange,
+    namespace_with,
     node,
     only,
     pod,
     pool,
+    priority_class,
     pvc,
     quota,
+    runtime_class,
     secret,
     storage_class,
     taint,
@@ -43,6 +46,7 @@ from prevalidate.messages import (
     render,
     render_verdict,
 )
+from prevalidate.model.admission import AdmissionConfig
 from prevalidate.model.findings import Code, Finding, Severity, Verdict
 from prevalidate.model.image_facts import ImageFacts, ImageStatus, Platform
 
@@ -265,6 +269,16 @@ SCENARIOS: dict[str, Scenario] = {
         ),
         ("cpu limit", "notebook, proxy"),
         "Set a cpu limit",
+    ),
+    "quota-not-synced": Scenario(
+        Code.QUOTA_NOT_SYNCED,
+        lambda: verdict(
+            pod(requests={"cpu": "8"}),
+            [{**quota({"requests.cpu": "4"}), "status": {}}],
+            checks=["quota"],
+        ),
+        ('"compute"', "not been counted", "not checked"),
+        None,
     ),
     "limitrange-violation": Scenario(
         Code.LIMITRANGE_VIOLATION,
@@ -498,6 +512,85 @@ SCENARIOS: dict[str, Scenario] = {
         lambda: verdict(pod(serviceAccountName="nb"), BASE, checks=["references"]),
         ('"nb"', "jhub"),
         None,
+    ),
+    "runtimeclass-not-found": Scenario(
+        Code.RUNTIMECLASS_NOT_FOUND,
+        lambda: verdict(
+            pod(runtimeClassName="gvisr"), [*BASE, runtime_class("gvisor")], checks=["admission"]
+        ),
+        ('"gvisr"', '"gvisor"'),
+        "Did you mean",
+    ),
+    "admission-refused-overhead": Scenario(
+        Code.ADMISSION_REFUSED,
+        lambda: verdict(
+            pod(runtimeClassName="kata", overhead={"cpu": "1"}),
+            [*BASE, runtime_class("kata", overhead={"cpu": "250m", "memory": "120Mi"})],
+            checks=["admission"],
+        ),
+        ('"kata"', "0.25 CPU", "120 MiB"),
+        "Remove spec.overhead",
+    ),
+    "admission-refused-runtimeclass-selector": Scenario(
+        Code.ADMISSION_REFUSED,
+        lambda: verdict(
+            pod(runtimeClassName="gvisor", nodeSelector={"sandbox": "no"}),
+            [*BASE, runtime_class("gvisor", node_selector={"sandbox": "gvisor"})],
+            checks=["admission"],
+        ),
+        ('"gvisor"', "sandbox=gvisor", "sandbox=no"),
+        "Choose options without that node selector",
+    ),
+    "admission-refused-toleration-whitelist": Scenario(
+        Code.ADMISSION_REFUSED,
+        lambda: verdict(
+            pod(tolerations=[{"key": "gpu", "operator": "Exists", "effect": "NoSchedule"}], requests={}),
+            [
+                namespace_with(
+                    {
+                        "scheduler.alpha.kubernetes.io/tolerationsWhitelist": '[{"key": "cpu-only", '
+                        '"operator": "Exists"}]'
+                    }
+                ),
+                *BASE[1:],
+            ],
+            checks=["admission"],
+            settings=only("admission", admission=AdmissionConfig.parse({"PodTolerationRestriction": "on"})),
+        ),
+        ("jhub", "gpu (NoSchedule)", "your server asks for"),
+        "tolerationsWhitelist",
+    ),
+    "preemption-expected": Scenario(
+        Code.PREEMPTION_EXPECTED,
+        lambda: verdict(
+            pod(requests={"cpu": "2"}),
+            [node(), pod("user-placeholder-0", requests={"cpu": "3"}, node_name="node-1", priority=-10)],
+            checks=["capacity"],
+        ),
+        ("lower-priority pods",),
+        "make way",
+    ),
+    "priorityclass-not-found": Scenario(
+        Code.PRIORITYCLASS_NOT_FOUND,
+        lambda: verdict(
+            pod(priorityClassName="jhub-default-priorty"),
+            [node(), priority_class("jhub-default-priority", value=0)],
+            checks=["capacity"],
+        ),
+        ('"jhub-default-priorty"',),
+        "Ask your administrator",
+    ),
+    "no-node-fits-pinned-node": Scenario(
+        Code.NO_NODE_FITS,
+        lambda: verdict(pod(requests={"cpu": "8"}, node_name="node-1"), [node()], checks=["capacity"]),
+        ("8 CPUs", 'node "node-1"', "4 CPUs"),
+        "Choose at most 4 CPUs",
+    ),
+    "insufficient-capacity-pinned-node": Scenario(
+        Code.INSUFFICIENT_CAPACITY,
+        lambda: verdict(pod(requests={"cpu": "3"}, node_name="node-1"), _busy_node(), checks=["capacity"]),
+        ("3 CPUs", 'node "node-1"', "2 CPUs free"),
+        "Choose at most 2 CPUs",
     ),
     "check-skipped": Scenario(
         Code.CHECK_SKIPPED,

@@ -11,6 +11,7 @@ from typing import Any
 from traitlets import Bool, CaselessStrEnum, Dict, Float, List, Set, TraitError, Unicode, validate
 from traitlets.config import LoggingConfigurable
 
+from ..model.admission import PLUGINS, AdmissionConfig
 from ..model.findings import Code
 from ..model.objects import NodeInfo
 from ..model.settings import CHECKS, DEFAULT_ADMIN_CONTACT, Settings
@@ -142,6 +143,53 @@ class Prevalidator(LoggingConfigurable):
         """,
     )
 
+    admission_plugins = Dict(
+        Unicode(),
+        config=True,
+        help=f"""
+        Which of the apiserver's admission plugins that change a pod before it is scheduled
+        your cluster runs: a plugin name ({", ".join(PLUGINS)}) mapped to "on", "off" or
+        "auto". prevalidate checks the pod as these plugins will leave it (the RuntimeClass's
+        overhead counts against quotas and node capacity, its node selector and tolerations
+        and the namespace's count when choosing nodes). It cannot ask the apiserver which
+        plugins run, so an unnamed plugin is "auto": the tolerations it would add are assumed
+        (they can only let the pod onto more nodes), its node selectors and its refusals are
+        not — an unknown never rejects a spawn. RuntimeClass is "on" unless you say
+        otherwise (it is on by default in Kubernetes). GKE and AKS run
+        ExtendedResourceToleration; say `{{"ExtendedResourceToleration": "off"}}` when yours
+        does not, so that a GPU request without a toleration for the GPU nodes' taint is
+        rejected as Kubernetes would leave it Pending. State PodNodeSelector and
+        PodTolerationRestriction "on" to have namespace node selectors applied and tolerations
+        outside a namespace's whitelist rejected.
+        """,
+    )
+
+    admission_config = Dict(
+        config=True,
+        help="""
+        The configuration of the PodNodeSelector and PodTolerationRestriction plugins, as the
+        `configuration` of each in your apiserver's AdmissionConfiguration file, e.g.
+        `{"PodNodeSelector": {"podNodeSelectorPluginConfig": {"clusterDefaultNodeSelector":
+        "pool=users", "jhub": "pool=users"}}, "PodTolerationRestriction": {"default":
+        [{"key": "dedicated", "operator": "Exists"}], "whitelist": []}}`. Namespace annotations
+        (`scheduler.alpha.kubernetes.io/node-selector`, `.../defaultTolerations`,
+        `.../tolerationsWhitelist`) are read from the cluster and take precedence, as in
+        Kubernetes.
+        """,
+    )
+
+    @validate("admission_plugins", "admission_config")
+    def _admission(self, proposal: Any) -> dict[str, Any]:
+        value = dict(proposal["value"])
+        try:
+            if proposal["trait"].name == "admission_plugins":
+                AdmissionConfig.parse(plugins=value)
+            else:
+                AdmissionConfig.parse(configuration=value)
+        except ValueError as exc:
+            raise TraitError(str(exc)) from None
+        return value
+
     @validate("disabled_checks")
     def _known_checks(self, proposal: Any) -> set[str]:
         unknown = set(proposal["value"]) - set(CHECKS)
@@ -166,4 +214,5 @@ class Prevalidator(LoggingConfigurable):
             node_pools=tuple(NodeInfo.from_dict(n) for n in self.node_pools),
             disabled_checks=frozenset(self.disabled_checks),
             offline=not self.registry_checks,
+            admission=AdmissionConfig.parse(self.admission_plugins, self.admission_config),
         )

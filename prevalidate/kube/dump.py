@@ -65,6 +65,10 @@ def load_cluster(path: str | Path) -> ClusterView:
     if not view.priority_classes:
         # Every cluster has system-*-critical classes, so none means they were not listed.
         view.mark_unknown("PriorityClass")
+    if not view.runtime_classes:
+        # `kubectl get runtimeclasses` is not in the documented command; none listed means
+        # unknown, so a pod naming one is not called missing.
+        view.mark_unknown("RuntimeClass")
     return view
 
 

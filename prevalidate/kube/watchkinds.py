@@ -46,6 +46,7 @@ WATCH_KINDS: dict[str, WatchKind] = {
         WatchKind(
             "PriorityClass", "priorityclasses", "scheduling.k8s.io", "SchedulingV1Api", "list_priority_class"
         ),
+        WatchKind("RuntimeClass", "runtimeclasses", "node.k8s.io", "NodeV1Api", "list_runtime_class"),
         WatchKind("Pod", "pods", "", "CoreV1Api", "list_pod_for_all_namespaces", "list_namespaced_pod"),
         WatchKind(
             "ResourceQuota",

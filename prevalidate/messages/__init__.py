@@ -3,8 +3,8 @@
 Pure, no I/O here. Each finding becomes short, plain sentences: what was asked, what is
 available, what would pass. Numbers come from the finding's facts; units are the ones a person
 types in a spawn form (CPUs, GiB), not Kubernetes internals. One module per family of findings
-(inputs, resources, objects); this module maps codes to them and orders a verdict's sentences;
-``rejection`` assembles them into the one message every front end shows.
+(inputs, resources, objects, scheduling); this module maps codes to them and orders a verdict's
+sentences; ``rejection`` assembles them into the one message every front end shows.
 """
 
 from __future__ import annotations
@@ -15,9 +15,18 @@ from typing import Any
 from ..amounts import amount, base_resource, json_safe
 from ..model.findings import Code, Finding, Severity, Verdict
 from ..model.settings import DEFAULT_ADMIN_CONTACT
+from .admission import admission_refused, runtimeclass_not_found
 from .inputs import input_invalid, namespace, options_unusable
 from .objects import image, key_missing, object_missing, pvc
-from .resources import insufficient, limitrange, must_specify, no_node_fits, quota_exceeded
+from .resources import (
+    insufficient,
+    limitrange,
+    must_specify,
+    no_node_fits,
+    quota_exceeded,
+    quota_not_synced,
+)
+from .scheduling import pinned_no_fit_or, pinned_no_room_or, preemption_expected, priority_class_missing
 
 __all__ = [
     "amount",
@@ -38,9 +47,12 @@ _RENDERERS: dict[Code, Callable[[Mapping[str, Any]], str]] = {
     Code.NAMESPACE_NOT_FOUND: namespace,
     Code.QUOTA_EXCEEDED: quota_exceeded,
     Code.QUOTA_MUST_SPECIFY: must_specify,
+    Code.QUOTA_NOT_SYNCED: quota_not_synced,
     Code.LIMITRANGE_VIOLATION: limitrange,
-    Code.NO_NODE_FITS: no_node_fits,
-    Code.INSUFFICIENT_CAPACITY: insufficient,
+    Code.NO_NODE_FITS: pinned_no_fit_or(no_node_fits),
+    Code.INSUFFICIENT_CAPACITY: pinned_no_room_or(insufficient),
+    Code.PREEMPTION_EXPECTED: preemption_expected,
+    Code.PRIORITYCLASS_NOT_FOUND: priority_class_missing,
     Code.SECRET_NOT_FOUND: object_missing("secret"),
     Code.CONFIGMAP_NOT_FOUND: object_missing("config map"),
     Code.SECRET_KEY_NOT_FOUND: key_missing("secret"),
@@ -53,6 +65,8 @@ _RENDERERS: dict[Code, Callable[[Mapping[str, Any]], str]] = {
         f'The service account "{f["name"]}" does not exist in namespace {f["namespace"]}. '
         "Choose another profile, or ask your administrator to create it."
     ),
+    Code.RUNTIMECLASS_NOT_FOUND: runtimeclass_not_found,
+    Code.ADMISSION_REFUSED: admission_refused,
     Code.CHECK_SKIPPED: lambda f: (
         f"The {f['kind']} check could not run on these options and was skipped; your server will still start."
         if f.get("failed")
@@ -131,7 +145,7 @@ def render_verdict(
     """One line per finding in ``ordered`` order, then the admin contact line (only when
     something is wrong)."""
     lines = sentences(verdict, overrides)
-    if lines and admin_contact:
+    if admin_contact and any(f.severity is not Severity.INFO for f in verdict.findings):
         lines.append(admin_contact)
     return lines
 
@@ -140,7 +154,9 @@ def headline(verdict: Verdict) -> str:
     errors = len(verdict.errors)
     if errors:
         return "Your server cannot start with these options:" if errors > 1 else "Your server cannot start:"
-    return "Your server can start." if not verdict.findings else "Your server can start, with warnings:"
+    if any(f.severity is Severity.WARNING for f in verdict.findings):
+        return "Your server can start, with warnings:"
+    return "Your server can start:" if verdict.findings else "Your server can start."
 
 
 def finding_json(finding: Finding, overrides: Mapping[str, str] | None = None) -> dict[str, Any]:

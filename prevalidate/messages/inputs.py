@@ -85,17 +85,43 @@ def input_invalid(f: Mapping[str, Any]) -> str:
             else " Ask your administrator to fix the server options."
         )
         return f"The pod's {f.get('field')} {reason}; the server cannot be created from it.{advice}"
+    if f.get("overcommit"):
+        return _no_overcommit(f)
     if "limit" in f and "request" in f:
         resource = str(f.get("field", "")).rsplit(".", 1)[-1]
         source = " (the namespace default limit)" if f.get("limit_defaulted") else ""
-        return (
+        text = (
             f"The {resource} guarantee of {amount(resource, f['request'])} is more than the {resource} "
-            f"limit of {amount(resource, f['limit'])}{source}. Choose a guarantee of at most "
-            f"{amount(resource, f['limit'])}."
+            f"limit of {amount(resource, f['limit'])}{source}."
         )
+        if not f["limit"]:  # "at most 0" is no choice: the limit is what is wrong
+            least = amount(resource, f["request"])
+            return f"{text} Raise the limit to at least {least}, or ask your administrator."
+        return f"{text} Choose a guarantee of at most {amount(resource, f['limit'])}."
     return (
         f"{f.get('value')!r} is not a valid value for {f.get('field')}: {f.get('reason')}. "
         "Use a number with an optional unit, like 2, 0.5, 500m, 4Gi or 512Mi."
+    )
+
+
+def _no_overcommit(f: Mapping[str, Any]) -> str:
+    """Extended resources (GPUs) and hugepages cannot be overcommitted: Kubernetes wants a limit
+    equal to the request (pkg/apis/core/validation ValidateResourceRequirements)."""
+    resource = str(f["overcommit"])
+    request = amount(resource, f["request"])
+    where = f"{f.get('field')}: {f.get('reason')}"
+    who = f"container {f['container']}" if f.get("container") else "a container"
+    if f.get("overcommit_limit") is None:
+        return (
+            f"The server asks for {request} for {who} without a limit, but Kubernetes requires a limit "
+            f"for {resource} equal to the request ({where}). Add a limit of {request} (equal to "
+            "the request), or ask your administrator to set it (KubeSpawner: extra_resource_limits)."
+        )
+    return (
+        f"The server asks for {request} for {who} with a different limit of "
+        f"{amount(resource, f['overcommit_limit'])}, but Kubernetes requires the {resource} limit to "
+        f"equal the request ({where}). Set the limit and the request to the same number (a limit "
+        "alone is enough: the request is copied from it)."
     )
 
 

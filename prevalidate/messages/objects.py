@@ -76,12 +76,26 @@ def pvc(code: Code) -> Callable[[Mapping[str, Any]], str]:
                     f'The volume claim "{claim}" has lost its volume (phase Lost) and cannot be mounted. '
                     "Choose another volume, or ask your administrator to restore it."
                 )
+            which = f'"{claim}"'
+            which = f"Your server's new volume claim {which}" if f.get("new") else f"The volume claim {which}"
             if state == "no-storage-class":
+                classes = names_list(f.get("storage_classes") or []) or "none"
                 return (
-                    f'The volume claim "{claim}" asks for storage class "{f["storage_class"]}", which '
-                    "does not exist, so it will never be bound. "
-                    "Choose another volume, or ask your administrator "
-                    f"(storage classes: {names_list(f['storage_classes'])})."
+                    f'{which} asks for storage class "{f["storage_class"]}", which has no StorageClass '
+                    f"object (storage classes: {classes}), so no volume is created for it: it can only "
+                    f'bind to a PersistentVolume of class "{f["storage_class"]}" made by an administrator. '
+                    "If there is none, your server will wait for it."
+                )
+            if state == "no-class":
+                why = (
+                    'asks for no storage class (storageClassName: "")'
+                    if f.get("explicit_none")
+                    else "names no storage class and the cluster has no default one"
+                )
+                return (
+                    f"{which} {why}, so it can only "
+                    "bind to a PersistentVolume without a class made by an administrator. If there is "
+                    "none, your server will wait for it."
                 )
             return f'The volume claim "{claim}" is not bound to a volume yet; your server may wait for it.'
         pods = names_list(f.get("pods") or [])

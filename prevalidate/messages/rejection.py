@@ -27,6 +27,8 @@ _STATUS = {
     Code.QUOTA_MUST_SPECIFY: 403,
     Code.LIMITRANGE_VIOLATION: 403,
     Code.IMAGE_REGISTRY_NOT_ALLOWED: 403,
+    Code.ADMISSION_REFUSED: 403,
+    Code.RUNTIMECLASS_NOT_FOUND: 403,
 }
 DEFAULT_STATUS = 422
 ALLOWED_STATUS = 200
@@ -64,7 +66,9 @@ class Rejection:
         return cls(
             headline=headline(verdict),
             lines=lines,
-            contact=admin_contact if lines else "",
+            # Only when something needs attention: an info note alone (a lower-priority pod will
+            # make way) is no reason to contact anyone.
+            contact=admin_contact if any(line.severity is not Severity.INFO for line in lines) else "",
             status=_STATUS.get(errors[0].code, DEFAULT_STATUS) if errors else ALLOWED_STATUS,
             codes=tuple(dict.fromkeys(line.code.value for line in errors)),
         )

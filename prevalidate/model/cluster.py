@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
+from .admission import RuntimeClassInfo, admission_annotations
 from .objects import (
     ConfigMapInfo,
     LimitRangeInfo,
@@ -32,6 +33,7 @@ from .objects import (
     namespace_of,
 )
 from .podmath import Units, occupies_node, pod_claims, pod_request_units
+from .priority import PriorityClassInfo, global_default, pod_priority
 
 ALL_KINDS = frozenset(
     {
@@ -46,16 +48,76 @@ ALL_KINDS = frozenset(
         "Secret",
         "ConfigMap",
         "PriorityClass",
+        "RuntimeClass",
     }
 )
 
 
 @dataclass
-class NodeUsage:
-    """What bound, non-terminal pods already request on one node, in scheduler units."""
+class PriorityUsage:
+    """What the pods of one priority on one node request, and how many they are."""
 
     requested: Units = field(default_factory=dict)
     pods: int = 0
+
+
+@dataclass
+class NodeUsage:
+    """What bound, non-terminal pods already request on one node, in scheduler units, in total
+    and per pod priority (the scheduler may evict pods of lower priority than a new one).
+    Pods at the default priority 0 get no bucket of their own: they are the total minus the
+    buckets, which keeps the common pod event as cheap as a total alone."""
+
+    requested: Units = field(default_factory=dict)
+    pods: int = 0
+    by_priority: dict[int, PriorityUsage] = field(default_factory=dict)  # priority != 0 only
+
+    def add(self, units: Units, priority: int, sign: int) -> None:
+        self.pods += sign
+        requested = self.requested
+        for resource, value in units.items():
+            requested[resource] = requested.get(resource, 0) + sign * value
+        if not priority:
+            return
+        bucket = self.by_priority.get(priority)
+        if bucket is None:
+            bucket = self.by_priority[priority] = PriorityUsage()
+        bucket.pods += sign
+        held = bucket.requested
+        for resource, value in units.items():
+            held[resource] = held.get(resource, 0) + sign * value
+        if bucket.pods <= 0:
+            del self.by_priority[priority]
+
+    def below(self, priority: int) -> tuple[int, Units]:
+        """How many pods of priority strictly lower than ``priority`` run here, and what they
+        request (a view: do not change it)."""
+        if priority > 0:  # everything but the buckets at or above it, priority-0 pods included
+            keep = [b for level, b in self.by_priority.items() if level >= priority]
+            if not keep:
+                return self.pods, self.requested
+            units = dict(self.requested)
+            pods = self.pods
+            for bucket in keep:
+                pods -= bucket.pods
+                for resource, value in bucket.requested.items():
+                    units[resource] = units.get(resource, 0) - value
+            return pods, units
+        found: PriorityUsage | None = None
+        merged: PriorityUsage | None = None
+        for level, bucket in self.by_priority.items():
+            if level >= priority:
+                continue
+            if found is None:
+                found = bucket  # the usual case: one lower priority (placeholders), no copy
+                continue
+            if merged is None:
+                merged = PriorityUsage(dict(found.requested), found.pods)
+            merged.pods += bucket.pods
+            for resource, value in bucket.requested.items():
+                merged.requested[resource] = merged.requested.get(resource, 0) + value
+        chosen = merged or found
+        return (chosen.pods, chosen.requested) if chosen is not None else (0, {})
 
 
 @dataclass(frozen=True)
@@ -63,6 +125,7 @@ class PodPlacement:
     node: str | None
     units: Units
     claims: tuple[str, ...]
+    priority: int = 0
 
 
 class ClusterView:
@@ -83,7 +146,14 @@ class ClusterView:
         self.service_accounts: dict[tuple[str, str], ServiceAccountInfo] = {}
         self.secrets: dict[str, dict[str, SecretInfo]] = {}
         self.configmaps: dict[str, dict[str, ConfigMapInfo]] = {}
-        self.priority_classes: dict[str, bool] = {}  # name -> globalDefault
+        self.priority_classes: dict[str, PriorityClassInfo] = {}
+        # How many bound pods there are, and how many at each priority other than 0: when no
+        # pod anywhere has a lower priority than a new one, preemption need not be considered.
+        self.bound_pods = 0
+        self.bound_priorities: dict[int, int] = {}
+        self.runtime_classes: dict[str, RuntimeClassInfo] = {}
+        # name -> the admission plugins' annotations (PodNodeSelector, PodTolerationRestriction)
+        self.namespace_annotations: dict[str, dict[str, str]] = {}
         self._pods: dict[tuple[str, str], PodPlacement] = {}
         self._claim_users: dict[tuple[str, str], dict[str, str | None]] = {}
         self.node_generation = 0  # bumps when any node's static shape changes (cache key)
@@ -150,6 +220,11 @@ class ClusterView:
             self.namespaces[name] = phase == "Terminating" or bool(
                 (obj.get("metadata") or {}).get("deletionTimestamp")
             )
+            annotations = admission_annotations(obj)
+            if annotations:
+                self.namespace_annotations[name] = annotations
+            else:
+                self.namespace_annotations.pop(name, None)
         elif kind == "ResourceQuota":
             self.quotas.setdefault(ns, {})[name] = QuotaInfo.from_dict(obj)
         elif kind == "LimitRange":
@@ -165,7 +240,9 @@ class ClusterView:
         elif kind == "ConfigMap":
             self.configmaps.setdefault(ns, {})[name] = ConfigMapInfo.from_dict(obj)
         elif kind == "PriorityClass":
-            self.priority_classes[name] = bool(obj.get("globalDefault"))
+            self.priority_classes[name] = PriorityClassInfo.from_dict(obj)
+        elif kind == "RuntimeClass":
+            self.runtime_classes[name] = RuntimeClassInfo.from_dict(obj)
 
     def remove(self, obj: Mapping[str, Any]) -> None:
         """Forget one object (a watch DELETED event)."""
@@ -182,12 +259,15 @@ class ClusterView:
                 del self.usage[name]
         elif kind == "Namespace":
             self.namespaces.pop(name, None)
+            self.namespace_annotations.pop(name, None)
         elif kind == "StorageClass":
             self.storage_classes.pop(name, None)
         elif kind == "ServiceAccount":
             self.service_accounts.pop((ns, name), None)
         elif kind == "PriorityClass":
             self.priority_classes.pop(name, None)
+        elif kind == "RuntimeClass":
+            self.runtime_classes.pop(name, None)
         else:
             table: dict[str, dict[str, Any]] | None = {
                 "ResourceQuota": self.quotas,
@@ -206,14 +286,21 @@ class ClusterView:
         phase = (pod.get("status") or {}).get("phase")
         active = phase not in ("Succeeded", "Failed")
         placement = PodPlacement(
-            node, pod_request_units(pod) if node else {}, pod_claims(pod) if active else ()
+            node,
+            pod_request_units(pod) if node else {},
+            pod_claims(pod) if active else (),
+            pod_priority(pod) if node else 0,
         )
         self._pods[key] = placement
         if node is not None:
-            usage = self.usage.setdefault(node, NodeUsage())
-            usage.pods += 1
-            for resource, value in placement.units.items():
-                usage.requested[resource] = usage.requested.get(resource, 0) + value
+            usage = self.usage.get(node)
+            if usage is None:
+                usage = self.usage[node] = NodeUsage()
+            usage.add(placement.units, placement.priority, 1)
+            self.bound_pods += 1
+            if placement.priority:
+                counts = self.bound_priorities
+                counts[placement.priority] = counts.get(placement.priority, 0) + 1
         for claim in placement.claims:
             self._claim_users.setdefault((key[0], claim), {})[key[1]] = node
 
@@ -223,11 +310,17 @@ class ClusterView:
             return
         if placement.node is not None and placement.node in self.usage:
             usage = self.usage[placement.node]
-            usage.pods -= 1
-            for resource, value in placement.units.items():
-                usage.requested[resource] = usage.requested.get(resource, 0) - value
+            usage.add(placement.units, placement.priority, -1)
             if usage.pods <= 0 and placement.node not in self.nodes:
                 del self.usage[placement.node]  # the last pod of a node that is gone
+        if placement.node is not None:
+            self.bound_pods -= 1
+            if placement.priority:
+                left = self.bound_priorities.get(placement.priority, 0) - 1
+                if left > 0:
+                    self.bound_priorities[placement.priority] = left
+                else:
+                    self.bound_priorities.pop(placement.priority, None)
         for claim in placement.claims:
             users = self._claim_users.get((key[0], claim))
             if users is not None:
@@ -261,9 +354,19 @@ class ClusterView:
         return self.pvcs.get(namespace, {})
 
     def default_storage_class(self) -> str | None:
-        defaults = sorted(sc.name for sc in self.storage_classes.values() if sc.is_default)
-        return defaults[0] if defaults else None
+        """The class DefaultStorageClass admission fills in: of several defaults the newest,
+        then the first by name (pkg/volume/util/storageclass.go ``GetDefaultClass``)."""
+        defaults = [sc for sc in self.storage_classes.values() if sc.is_default]
+        defaults.sort(key=lambda sc: sc.name)
+        defaults.sort(key=lambda sc: sc.created, reverse=True)  # stable: ties keep name order
+        return defaults[0].name if defaults else None
 
     def global_default_priority_class(self) -> str | None:
-        defaults = sorted(n for n, is_default in self.priority_classes.items() if is_default)
-        return defaults[0] if defaults else None
+        chosen = global_default(self.priority_classes)
+        return chosen.name if chosen is not None else None
+
+    def has_bound_below(self, priority: int) -> bool:
+        """Whether some pod bound to a node has a priority strictly lower than ``priority``."""
+        if priority > 0 and self.bound_pods > sum(self.bound_priorities.values()):
+            return True  # pods at priority 0
+        return any(level < priority for level in self.bound_priorities)

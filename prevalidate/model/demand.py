@@ -83,6 +83,12 @@ class SpawnDemand:
     tolerations: tuple[Toleration, ...]
     problems: tuple[Finding, ...] = field(default=())
     pod_requests_explicit: bool = False
+    # spec.nodeName: the scheduler never sees such a pod, only that node's kubelet admits it.
+    node_name: str = ""
+    # What the manifest itself says of priority (a copy of a stored pod carries both); the
+    # Priority admission plugin sets them from the class (model/priority.py).
+    spec_priority: int | None = None
+    preemption_policy: str = ""
 
 
 def _resources(container: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -174,16 +180,24 @@ def _container(
         limit = limits.get(resource)
         if is_extended(resource) or is_hugepages(resource):
             if limit is None or limit != request:
-                problems.append(
-                    _invalid(
-                        f"{path}.resources.requests.{resource}",
-                        request,
-                        f"must be equal to {resource} limit"
-                        if limit is not None
-                        else "Limit must be set for non overcommitable resources",
-                        resource=resource,
-                    )
+                problem = _invalid(
+                    f"{path}.resources.requests.{resource}",
+                    request,
+                    f"must be equal to {resource} limit"
+                    if limit is not None
+                    else "Limit must be set for non overcommitable resources",
+                    resource=resource,
                 )
+                # What a message needs to say "add a limit equal to the request" (validation.go
+                # ValidateResourceRequirements: no overcommit for extended resources/hugepages).
+                facts = {
+                    **problem.facts,
+                    "overcommit": resource,
+                    "request": request,
+                    "overcommit_limit": limit,
+                    "container": name,
+                }
+                problems.append(Finding(problem.code, problem.severity, problem.subject, facts))
         elif limit is not None and request > limit:
             problems.append(
                 Finding(
@@ -316,7 +330,14 @@ def build_demand(pod: Mapping[str, Any], limit_ranges: Sequence[LimitRangeInfo] 
         ),
         problems=tuple(problems),
         pod_requests_explicit=explicit,
+        node_name=str(spec.get("nodeName") or ""),
+        spec_priority=_int_or_none(spec.get("priority")),
+        preemption_policy=str(spec.get("preemptionPolicy") or ""),
     )
+
+
+def _int_or_none(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def _non_negative_int(value: Any) -> bool:

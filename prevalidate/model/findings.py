@@ -49,6 +49,13 @@ class Code(str, Enum):
     CHECK_SKIPPED = "check-skipped"  # an input could not be read; the check did not run (warning)
     SECRET_KEY_NOT_FOUND = "secret-key-not-found"  # the secret exists but lacks a key the pod reads
     CONFIGMAP_KEY_NOT_FOUND = "configmap-key-not-found"  # likewise for a config map
+    RUNTIMECLASS_NOT_FOUND = "runtimeclass-not-found"  # the pod names a RuntimeClass that does not exist
+    ADMISSION_REFUSED = "admission-refused"  # a mutating admission plugin refuses the pod (403)
+    # a quota (or some of its resources) the resourcequota controller has not counted yet:
+    # the apiserver does not enforce it, so neither do we (info)
+    QUOTA_NOT_SYNCED = "quota-not-synced"
+    PREEMPTION_EXPECTED = "preemption-expected"  # no room, but lower-priority pods make way (info)
+    PRIORITYCLASS_NOT_FOUND = "priorityclass-not-found"  # the apiserver refuses the pod (403)
 
 
 @dataclass(frozen=True)

@@ -92,11 +92,26 @@ class ScopeRequirement:
 
 @dataclass(frozen=True)
 class QuotaInfo:
+    """A ResourceQuota as quota admission reads it.
+
+    ``hard`` holds what admission enforces. kube-apiserver's quota plugin reads only
+    ``status.hard`` and ``status.used`` (``CheckRequest`` in
+    staging/src/k8s.io/apiserver/pkg/admission/plugin/resourcequota/controller.go, and
+    ``generic.Matches``): a resource in ``spec.hard`` that the resourcequota controller has
+    not yet copied into ``status.hard`` is not enforced, and a quota whose ``status.hard``
+    is still empty matches no object at all. While the controller catches up on a change
+    (``spec.hard`` and ``status.hard`` differ) a resource is kept only when both list it,
+    at the larger of the two values: the more permissive of the states the quota is
+    moving between, so a quota being edited never rejects what it is about to allow.
+    ``unsynced`` names the ``spec.hard`` resources that are not (yet) enforced as written.
+    """
+
     name: str
     namespace: str
     hard: ResourceList
     used: ResourceList
     scopes: tuple[ScopeRequirement, ...]
+    unsynced: tuple[str, ...] = ()
 
     @classmethod
     def from_dict(cls, obj: Mapping[str, Any]) -> QuotaInfo:
@@ -111,10 +126,19 @@ class QuotaInfo:
                     tuple(str(v) for v in expr.get("values") or ()),
                 )
             )
-        # The quota controller keeps status.hard/used; before it ran, spec.hard is the best we have.
-        hard = parse_resource_list(status.get("hard") or spec.get("hard"))
+        enforced = parse_resource_list(status.get("hard"))
+        written = parse_resource_list(spec.get("hard")) if isinstance(spec.get("hard"), Mapping) else None
+        hard = enforced
+        if written is not None and written != enforced:
+            hard = {k: max(v, written[k]) for k, v in enforced.items() if k in written}
+        unsynced = () if written is None else tuple(sorted(k for k in written if k not in hard))
         return cls(
-            name_of(obj), namespace_of(obj), hard, parse_resource_list(status.get("used")), tuple(scopes)
+            name_of(obj),
+            namespace_of(obj),
+            hard,
+            parse_resource_list(status.get("used")),
+            tuple(scopes),
+            unsynced,
         )
 
 
@@ -201,6 +225,7 @@ class StorageClassInfo:
     name: str
     binding_mode: str
     is_default: bool
+    created: str = ""  # metadata.creationTimestamp (RFC 3339, UTC: sorts as text)
 
     @classmethod
     def from_dict(cls, obj: Mapping[str, Any]) -> StorageClassInfo:
@@ -212,7 +237,8 @@ class StorageClassInfo:
                 "storageclass.beta.kubernetes.io/is-default-class",
             )
         )
-        return cls(name_of(obj), str(obj.get("volumeBindingMode") or "Immediate"), default)
+        created = str(_meta(obj).get("creationTimestamp") or "")
+        return cls(name_of(obj), str(obj.get("volumeBindingMode") or "Immediate"), default, created)
 
 
 def _key_names(obj: Mapping[str, Any], *fields: str) -> frozenset[str] | None:

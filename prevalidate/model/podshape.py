@@ -51,6 +51,7 @@ _SPEC_SCALARS = {
     "serviceAccountName": _STR,
     "serviceAccount": _STR,
     "priorityClassName": _STR,
+    "runtimeClassName": _STR,
     "nodeName": _STR,
     "schedulerName": _STR,
     "restartPolicy": _STR,

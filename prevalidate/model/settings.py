@@ -5,12 +5,13 @@ Pure, no I/O here.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from .admission import AdmissionConfig
 from .objects import NodeInfo
 
 DEFAULT_ADMIN_CONTACT = "If this keeps happening, contact your hub administrator."
-CHECKS = ("namespace", "quota", "limitrange", "capacity", "pvc", "references", "image")
+CHECKS = ("namespace", "quota", "limitrange", "capacity", "pvc", "references", "image", "admission")
 
 
 @dataclass(frozen=True)
@@ -22,6 +23,7 @@ class Settings:
     node_pools: tuple[NodeInfo, ...] = ()
     disabled_checks: frozenset[str] = frozenset()
     offline: bool = False
+    admission: AdmissionConfig = field(default_factory=AdmissionConfig)  # which plugins run
 
     def enabled(self, check: str) -> bool:
         return check not in self.disabled_checks

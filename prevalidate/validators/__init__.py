@@ -1,9 +1,9 @@
 """The checks: pure functions from (demand, cluster view, image facts, settings) to findings.
 
-No I/O here. ``run_all`` builds the SpawnDemand of a pod (with the namespace's LimitRange
-defaults, as the apiserver would) and runs every enabled check, so that a user sees all
-problems at once. A caller that needs the demand before the checks (the validation service
-looks up the pod's images with its pull secrets) calls the three steps itself —
+No I/O here. ``run_all`` builds the SpawnDemand of a pod (after mutating admission and with the
+namespace's LimitRange defaults, as the apiserver would) and runs every enabled check, so that a
+user sees all problems at once. A caller that needs the demand before the checks (the validation
+service looks up the pod's images with its pull secrets) calls the three steps itself —
 ``shape_verdict``, ``pod_demand``, ``run_checks`` — so the demand is built once. The hub, the
 webhook and the CLI reach these through ``prevalidate.service``; none of them holds decision
 logic.
@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from typing import Any
 
 from ..model.cluster import ClusterView
@@ -23,6 +24,7 @@ from ..model.podshape import shape_problems
 from ..model.request import PodRequest
 from ..model.settings import CHECKS as CHECK_NAMES
 from ..model.settings import Settings
+from .admission import admit
 from .capacity import check as capacity_check
 from .context import CheckInput
 from .image import check as image_check
@@ -46,8 +48,10 @@ CHECKS: dict[str, Check] = {
     "image": image_check,
 }
 # Settings.disabled_checks, c.Prevalidator.disabled_checks and its help text name the checks
-# from model.settings.CHECKS (the pure core cannot import this module): the two must agree.
-assert tuple(CHECKS) == CHECK_NAMES, "model.settings.CHECKS must list validators.CHECKS in order"
+# from model.settings.CHECKS (the model cannot import this module): the two must agree. The
+# last name, "admission", is the step ``pod_demand`` runs before the checks (admission.admit),
+# which an admin can turn off like a check.
+assert (*CHECKS, "admission") == CHECK_NAMES, "model.settings.CHECKS must name validators.CHECKS in order"
 
 
 def shape_verdict(pod: Mapping[str, Any]) -> Verdict | None:
@@ -67,10 +71,14 @@ def shape_verdict(pod: Mapping[str, Any]) -> Verdict | None:
     )
 
 
-def pod_demand(request: PodRequest, cluster: ClusterView) -> SpawnDemand:
-    """What the pod asks for once the apiserver has defaulted it (LimitRange defaults of its
-    namespace). Only for a pod ``shape_verdict`` passed."""
-    return build_demand(request.pod, cluster.limit_ranges_in(request.namespace))
+def pod_demand(request: PodRequest, cluster: ClusterView, settings: Settings) -> SpawnDemand:
+    """What the pod asks for as the scheduler will see it: after mutating admission
+    (``admission.admit``) and its namespace's LimitRange defaults. What admission refuses or
+    cannot decide comes first among the demand's ``problems``. Only for a pod ``shape_verdict``
+    passed."""
+    admitted = admit(request.pod, cluster, settings)  # every check sees the pod as the scheduler will
+    demand = build_demand(admitted.pod, cluster.limit_ranges_in(request.namespace))
+    return replace(demand, problems=(*admitted.findings, *demand.problems))
 
 
 def run_checks(
@@ -111,7 +119,8 @@ def run_all(
     early = shape_verdict(request.pod)
     if early is not None:  # the apiserver would refuse to decode it: nothing else is meaningful
         return early
-    return run_checks(request, pod_demand(request, cluster), cluster, settings or Settings(), images)
+    settings = settings or Settings()
+    return run_checks(request, pod_demand(request, cluster, settings), cluster, settings, images)
 
 
 __all__ = ["CHECKS", "CheckInput", "pod_demand", "run_all", "run_checks", "shape_verdict"]

@@ -1,26 +1,33 @@
 """Node fit: could any node ever run the pod (``no-node-fits``), and does one have room now
 (``insufficient-capacity``)? Mirrors kube-scheduler's filters (pkg/scheduler/framework/plugins:
-noderesources/fit.go, nodeaffinity, tainttoleration, nodeunschedulable).
+noderesources/fit.go, nodeaffinity, tainttoleration, nodeunschedulable) and its
+DefaultPreemption (plugins/defaultpreemption).
 
 Pure, no I/O here. Static filters (cordon, selector/affinity, taints, allocatable) are cached
 per pod scheduling signature until a node's static shape changes; the dynamic part compares the
 demand, in scheduler units, with allocatable minus the requests of bound non-terminal pods,
-stopping at the first node with room. Declared node pools (templates an autoscaler can add)
-turn capacity errors into warnings when a template fits.
+stopping at the first node with room. When none has room, a node where evicting the pods of
+lower priority than this one makes room will do (``preemption-expected``, see preemption.py).
+Declared node pools (templates an autoscaler can add) turn capacity errors into warnings when a
+template fits. A pod with ``spec.nodeName`` skips all of this: only that node's kubelet admits
+it (nodename.py). The pod's priority is the Priority admission plugin's; a PriorityClass that
+does not exist makes the apiserver refuse the pod.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..model.cluster import ClusterView, NodeUsage
 from ..model.demand import SpawnDemand
 from ..model.findings import Code, Finding, Severity
 from ..model.objects import NodeInfo
 from ..model.podmath import Units
+from ..model.priority import Priority
 from ..model.resources import PODS, scheduler_units
+from . import nodename, preemption
 from .context import CheckInput, skipped
 from .nodefilter import only_transiently_rejected, scheduling_signature, static_rejection
 
@@ -56,6 +63,9 @@ class _Compatible:
     rejected: Counter[str]
     shapes: list[tuple[Units, list[str]]]
     starting: list[str]  # rejected only by taints that clear by themselves (not-ready ...)
+    # the statically rejected nodes by (reason, allocatable shape): how many would be big
+    # enough, so a message never calls a node "too small" that a taint or selector excludes
+    excluded: Counter[tuple[str, tuple[tuple[str, int], ...]]] = field(default_factory=Counter)
 
 
 class _NodeCache:
@@ -83,6 +93,7 @@ def _compatible(cluster: ClusterView, cache: _NodeCache, demand: SpawnDemand) ->
         rejected: Counter[str] = Counter()
         shapes: dict[tuple[tuple[str, int], ...], tuple[Units, list[str]]] = {}
         starting: list[str] = []
+        excluded: Counter[tuple[str, tuple[tuple[str, int], ...]]] = Counter()
         for name, node in cluster.nodes.items():
             reason = static_rejection(node, demand)
             if reason is None:
@@ -91,9 +102,10 @@ def _compatible(cluster: ClusterView, cache: _NodeCache, demand: SpawnDemand) ->
                 shapes.setdefault(tuple(sorted(units.items())), (units, []))[1].append(name)
             else:
                 rejected[reason] += 1
+                excluded[(reason, tuple(sorted(cache.allocatable[name].items())))] += 1
                 if only_transiently_rejected(node, demand):
                     starting.append(name)
-        hit = _Compatible(names, rejected, _roomiest_first(shapes.values()), starting)
+        hit = _Compatible(names, rejected, _roomiest_first(shapes.values()), starting, excluded)
         cache.by_signature[signature] = hit
     return hit
 
@@ -111,6 +123,15 @@ def _largest(need: Units, nodes: Iterable[Mapping[str, int]]) -> dict[str, int]:
     return largest
 
 
+def _excluded_but_big_enough(compatible: _Compatible, need: Units) -> dict[str, int]:
+    """Per static reason (taint, selector, cordon), how many excluded nodes are big enough."""
+    fitting: Counter[str] = Counter()
+    for (reason, shape), count in compatible.excluded.items():
+        if not resource_shortfalls(need, dict(shape)):
+            fitting[reason] += count
+    return dict(fitting)
+
+
 def fitting_pools(demand: SpawnDemand, pools: Iterable[NodeInfo], need: Units) -> list[str]:
     return [
         pool.name
@@ -120,26 +141,44 @@ def fitting_pools(demand: SpawnDemand, pools: Iterable[NodeInfo], need: Units) -
 
 
 def candidate_nodes(cluster: ClusterView, demand: SpawnDemand) -> list[NodeInfo]:
-    """Nodes that pass the static filters (for the image platform check)."""
+    """Nodes that pass the static filters (for the image platform check); for a pod with
+    ``spec.nodeName``, that node alone, whatever the scheduler's filters would say."""
+    if demand.node_name:
+        pinned = cluster.nodes.get(demand.node_name)
+        return [pinned] if pinned is not None else []
     return [cluster.nodes[n] for n in _compatible(cluster, _cache(cluster), demand).names]
 
 
+@dataclass
+class _Scan:
+    has_room: bool
+    largest_free: dict[str, int]  # per resource (and pod slots): the most any node offers
+    preempt_node: str | None = None  # the first node with room once lower-priority pods go
+    lower_pods: int = 0  # how many such pods run there
+
+
 def _scan_for_room(
-    cluster: ClusterView, cache: _NodeCache, names: list[str], need: Units
-) -> tuple[bool, dict[str, int]]:
-    """One pass over nodes that could hold the pod when empty: True at the first with room now
-    (the common, fast answer for a valid spawn); otherwise the most free per resource, for the
-    "choose at most" of the message."""
+    cluster: ClusterView, cache: _NodeCache, names: list[str], need: Units, evict_below: int | None
+) -> _Scan:
+    """One pass over nodes that could hold the pod when empty: room now at the first that has
+    it (the common, fast answer for a valid spawn). Otherwise the most free per resource, for
+    the "choose at most" of the message, and, with ``evict_below``, the first node with room
+    once its pods of lower priority are evicted (the free amounts then count what they hold)."""
     wanted = list(need.items())
     usage_of = cluster.usage.get
+    allocatable = cache.allocatable
     empty = NodeUsage()
     largest_free: dict[str, int] = {PODS: 0}
+    after: dict[str, int] = {}
+    preempt_node, lower_pods = None, 0
     for name in names:
-        have = cache.allocatable[name]
+        have = allocatable[name]
         usage = usage_of(name) or empty
         used = usage.requested
-        room = usage.pods + 1 <= have[PODS]
-        largest_free[PODS] = max(largest_free[PODS], have[PODS] - usage.pods)
+        slots = have[PODS] - usage.pods
+        room = slots >= 1
+        if slots > largest_free[PODS]:
+            largest_free[PODS] = slots
         for resource, value in wanted:
             free = have.get(resource, 0) - used.get(resource, 0)
             if free > largest_free.get(resource, -(2**62)):
@@ -147,16 +186,51 @@ def _scan_for_room(
             if value > free:
                 room = False
         if room:
-            return True, largest_free
-    return False, largest_free
+            return _Scan(True, largest_free)
+        if evict_below is None or preempt_node is not None or (evict_below <= 0 and not usage.by_priority):
+            continue
+        freed_pods, freed = usage.below(evict_below)
+        if not freed_pods:
+            continue
+        fits = slots + freed_pods >= 1
+        for resource, value in wanted:
+            free = have.get(resource, 0) - used.get(resource, 0) + freed.get(resource, 0)
+            if free > after.get(resource, -(2**62)):
+                after[resource] = free
+            if value > free:
+                fits = False
+        if fits:
+            preempt_node, lower_pods = name, freed_pods
+    if preempt_node is None:
+        for resource, free in after.items():
+            largest_free[resource] = max(largest_free.get(resource, free), free)
+    return _Scan(False, largest_free, preempt_node, lower_pods)
+
+
+def _missing_class(name: str) -> Finding:
+    return Finding(Code.PRIORITYCLASS_NOT_FOUND, Severity.ERROR, subject=name, facts={"name": name})
+
+
+def _preemption_finding(priority: Priority, scan: _Scan) -> Finding:
+    if priority.value is None:
+        return skipped("capacity", "PriorityClass")  # it may preempt; we cannot say: allow
+    facts = {"node": scan.preempt_node, "priority": priority.value, "lower_priority_pods": scan.lower_pods}
+    return Finding(Code.PREEMPTION_EXPECTED, Severity.INFO, subject="pod", facts=facts)
 
 
 def check(ctx: CheckInput) -> list[Finding]:
     cluster, demand = ctx.cluster, ctx.demand
+    if demand.priority_class:
+        priority = preemption.incoming_priority(ctx)
+        if priority.missing_class:
+            return [_missing_class(priority.missing_class)]
     if not cluster.knows("Node"):
         return [skipped("capacity", "Node")]
     need = demand_units(demand)
     cache = _cache(cluster)
+    if demand.node_name:
+        allocatable = cache.allocatable.get(demand.node_name, {})
+        return nodename.check(ctx, need, allocatable, preemption.incoming_priority(ctx))
     compatible = _compatible(cluster, cache, demand)
     reasons: Counter[str] = Counter(compatible.rejected)
     could_fit: list[str] = []
@@ -169,11 +243,20 @@ def check(ctx: CheckInput) -> list[Finding]:
             could_fit.extend(names)
             fitting_shapes.append(units)
     if could_fit:
-        has_room, largest_free = _scan_for_room(cluster, cache, could_fit, need)
-        if has_room:
+        priority, evict_below = preemption.eviction_threshold(ctx)
+        scan = _scan_for_room(cluster, cache, could_fit, need, evict_below)
+        if scan.has_room:
             return []
+        if scan.preempt_node is not None:
+            return [_preemption_finding(priority, scan)]
+        largest_free = scan.largest_free
     pools = fitting_pools(demand, ctx.settings.node_pools, need)
-    base = {"requested": need, "nodes_total": len(cluster.nodes), "pools": pools}
+    base = {
+        "requested": need,
+        "nodes_total": len(cluster.nodes),
+        "pools": pools,
+        "excluded_big_enough": _excluded_but_big_enough(compatible, need),
+    }
     if not could_fit and any(
         not resource_shortfalls(need, cache.allocatable[name]) for name in compatible.starting
     ):

@@ -7,6 +7,10 @@ evaluator tracks and every scope matches; then the pod's usage (pods.go, Usage) 
 ``status.used`` must stay within ``hard``, and the legacy "must specify" rule (every container
 sets what a cpu/memory quota tracks) applies. PVCs the spawner is about to create are charged
 to PVC quotas the same way (persistent_volume_claims.go).
+
+Only what the resourcequota controller has copied into ``status.hard`` is enforced (the
+admission plugin reads nothing else); a quota, or a resource of it, still waiting for the
+controller is reported as ``quota-not-synced`` (info) and never rejects.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ import math
 from decimal import Decimal
 
 from ..model.cluster import ClusterView
-from ..model.demand import SpawnDemand
+from ..model.demand import KIND_CONTAINER, SpawnDemand
 from ..model.findings import Code, Finding, Severity
 from ..model.objects import PVCInfo, QuotaInfo, ScopeRequirement
 from ..model.request import PodRequest
@@ -147,14 +151,31 @@ def _exceeded(quota: QuotaInfo, usage: ResourceList, subject_kind: str) -> list[
     return findings
 
 
+# KubeSpawner's make_pod names the server's own container "notebook", and only its resources
+# follow the user's choices (cpu_limit, mem_guarantee ... of a profile). Every other container
+# (init_containers such as z2jh's network-tools "block-cloud-metadata", extra_containers,
+# sidecars) is written by the administrator in the hub's configuration.
+NOTEBOOK_CONTAINER = "notebook"
+
+
+def user_container(demand: SpawnDemand) -> str:
+    """The container whose resources the user chooses: KubeSpawner's ``notebook``, else the
+    pod's first regular container (a pod not made by KubeSpawner)."""
+    names = [c.name for c in demand.containers if c.kind == KIND_CONTAINER]
+    if NOTEBOOK_CONTAINER in names:
+        return NOTEBOOK_CONTAINER
+    return names[0] if names else ""
+
+
 def _must_specify(quota: QuotaInfo, demand: SpawnDemand) -> list[Finding]:
     if demand.pod_requests_explicit:
         return []
     findings = []
+    users = user_container(demand)
     for resource in sorted(set(quota.hard) & set(_MUST_SPECIFY)):
         attr, base = _MUST_SPECIFY[resource]
-        missing = sorted(c.name for c in demand.containers if base not in getattr(c, attr))
-        if missing:
+        lacking = [c for c in demand.containers if base not in getattr(c, attr)]
+        if lacking:
             findings.append(
                 Finding(
                     Code.QUOTA_MUST_SPECIFY,
@@ -163,12 +184,39 @@ def _must_specify(quota: QuotaInfo, demand: SpawnDemand) -> list[Finding]:
                     facts={
                         "quota": quota.name,
                         "resource": resource,
-                        "containers": missing,
+                        "containers": sorted(c.name for c in lacking),
                         "field": f"{attr}.{base}",
+                        # who can fix it: the user for their server's container, the
+                        # administrator for every container the hub's configuration adds
+                        "user_container": users if any(c.name == users for c in lacking) else "",
+                        "admin_containers": {c.name: c.kind for c in lacking if c.name != users},
                     },
                 )
             )
     return findings
+
+
+def _not_synced(quota: QuotaInfo, resources: list[str], subject_kind: str) -> Finding:
+    """Info: resources of an applicable quota that the apiserver does not enforce yet."""
+    return Finding(
+        Code.QUOTA_NOT_SYNCED,
+        Severity.INFO,
+        subject=quota.name,
+        facts={
+            "quota": quota.name,
+            "resources": resources,
+            "whole_quota": not quota.hard,
+            "object": subject_kind,
+        },
+    )
+
+
+def _claims_total(claims: tuple[PVCInfo, ...], default_class: str | None) -> ResourceList:
+    total: ResourceList = {}
+    for claim in claims:
+        for key, value in claim_usage(claim, default_class).items():
+            total[key] = total.get(key, Decimal(0)) + value
+    return total
 
 
 def check(ctx: CheckInput) -> list[Finding]:
@@ -178,22 +226,24 @@ def check(ctx: CheckInput) -> list[Finding]:
     # The Priority admission plugin fills the global default class before quota sees the pod.
     priority_class = demand.priority_class or (ctx.cluster.global_default_priority_class() or "")
     usage = pod_usage(demand)
-    default_class = ctx.cluster.default_storage_class()
+    claims_total = _claims_total(ctx.new_claims, ctx.cluster.default_storage_class())
     findings: list[Finding] = []
     # Without the PriorityClass list we cannot know the class a class-less pod will get.
     class_unknown = not priority_class and not ctx.cluster.knows("PriorityClass")
     for quota in ctx.cluster.quotas_in(demand.namespace):
         if class_unknown and any(s.scope_name == "PriorityClass" for s in quota.scopes):
             findings.append(skipped(f"quota {quota.name}", "PriorityClass"))
-        elif any(tracks_pod_resource(r) for r in quota.hard) and all(
-            _scope_matches(s, demand, priority_class) for s in quota.scopes
-        ):
+            continue
+        scopes_match = all(_scope_matches(s, demand, priority_class) for s in quota.scopes)
+        if scopes_match and any(tracks_pod_resource(r) for r in quota.hard):
             findings += _must_specify(quota, demand)
             findings += _exceeded(quota, usage, "pod")
+        waiting = [r for r in quota.unsynced if r in usage or r in _MUST_SPECIFY]
+        if scopes_match and waiting:
+            findings.append(_not_synced(quota, waiting, "pod"))
         if ctx.new_claims and not quota.scopes:  # PVC quotas know only a VolumeAttributesClass scope
-            claims_total: ResourceList = {}
-            for claim in ctx.new_claims:
-                for key, value in claim_usage(claim, default_class).items():
-                    claims_total[key] = claims_total.get(key, Decimal(0)) + value
             findings += _exceeded(quota, claims_total, "persistentvolumeclaim")
+            waiting = [r for r in quota.unsynced if r in claims_total]
+            if waiting:
+                findings.append(_not_synced(quota, waiting, "persistentvolumeclaim"))
     return findings

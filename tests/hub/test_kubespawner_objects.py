@@ -34,8 +34,9 @@ INTERNAL_SSL = {
 
 
 def codes(request: PodRequest | dict[str, Any], *objects: dict[str, Any]) -> list[str]:
+    """The errors (what refuses the spawn) of ``request`` on a cluster with room."""
     view = cluster(*base_objects(), node(cpu="16", memory="64Gi"), *objects)
-    return [f"{f.code.value}:{f.severity.value}" for f in run_all(request, view).findings]
+    return [f"{f.code.value}:{f.severity.value}" for f in run_all(request, view).errors]
 
 
 async def test_internal_ssl_secret_created_after_the_pod_is_not_missing(

@@ -38,6 +38,7 @@ NAMESPACED = {
     "Secret",
     "ConfigMap",
 }
+CLUSTER_SCOPED = len(ALL_KINDS) - len(NAMESPACED)
 
 
 async def test_first_list_fills_the_view_and_decides_like_the_kubectl_dump(
@@ -167,14 +168,14 @@ async def test_namespace_scoped_mode_lists_namespaced_kinds_in_those_namespaces_
 ) -> None:
     live = await start_live(example_sim, namespaces=["jhub"])
     assert await live.wait_ready(5)
-    await watching(example_sim, 4 + 1 + 6)
+    await watching(example_sim, CLUSTER_SCOPED + 1 + 6)
     view = live.view
     assert view.known == set(ALL_KINDS)
     assert view.scoped == {kind: {"jhub"} for kind in NAMESPACED - {"Pod"}}
     assert view.knows("Secret", "jhub") and not view.knows("Secret", "kube-system")
     assert ("kube-system", "default") not in view.service_accounts
     assert view.pod_count() == 3  # pods stay cluster-wide (node usage needs all of them)
-    assert live.requests == 2 * (4 + 1 + 6)  # a list and a watch per kind and scope
+    assert live.requests == 2 * (CLUSTER_SCOPED + 1 + 6)  # a list and a watch per kind and scope
     assert not any(line.startswith("GET /api/v1/secrets") for line in example_sim.request_log), (
         "no cluster-wide secret list when namespaces are given"
     )

@@ -38,7 +38,7 @@ ALLOWED = [
     pytest.param(
         ["claim-alice"], [IMMEDIATE, pvc(phase="Pending", volume_name="pv-1")], (), id="pending-volume-named"
     ),
-    pytest.param(["claim-alice"], [], (new_claim(),), id="new-claim-need-not-exist"),
+    pytest.param(["claim-alice"], [WFFC], (new_claim(),), id="new-claim-need-not-exist"),
     pytest.param(
         ["data"],
         [pvc("data", access_modes=["ReadOnlyMany"]), user("bob", "data")],
@@ -101,6 +101,12 @@ WARNED = [
     pytest.param(
         ["claim-alice"], [pvc(), user("bob")], [("pvc-in-use", "warning")], id="rwo-on-another-node"
     ),
+    pytest.param(
+        ["claim-alice"],
+        [WFFC, pvc(phase="Pending", storage_class="fast")],
+        [("pvc-not-bound", "warning")],
+        id="storage-class-without-object-binds-statically",
+    ),
 ]
 
 
@@ -115,12 +121,6 @@ REJECTED = [
     pytest.param(["claim-alcie"], [pvc()], [("pvc-not-found", "error")], id="not-found"),
     pytest.param(["claim-alice"], [pvc(terminating=True)], [("pvc-terminating", "error")], id="terminating"),
     pytest.param(["claim-alice"], [pvc(phase="Lost")], [("pvc-not-bound", "error")], id="lost"),
-    pytest.param(
-        ["claim-alice"],
-        [WFFC, pvc(phase="Pending", storage_class="fast")],
-        [("pvc-not-bound", "error")],
-        id="storage-class-does-not-exist",
-    ),
     pytest.param(
         ["claim-alice"],
         [pvc(access_modes=["ReadWriteOncePod"]), user("bob")],
@@ -188,3 +188,111 @@ def test_pvc_check_is_skipped_when_claims_cannot_be_read() -> None:
     assert pairs(verdict(pod(claims=["claim-alice"]), view=view, checks=["pvc"])) == [
         ("check-skipped", "warning")
     ]
+
+
+# ---- storage classes the controllers resolve later (issue 9, family 5) ------------------------------
+
+# The PV controller binds a claim to an existing PersistentVolume by class *name*: a class with no
+# StorageClass object only rules out dynamic provisioning
+# (pkg/controller/volume/persistentvolume/pv_controller.go syncUnboundClaim -> findBestMatchForClaim;
+# storage/util IsDelayBindingMode returns Immediate for a class it cannot find). The hub cannot see
+# PersistentVolumes, so such a claim is a warning, for a claim KubeSpawner is about to create
+# exactly as for one that exists. DefaultStorageClass admission
+# (plugin/pkg/admission/storage/storageclass/setdefault) fills the default class into a claim with
+# no storageClassName, but not into one that says "".
+WFFC_DEFAULT = storage_class("standard", "WaitForFirstConsumer", default=True)
+CLASS_ROWS = [
+    # (existing claims in the cluster, claims KubeSpawner creates, objects, expected findings)
+    pytest.param(
+        [], (new_claim(storage_class=None),), [WFFC_DEFAULT], [], id="new-claim-gets-the-default-class"
+    ),
+    pytest.param([], (new_claim(storage_class="standard"),), [IMMEDIATE], [], id="new-claim-class-exists"),
+    pytest.param(
+        [],
+        (new_claim(storage_class="fast"),),
+        [WFFC],
+        [("pvc-not-bound", "warning")],
+        id="new-claim-class-without-object",
+    ),
+    pytest.param(
+        [pvc(phase="Pending", storage_class="fast")],
+        (),
+        [WFFC],
+        [("pvc-not-bound", "warning")],
+        id="existing-claim-class-without-object",
+    ),
+    pytest.param(
+        [],
+        (new_claim(storage_class=None),),
+        [],
+        [("pvc-not-bound", "warning")],
+        id="new-claim-no-default-class",
+    ),
+    pytest.param(
+        [],
+        (new_claim(storage_class=""),),
+        [WFFC_DEFAULT],
+        [("pvc-not-bound", "warning")],
+        id="new-claim-opts-out-of-the-default",
+    ),
+    pytest.param([pvc(storage_class="fast")], (), [WFFC], [], id="bound-claim-class-gone-later"),
+    pytest.param(
+        [pvc(phase="Pending", storage_class="fast", volume_name="pv-7")],
+        (),
+        [WFFC],
+        [],
+        id="pre-bound-to-a-named-volume",
+    ),
+]
+
+
+@pytest.mark.parametrize(("existing", "new", "objects", "expected"), CLASS_ROWS)
+def test_a_claim_whose_class_has_no_object_is_never_refused(
+    existing: list[Any], new: tuple, objects: Any, expected: Any
+) -> None:
+    names = [c["metadata"]["name"] for c in existing] or [c.name for c in new]
+    v = verdict(pod(claims=names), [*objects, *existing], checks=["pvc"], new_claims=new)
+    assert pairs(v) == expected
+    assert v.allowed
+
+
+def test_new_and_existing_claims_of_a_missing_class_say_the_same() -> None:
+    new = verdict(
+        pod(claims=["claim-alice"]), [WFFC], checks=["pvc"], new_claims=(new_claim(storage_class="fast"),)
+    )
+    old = verdict(
+        pod(claims=["claim-alice"]), [WFFC, pvc(phase="Pending", storage_class="fast")], checks=["pvc"]
+    )
+    (f_new,), (f_old,) = new.findings, old.findings
+    assert {k: v for k, v in f_new.facts.items() if k != "new"} == {
+        k: v for k, v in f_old.facts.items() if k != "new"
+    }
+    assert (f_new.facts["state"], f_new.facts["storage_classes"]) == ("no-storage-class", ["standard"])
+
+
+def test_class_of_a_new_claim_is_not_judged_when_storage_classes_cannot_be_read() -> None:
+    view = cluster(known={"PersistentVolumeClaim"})
+    v = verdict(
+        pod(claims=["claim-alice"]), view=view, checks=["pvc"], new_claims=(new_claim(storage_class="x"),)
+    )
+    assert pairs(v) == []
+
+
+def _class(name: str, created: str) -> dict[str, Any]:
+    obj = storage_class(name, default=True)
+    obj["metadata"]["creationTimestamp"] = created
+    return obj
+
+
+@pytest.mark.parametrize(
+    ("classes", "chosen"),
+    [
+        ([_class("a", "2024-01-01T00:00:00Z"), _class("b", "2025-01-01T00:00:00Z")], "b"),
+        ([_class("b", "2024-01-01T00:00:00Z"), _class("a", "2023-01-01T00:00:00Z")], "b"),
+        ([_class("b", "2024-01-01T00:00:00Z"), _class("a", "2024-01-01T00:00:00Z")], "a"),
+        ([storage_class("only")], None),
+    ],
+)
+def test_of_several_default_classes_the_newest_is_filled_in(classes: list[Any], chosen: str | None) -> None:
+    """pkg/volume/util/storageclass.go GetDefaultClass: newest creationTimestamp, then name."""
+    assert cluster(*classes).default_storage_class() == chosen

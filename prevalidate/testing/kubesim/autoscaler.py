@@ -67,6 +67,9 @@ class Autoscaler:
         for pod in self.store.items("pods"):
             if (pod.get("spec") or {}).get("nodeName") or "deletionTimestamp" in pod["metadata"]:
                 continue
+            nominated = (pod.get("status") or {}).get("nominatedNodeName")
+            if nominated and self.store.peek("nodes", "", nominated) is not None:
+                continue  # FilterOutExpendableAndSplit: waiting for its preemption victims to go
             for cond in (pod.get("status") or {}).get("conditions") or []:
                 if (
                     cond.get("type") == "PodScheduled"

@@ -3,7 +3,8 @@
 A repeat of the same (object, type, reason, message, component) updates the existing Event
 (`count` + 1, new `lastTimestamp`) instead of creating another, as the real correlator does.
 Every Event carries `involvedObject.{kind,name,namespace,uid}`, `firstTimestamp`,
-`lastTimestamp`, `eventTime`, `source.component` and `reportingComponent`.
+`lastTimestamp`, `eventTime`, `source.component` and `reportingComponent`, and `related` when
+the recorder's `Eventf(regarding, related, …)` names a second object.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ class EventRecorder:
         host: str | None = None,
         field_path: str | None = None,
         action: str | None = None,
+        related: Obj | None = None,
     ) -> Obj | None:
         meta = obj["metadata"]
         namespace = meta.get("namespace") or "default"
@@ -80,6 +82,15 @@ class EventRecorder:
         }
         if action:
             event["action"] = action
+        if related is not None:  # the other object an action involved (the preemptor, for Preempted)
+            rel = related["metadata"]
+            event["related"] = {
+                "kind": related.get("kind", "Pod"),
+                "namespace": rel.get("namespace"),
+                "name": rel.get("name"),
+                "uid": rel.get("uid"),
+                "apiVersion": related.get("apiVersion", "v1"),
+            }
         self._seen[key] = (namespace, name)
         return self.store.create("events", event)
 

@@ -163,13 +163,10 @@ def _histogram(reasons: Iterable[str]) -> str:
 
 
 def fit_error(
-    node_count: int,
-    rejections: list[Rejection],
-    prefilter: str | None,
-    preemption: bool,
-    preemption_allowed: bool = True,
+    node_count: int, rejections: list[Rejection], prefilter: str | None, post: str | None = None
 ) -> str:
-    """FitError.Error() plus the DefaultPreemption PostFilter message."""
+    """FitError.Error(): `0/N nodes are available: <sorted histogram>.`, then the PostFilter
+    (DefaultPreemption) message as ` preemption: <message>`."""
     if node_count == 0:
         return "no nodes available to schedule pods"
     head = f"0/{node_count} nodes are available:"
@@ -177,12 +174,4 @@ def fit_error(
         message = f"{head} {prefilter}."
     else:
         message = f"{head} {_histogram(r for rej in rejections for r in rej.reasons)}."
-    if not preemption:
-        return message
-    if not preemption_allowed:
-        return f"{message} preemption: not eligible due to preemptionPolicy=Never."
-    if prefilter:
-        post = [NOT_HELPFUL] * node_count
-    else:
-        post = [NOT_HELPFUL if r.unresolvable else NO_VICTIMS for r in rejections]
-    return f"{message} preemption: {head} {_histogram(post)}."
+    return f"{message} preemption: {post}" if post else message

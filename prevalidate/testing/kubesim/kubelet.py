@@ -1,7 +1,8 @@
 """The kubelet: takes every pod bound to a node from ContainerCreating to Running (or not).
 
-Per pod, in the kubelet's order: sandbox (podIP), volumes (a missing secret/configMap volume
-→ `FailedMount`, pod stays ContainerCreating), then per container the image
+Per pod, in the kubelet's order: admission (nodeadmit.py: resources, pod count, node affinity,
+NoExecute taints; a refused pod goes Failed with `OutOfcpu` …), sandbox (podIP), volumes (a
+missing secret/configMap volume → `FailedMount`, pod stays ContainerCreating), then per container the image
 (`Pulling` → `Pulled`, or `Failed` + `Error: ErrImagePull` → `BackOff` + `Error:
 ImagePullBackOff`, retried with exponential back-off for as long as the pod exists), then its
 env references (missing → `CreateContainerConfigError`), then `Created`/`Started` and phase
@@ -20,7 +21,7 @@ import socket
 import time
 from typing import Any
 
-from . import podstatus
+from . import nodeadmit, podstatus
 from .credentials import credentials_for
 from .events import EventRecorder
 from .images import ImageResolver, InvalidImage, parse_image
@@ -44,6 +45,7 @@ class Kubelet:
         self.terminating: dict[str, asyncio.Task[None]] = {}
         self.processes: dict[str, LocalProcess] = {}
         self.present: dict[str, set[str]] = {}  # node -> images already pulled there
+        self.admitted: set[str] = set()  # UIDs of the pods admitted (the kubelet's pod manager)
         self.references_changed = asyncio.Event()
         self._stopping: set[asyncio.Future[None]] = set()
         # Real processes need addresses no other kubesim on this machine uses: a random /16
@@ -59,6 +61,12 @@ class Kubelet:
                 change.resource == "pods" and change.type == "DELETED"):
             self.references_changed.set()  # a missing reference or a volume user may be gone
         if change.resource in ("secrets", "configmaps"):
+            return
+        if change.resource == "nodes" and change.type == "ADDED":
+            # A node's kubelet registers, then runs the pods already bound to it.
+            for pod in list(self.store.items("pods")):
+                if (pod.get("spec") or {}).get("nodeName") == change.obj["metadata"]["name"]:
+                    self._on_change(Change("MODIFIED", "pods", pod, pod, change.rv))
             return
         if change.resource != "pods":
             return
@@ -84,6 +92,7 @@ class Kubelet:
         if process is not None:
             self._stopping.add(asyncio.ensure_future(process.stop(self.settings.termination_seconds)))
         self.terminating.pop(uid, None)
+        self.admitted.discard(uid)
         self.recorder.forget(uid)
 
     async def stop_all(self) -> None:
@@ -146,6 +155,9 @@ class Kubelet:
             node = self.store.peek("nodes", "", pod["spec"]["nodeName"])
             if node is None:
                 return  # bound to a node that does not exist: no kubelet will ever run it
+            if not self._admit(pod, node):
+                return
+            await self._runtime_handler(pod)
             pod_ip = self._allocate_ip(pod)
             pod = self._update(pod, lambda obj: podstatus.sandbox_ready(obj, node, pod_ip))
             await self._mount_volumes(pod)
@@ -178,6 +190,33 @@ class Kubelet:
         finally:
             if self.tasks.get(uid) is asyncio.current_task():
                 self.tasks.pop(uid, None)
+
+    async def _runtime_handler(self, pod: Obj) -> None:
+        """kuberuntime_sandbox.go createPodSandbox looks up the RuntimeClass's handler first; a
+        class that does not exist (the RuntimeClass admission plugin is off) fails the sandbox,
+        retried until the class appears."""
+        name = pod["spec"].get("runtimeClassName")
+        while name and self.store.peek("runtimeclasses", "", name) is None:
+            self._event(
+                pod,
+                "Warning",
+                "FailedCreatePodSandBox",
+                f'Failed to create pod sandbox: runtimeclass.node.k8s.io "{name}" not found',
+            )
+            await self._wait_for_references()
+
+    def _admit(self, pod: Obj, node: Obj) -> bool:
+        """canAdmitPod against the pods this kubelet already runs there (admitted ones, and the
+        ones found running), in the order pods arrive."""
+        uid = pod["metadata"]["uid"]
+        refused = nodeadmit.admit(pod, node, nodeadmit.running_on(self.store, node, uid, self.admitted))
+        if refused is None:
+            self.admitted.add(uid)
+            return True
+        reason, message = refused
+        self._event(pod, "Warning", reason, message)
+        self._update(pod, lambda obj: nodeadmit.rejected(obj, reason, message))
+        return False
 
     async def _mount_volumes(self, pod: Obj) -> None:
         attach_reported = False

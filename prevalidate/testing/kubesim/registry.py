@@ -1,9 +1,11 @@
 """REST storage: create / replace / delete through admission, in kube-apiserver's order.
 
 POST pipeline: decode (400) → v1 defaults (limit → request) → namespace lifecycle (404) →
-ServiceAccount → LimitRanger defaults → DefaultStorageClass → PrepareForCreate → field
-validation (422) → LimitRanger validation (403) → ResourceQuota (403, charges `status.used`)
-→ storage (409 AlreadyExists). Deleting a pod with a grace period marks it terminating; the
+ServiceAccount → LimitRanger defaults → Priority → the pod-changing plugins of podadmission.py
+(PodNodeSelector, PodTolerationRestriction, ExtendedResourceToleration, RuntimeClass) →
+DefaultStorageClass → PrepareForCreate → field validation (422) → LimitRanger validation (403)
+→ podadmission's validating phase → ResourceQuota (403, charges `status.used`) → storage (409
+AlreadyExists). Deleting a pod with a grace period marks it terminating; the
 kubelet finishes the deletion.
 """
 
@@ -13,15 +15,17 @@ import base64
 import secrets
 from typing import Any
 
-from . import limitranger, quota, validation
+from . import limitranger, podadmission, quota, validation
 from .podresources import qos_class
 from .quantity import Quantity
 from .resources import Resource
+from .settings import SimSettings
 from .status import ApiError, bad_request, forbidden, not_found, success
 from .store import Store, now_rfc3339
 
 Obj = dict[str, Any]
 DEFAULT_CLASS_ANNOTATION = "storageclass.kubernetes.io/is-default-class"
+BETA_DEFAULT_CLASS = "storageclass.beta.kubernetes.io/is-default-class"
 PVC_PROTECTION = "kubernetes.io/pvc-protection"
 SYSTEM_PRIORITY_CLASSES = {"system-cluster-critical": 2000000000,
                            "system-node-critical": 2000001000}
@@ -35,8 +39,9 @@ def _random_suffix() -> str:
 class Registry:
     """The write path of the API: every create/replace/delete goes through here."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, settings: SimSettings | None = None) -> None:
         self.store = store
+        self.settings = settings or SimSettings()
 
     # -- helpers ---------------------------------------------------------------------
     def _namespace_usable(self, resource: Resource, namespace: str) -> None:
@@ -51,11 +56,19 @@ class Registry:
             )
 
     def default_storage_class(self) -> str | None:
+        """pkg/volume/util/storageclass.go GetDefaultClass: a class is default when either the
+        GA or the beta annotation is "true"; of several, the newest by creationTimestamp wins,
+        ties going to the first name."""
+        defaults = []
         for sc in self.store.items("storageclasses"):
-            annotations = (sc.get("metadata") or {}).get("annotations") or {}
-            if annotations.get(DEFAULT_CLASS_ANNOTATION) == "true":
-                return str(sc["metadata"]["name"])
-        return None
+            meta = sc.get("metadata") or {}
+            annotations = meta.get("annotations") or {}
+            if "true" in (annotations.get(DEFAULT_CLASS_ANNOTATION), annotations.get(BETA_DEFAULT_CLASS)):
+                defaults.append((str(meta.get("creationTimestamp") or ""), str(meta["name"])))
+        if not defaults:
+            return None
+        newest = max(created for created, _ in defaults)
+        return min(name for created, name in defaults if created == newest)
 
     # -- create ----------------------------------------------------------------------
     def create(self, resource: Resource, namespace: str | None, body: Any, dry_run: bool = False) -> Obj:
@@ -108,12 +121,14 @@ class Registry:
         ranges = sorted(self.store.items("limitranges", ns), key=lambda o: o["metadata"]["name"])
         limitranger.apply_defaults(pod, ranges)
         self._admit_priority(pod, name)
+        podadmission.mutate(self.store, self.settings, pod, name)
         validation.default_pod(pod)  # defaulting again is idempotent; keeps v1 shape
         pod["status"] = {"phase": "Pending", "qosClass": qos_class(pod)}
         validation.check("Pod", pod)
         problem = limitranger.validate_pod(pod, ranges)
         if problem:
             raise forbidden("pods", name, problem)
+        podadmission.validate(self.store, self.settings, pod, name)
         self._charge_quota(ns, name, "pods", quota.pod_usage(pod), pod, dry_run)
         return pod if dry_run else self.store.create("pods", pod)
 
@@ -181,6 +196,11 @@ class Registry:
         validation.check("ResourceQuota", rq)
         hard = dict((rq.get("spec") or {}).get("hard") or {})
         ns = rq["metadata"]["namespace"]
+        if self.settings.quota_sync_seconds > 0:
+            # The registry strategy drops a client's status (PrepareForCreate); status.hard is
+            # the resourcequota controller's to write, later (controllers.QuotaController).
+            rq["status"] = {}
+            return rq if dry_run else self.store.create("resourcequotas", rq)
         rq["status"] = {"hard": hard}
         rq["status"]["used"] = quota.recompute(
             rq, self.store.items("pods", ns), self.store.items("persistentvolumeclaims", ns)

@@ -96,6 +96,7 @@ AFFINITY = Struct(
     podAntiAffinity="any",
 )
 TAINT = Struct("v1.Taint", key=str, value=str, effect=str)
+TOLERATION = Struct("v1.Toleration", key=str, operator=str, value=str, effect=str, tolerationSeconds=int)
 POD_SPEC = Struct(
     "v1.PodSpec",
     containers=ListOf(CONTAINER),
@@ -114,9 +115,7 @@ POD_SPEC = Struct(
     terminationGracePeriodSeconds=int,
     overhead=QUANTITIES,
     affinity=AFFINITY,
-    tolerations=ListOf(
-        Struct("v1.Toleration", key=str, operator=str, value=str, effect=str, tolerationSeconds=int)
-    ),
+    tolerations=ListOf(TOLERATION),
     imagePullSecrets=ListOf(NAME_REF),
     volumes=ListOf(
         Struct(
@@ -204,6 +203,13 @@ SCHEMAS: dict[str, Struct] = {
     "ServiceAccount": Struct("v1.ServiceAccount", metadata=META, imagePullSecrets=ListOf(NAME_REF)),
     "PriorityClass": Struct("v1.PriorityClass", metadata=META, value=int, globalDefault=bool,
                             preemptionPolicy=str, description=str),
+    "RuntimeClass": Struct(
+        "v1.RuntimeClass",
+        metadata=META,
+        handler=str,
+        overhead=Struct("v1.Overhead", podFixed=QUANTITIES),
+        scheduling=Struct("v1.Scheduling", nodeSelector=STRINGS, tolerations=ListOf(TOLERATION)),
+    ),
     "StorageClass": Struct("v1.StorageClass", metadata=META, provisioner=str, volumeBindingMode=str),
     "Event": Struct("v1.Event", metadata=META, involvedObject="any", reason=str, message=str, type=str),
 }

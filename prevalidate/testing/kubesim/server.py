@@ -34,6 +34,7 @@ from .controllers import QuotaController, VolumeController
 from .events import EventRecorder
 from .images import ImageResolver
 from .kubelet import Kubelet
+from .nodeadmit import PodGC
 from .podresources import qos_class
 from .registry import Registry
 from .resources import BY_KIND
@@ -46,6 +47,7 @@ Obj = dict[str, Any]
 SEED_ORDER = [
     "Namespace",
     "PriorityClass",
+    "RuntimeClass",
     "StorageClass",
     "Node",
     "ServiceAccount",
@@ -67,15 +69,19 @@ class KubeSim:
         self.settings = self.cluster.config.settings
         self.host, self.port = host, port
         self.store = Store(history=self.settings.history)
-        self.registry = Registry(self.store)
+        self.registry = Registry(self.store, self.settings)
         self.recorder = EventRecorder(self.store)
         self.request_log: list[str] = []
-        self.scheduler = Scheduler(self.store, self.recorder, self.settings)
+        self.scheduler = Scheduler(
+            self.store, self.recorder, self.settings,
+            evict=lambda ns, name: self.registry.delete(BY_KIND["Pod"], ns, name, None),
+        )
         self.kubelet = Kubelet(
             self.store, self.recorder, self.settings, ImageResolver(self.cluster.config.catalog)
         )
-        self.quota_controller = QuotaController(self.store)
+        self.quota_controller = QuotaController(self.store, self.settings)
         self.volume_controller = VolumeController(self.store)
+        self.pod_gc = PodGC(self.store, self.settings)
         self.autoscaler = Autoscaler(self.store, self.recorder, self.settings, self.cluster.config.pools)
         self._server: HTTPServer | None = None
         self._tasks: list[asyncio.Task[None]] = []
@@ -136,12 +142,17 @@ class KubeSim:
             obj.setdefault("status", {"phase": "Pending"})
         elif resource.kind == "ResourceQuota":
             hard = dict((obj.get("spec") or {}).get("hard") or {})
-            obj["status"] = {"hard": hard}
-            obj["status"]["used"] = quota.recompute(
-                obj,
-                self.store.items("pods", meta["namespace"]),
-                self.store.items("persistentvolumeclaims", meta["namespace"]),
-            )
+            if self.settings.quota_sync_seconds > 0:
+                # A dump taken before the quota controller ran: keep its status.hard as it is
+                # (the controller syncs it later); only status.used is recomputed, as below.
+                hard = dict((obj.get("status") or {}).get("hard") or {})
+            obj["status"] = {"hard": hard} if hard else {}
+            if hard:
+                obj["status"]["used"] = quota.recompute(
+                    obj,
+                    self.store.items("pods", meta["namespace"]),
+                    self.store.items("persistentvolumeclaims", meta["namespace"]),
+                )
         if self.store.peek(resource.plural, meta.get("namespace", ""), meta["name"]) is None:
             self.store.create(resource.plural, obj)
 
@@ -203,6 +214,7 @@ class KubeSim:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         await self.kubelet.stop_all()
+        self.pod_gc.stop()
 
     async def __aenter__(self) -> KubeSim:
         return await self.start()

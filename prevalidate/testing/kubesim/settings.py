@@ -26,13 +26,22 @@ class SimSettings:
     start_processes: bool = False  # really run the container command as a local process
     termination_seconds: float = 0.5  # cap on a graceful deletion in the simulation
     history: int = 10_000  # watch history length before a resourceVersion expires (410)
-    preemption_messages: bool = True  # append the DefaultPreemption part to FitErrors
+    preemption_messages: bool = True  # DefaultPreemption on: evicts lower-priority pods, says why not
+    pod_gc_quarantine: float = 40.0  # seconds a pod's node may be missing before podgc deletes the pod
     autoscaler_interval: float = 0.2
     python: str | None = None  # interpreter whose bin/ dir is put first on a process's PATH
     bookmark_seconds: float = 60.0  # BOOKMARK period of a watch with allowWatchBookmarks
     user: str = "system:serviceaccount:jhub:hub"  # who the API says is asking, in 403s
+    # how long the resourcequota controller takes to copy a new or edited spec.hard into
+    # status.hard (0: at once); until then admission does not enforce what is not in status.hard
+    quota_sync_seconds: float = 0.0
     # RBAC denials (authz.ForbidRule); mutable while running, so a test can "fix RBAC"
     forbid: list[ForbidRule] = field(default_factory=list)
+    # kube-apiserver's --enable-admission-plugins / --disable-admission-plugins, and the
+    # plugins' configuration as in an AdmissionConfiguration file (podadmission.py)
+    enable_admission_plugins: list[str] = field(default_factory=list)
+    disable_admission_plugins: list[str] = field(default_factory=list)
+    admission_configuration: dict[str, Any] = field(default_factory=dict)
 
     _FIELDS: ClassVar[dict[str, str]] = {
         "schedulerDelaySeconds": "scheduler_delay",
@@ -45,11 +54,16 @@ class SimSettings:
         "terminationSeconds": "termination_seconds",
         "watchHistory": "history",
         "preemptionMessages": "preemption_messages",
+        "podGCQuarantineSeconds": "pod_gc_quarantine",
         "autoscalerIntervalSeconds": "autoscaler_interval",
         "python": "python",
         "bookmarkSeconds": "bookmark_seconds",
         "user": "user",
         "forbid": "forbid",
+        "quotaSyncSeconds": "quota_sync_seconds",
+        "enableAdmissionPlugins": "enable_admission_plugins",
+        "disableAdmissionPlugins": "disable_admission_plugins",
+        "admissionConfiguration": "admission_configuration",
     }
 
     def update(self, spec: Obj) -> None:

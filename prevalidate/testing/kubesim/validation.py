@@ -77,6 +77,10 @@ def _quantity_maps(kind: str, obj: Obj) -> Iterator[dict[str, Any]]:
             )
     elif kind == "Node":
         yield from (m for m in (status.get("capacity"), status.get("allocatable")) if isinstance(m, dict))
+    elif kind == "RuntimeClass":
+        overhead = obj.get("overhead")
+        if isinstance(overhead, dict) and isinstance(overhead.get("podFixed"), dict):
+            yield overhead["podFixed"]
 
 
 def decode(kind: str, obj: Any) -> Obj:
@@ -123,10 +127,12 @@ def default_pod(pod: Obj) -> None:
     spec.setdefault("enableServiceLinks", True)
     spec.setdefault("preemptionPolicy", "PreemptLowerPriority")
     spec.setdefault("priority", 0)
-    # DefaultTolerationSeconds admission.
+    # DefaultTolerationSeconds admission (plugin/pkg/admission/defaulttolerationseconds):
+    # a toleration with this key or no key, and effect NoExecute or none, already covers it.
     tolerations = spec.setdefault("tolerations", [])
     for key in ("node.kubernetes.io/not-ready", "node.kubernetes.io/unreachable"):
-        if not any(t.get("key") == key for t in tolerations):
+        if not any(t.get("key") in (key, "", None) and t.get("effect") in ("NoExecute", "", None)
+                   for t in tolerations):
             tolerations.append(
                 {"key": key, "operator": "Exists", "effect": "NoExecute", "tolerationSeconds": 300}
             )
@@ -236,6 +242,8 @@ def validate_pvc(pvc: Obj) -> None:
 
 def validate_generic(kind: str, obj: Obj) -> None:
     errors = _name_errors(obj, label=kind in ("Namespace", "Service"))
+    if kind == "RuntimeClass" and not obj.get("handler"):  # ValidateRuntimeClass
+        errors.append(required("handler"))
     if errors:
         raise invalid(kind, obj["metadata"].get("name") or "", errors)
 

@@ -1,0 +1,231 @@
+"""Run scenarios through prevalidate and through the real control plane, and compare.
+
+Kubernetes' verdict on a pod comes in stages: the apiserver (validation, then admission:
+LimitRanger, ServiceAccount, ResourceQuota) answers the create, then the scheduler binds it or
+marks it `PodScheduled=False, Unschedulable`. Each is mapped to an error family; prevalidate's
+finding codes are mapped to the same families. A kubelet (secrets, config maps, images) does
+not exist here, so findings of that stage are out of the plane's reach and are counted apart.
+
+prevalidate reads the cluster as `kubectl get -o yaml` would print the real one (`dump`): the
+quota usage it sees is what the real quota controller computed, not what the generator guessed.
+"""
+
+from __future__ import annotations
+
+import re
+import tempfile
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from prevalidate.kube.dump import load_cluster
+from prevalidate.model.settings import Settings
+from prevalidate.testing.realplane import Api, RealCluster, admit, await_scheduling
+from prevalidate.validators import run_all
+
+from .scenarios import NS, Round
+
+Obj = dict[str, Any]
+
+FAMILY_OF_CODE = {
+    "input-invalid": "invalid",
+    "namespace-not-found": "namespace",
+    "quota-exceeded": "quota",
+    "quota-must-specify": "quota",
+    "limitrange-violation": "limitrange",
+    "no-node-fits": "scheduling",
+    "insufficient-capacity": "scheduling",
+    "pvc-not-found": "volume",
+    "pvc-terminating": "volume",
+    "pvc-not-bound": "volume",
+    "pvc-in-use": "volume",
+    "serviceaccount-not-found": "serviceaccount",
+}
+# Decided by the kubelet, which the plane has not got: we refuse, the plane cannot.
+KUBELET_STAGE = {"secret-not-found", "configmap-not-found", "secret-key-not-found", "configmap-key-not-found",
+                 "pull-secret-not-found", "image-reference-invalid", "image-not-found",
+                 "image-access-denied", "image-platform-unsupported", "image-registry-not-allowed"}
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One side's verdict: allowed, or refused with a family; `detail` is the message."""
+
+    allowed: bool
+    families: frozenset[str]
+    detail: str
+    kubelet_only: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class Comparison:
+    round: int
+    pod: Obj
+    ours: Outcome
+    real: Outcome
+
+    @property
+    def agree(self) -> bool:
+        if self.real.allowed:
+            return self.ours.allowed or not self.ours.families
+        return bool(self.real.families & self.ours.families)
+
+    @property
+    def false_rejection(self) -> bool:
+        """We refuse, on a family the plane can judge, a pod the real plane admitted and bound."""
+        return self.real.allowed and bool(self.ours.families)
+
+    def describe(self) -> str:
+        return (f"round {self.round} pod {self.pod['metadata']['name']}: real {self._fmt(self.real)}; "
+                f"prevalidate {self._fmt(self.ours)}\n"
+                f"  pod spec: {yaml.safe_dump(self.pod['spec'], width=200)}")
+
+    @staticmethod
+    def _fmt(o: Outcome) -> str:
+        return "allowed" if o.allowed and not o.families else f"{sorted(o.families)} ({o.detail})"
+
+
+def real_family(status: int, message: str) -> str:
+    if status == 422:
+        return "invalid"
+    if "exceeded quota" in message or "failed quota" in message or "must specify" in message:
+        return "quota"
+    if "per Container" in message or "per Pod" in message or "limit to request ratio" in message:
+        return "limitrange"
+    if "service account" in message or "serviceaccount" in message:
+        return "serviceaccount"
+    if "namespace" in message and status in (403, 404):
+        return "namespace"
+    return f"http-{status}"
+
+
+def scheduling_family(message: str) -> str:
+    if re.search(r"persistentvolumeclaim|PersistentVolumeClaim|volume", message):
+        return "volume"
+    return "scheduling"
+
+
+def ours(pod: Obj, cluster_file: Path) -> Outcome:
+    verdict = run_all(pod, load_cluster(cluster_file), Settings(offline=True), {})
+    errors = [f for f in verdict.findings if f.severity.value == "error"]
+    families = frozenset(FAMILY_OF_CODE.get(f.code.value, f.code.value) for f in errors
+                         if f.code.value not in KUBELET_STAGE)
+    kubelet = frozenset(f.code.value for f in errors if f.code.value in KUBELET_STAGE)
+    return Outcome(not families, families, ", ".join(sorted(f.code.value for f in errors)), kubelet)
+
+
+# --- the real side -----------------------------------------------------------------------------
+_DUMPED = ("Namespace", "Node", "Pod", "ResourceQuota", "LimitRange", "PersistentVolumeClaim", "StorageClass",
+           "ServiceAccount", "Secret", "ConfigMap", "PriorityClass", "RuntimeClass")
+_API_VERSION = {"StorageClass": "storage.k8s.io/v1", "PriorityClass": "scheduling.k8s.io/v1",
+                "RuntimeClass": "node.k8s.io/v1"}
+
+
+def dump(api: Api, namespace: str) -> Obj:
+    """`kubectl get <every kind prevalidate reads> -o yaml` of the plane, for one namespace."""
+    items: list[Obj] = []
+    for kind in _DUMPED:
+        if kind == "Namespace":
+            found = [o for o in api.list(kind) if o["metadata"]["name"] == namespace]
+        elif kind in ("Node", "StorageClass", "PriorityClass", "RuntimeClass"):
+            found = api.list(kind)
+        else:
+            found = api.list(kind, namespace)
+        for obj in found:
+            obj["kind"], obj["apiVersion"] = kind, _API_VERSION.get(kind, "v1")
+            obj["metadata"].pop("managedFields", None)
+            items.append(obj)
+    return {"apiVersion": "v1", "kind": "List", "items": items}
+
+
+def _quota_usage(api: Api, namespace: str) -> dict[str, Obj]:
+    return {q["metadata"]["name"]: (q.get("status") or {}).get("used") or {}
+            for q in api.list("ResourceQuota", namespace)}
+
+
+class RoundRunner:
+    """Loads one Round into the plane, then judges its pods one at a time: a `dryRun=All`
+    create for admission; if admitted, a real create for the scheduler's verdict, then the pod
+    is deleted and the quota usage awaited back at its baseline so the next pod sees the same
+    cluster."""
+
+    def __init__(self, cluster: RealCluster, rnd: Round, workdir: Path) -> None:
+        self.cluster, self.round = cluster, rnd
+        self.ns = cluster.ns(NS)
+        cluster.load(yaml.safe_dump({"apiVersion": "v1", "kind": "List", "items": rnd.objects}))
+        self.cluster_file = workdir / f"round-{rnd.index}.yaml"
+        self.cluster_file.write_text(yaml.safe_dump(dump(cluster.api, self.ns)))
+        self.baseline = self._settled_usage()
+        self.nodes = set(rnd.node_names)
+
+    def run(self) -> list[Comparison]:
+        return [self.compare(pod) for pod in self.round.pods]
+
+    def compare(self, pod: Obj) -> Comparison:
+        placed = {**pod, "metadata": {**pod["metadata"], "namespace": self.ns}}
+        return Comparison(self.round.index, placed, ours(placed, self.cluster_file), self.real(placed))
+
+    def real(self, pod: Obj) -> Outcome:
+        api = self.cluster.api
+        admission = admit(api, pod)
+        if not admission.allowed:
+            family = real_family(admission.status, admission.message)
+            return Outcome(False, frozenset({family}), f"{admission.status}: {admission.message}")
+        for _attempt in range(3):
+            created = admit(api, pod, dry_run=False)
+            if not created.allowed:  # cannot happen once usage is back at baseline; say so if it does
+                return Outcome(False, frozenset({"unstable"}), f"real create: {created.message}")
+            verdict = await_scheduling(api, created.pod, timeout=20)
+            api.delete("Pod", pod["metadata"]["name"], self.ns)
+            self._await_baseline()
+            stale = (verdict.node is not None and verdict.node not in self.nodes) or (
+                not verdict.scheduled and f"0/{len(self.nodes)} nodes" not in verdict.message
+                and "nodes are available" in verdict.message)
+            if not stale:
+                break
+            time.sleep(0.3)  # the scheduler's cache still held the previous round's nodes
+        if verdict.scheduled:
+            return Outcome(True, frozenset(), f"bound to {verdict.node}")
+        if verdict.reason == "Timeout":
+            return Outcome(False, frozenset({"timeout"}), verdict.message)
+        return Outcome(False, frozenset({scheduling_family(verdict.message)}), verdict.message)
+
+    def _settled_usage(self) -> dict[str, Obj]:
+        """Quota usage once the controller has stopped changing it (two equal reads)."""
+        last = _quota_usage(self.cluster.api, self.ns)
+        if not last:
+            return last
+        for _ in range(50):
+            time.sleep(0.1)
+            now = _quota_usage(self.cluster.api, self.ns)
+            if now == last:
+                return now
+            last = now
+        return last
+
+    def _await_baseline(self, timeout: float = 10) -> None:
+        if not self.baseline:
+            return
+        deadline = time.monotonic() + timeout
+        while _quota_usage(self.cluster.api, self.ns) != self.baseline:
+            if time.monotonic() > deadline:
+                now = _quota_usage(self.cluster.api, self.ns)
+                raise TimeoutError(f"quota usage in {self.ns} did not return to {self.baseline}: {now}")
+            time.sleep(0.02)
+
+
+def run_rounds(make_cluster: Any, rounds: Iterable[Round]) -> list[Comparison]:
+    """Every round in a fresh RealCluster (`make_cluster()`), cleaned after."""
+    results: list[Comparison] = []
+    with tempfile.TemporaryDirectory(prefix="agree-") as tmp:
+        for rnd in rounds:
+            cluster = make_cluster()
+            try:
+                results += RoundRunner(cluster, rnd, Path(tmp)).run()
+            finally:
+                cluster.clean()
+    return results
