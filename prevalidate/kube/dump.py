@@ -104,5 +104,5 @@ def load_request(path: str | Path, *, from_kubespawner: bool = False) -> PodRequ
     others = [o for o in iter_objects(_documents(Path(path))) if o.get("kind") != "Pod"]
     try:
         return kubespawner_request(pod, others)
-    except (AttributeError, TypeError, ValueError, ArithmeticError) as exc:
+    except (AttributeError, TypeError, LookupError, ValueError, ArithmeticError) as exc:
         raise InputFileError(f"{path}: an object next to the Pod cannot be read ({exc})") from None
