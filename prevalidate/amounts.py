@@ -59,9 +59,6 @@ def names_list(items: Iterable[str], limit: int = 8) -> str:
     return shown + (f" and {len(items) - limit} more" if len(items) > limit else "")
 
 
-# ---- one function per code --------------------------------------------------------------
-
-
 def json_safe(value: Any) -> Any:
     """Facts as JSON: exact decimals become int or float, tuples lists."""
     if isinstance(value, Decimal):

@@ -10,18 +10,19 @@ import argparse
 import asyncio
 import json
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from .kube.admissionfile import load_admission_config
-from .kube.dump import InputFileError, load_cluster, load_node_pools, load_pod
-from .messages import finding_json, headline, ordered, render
+from .kube.dump import InputFileError, load_cluster, load_node_pools, load_request
+from .messages import finding_json
+from .messages.rejection import Rejection
 from .model.admission import PLUGINS, AdmissionConfig
 from .model.cluster import ClusterView
-from .model.findings import shown
-from .model.image_facts import ImageFacts
+from .model.findings import Verdict, shown
+from .model.request import PodRequest
 from .model.settings import DEFAULT_ADMIN_CONTACT, Settings
-from .validators import run_all
+from .service import FixedView, ValidationService
 
 EXIT_ALLOWED, EXIT_REJECTED, EXIT_UNUSABLE = 0, 1, 2
 _MARK = {"error": "✗", "warning": "!", "info": "·"}
@@ -42,6 +43,12 @@ def _add_check(sub: Any) -> None:
     )
     p.add_argument(
         "--pod", required=True, metavar="POD.yaml", help="a v1 Pod, as KubeSpawner would create it"
+    )
+    p.add_argument(
+        "--from-kubespawner",
+        action="store_true",
+        help="the pod is KubeSpawner's: what its _start creates around the pod counts as present "
+        "(the internal_ssl Secret the pod mounts; a PVC or the Namespace given in POD.yaml)",
     )
     p.add_argument(
         "--offline",
@@ -92,21 +99,35 @@ def _add_check(sub: Any) -> None:
     )
 
 
-async def lookup_images(
-    cluster: ClusterView, pod: Mapping[str, Any], settings: Settings, time_budget: float
-) -> dict[str, ImageFacts]:
-    """Ask the registries about the pod's images with the credentials the kubelet would use."""
-    from .model.demand import build_demand
+async def check_request(
+    request: PodRequest, cluster: ClusterView, settings: Settings, time_budget: float
+) -> Verdict:
+    """The validation service over a dump; registries are asked unless ``settings.offline``."""
+    if settings.offline:
+        return await ValidationService(settings, FixedView(cluster)).validate(request)
     from .registry import RegistryClient
-    from .validators.references import pull_secret_configs
 
-    demand = build_demand(pod)
     async with RegistryClient(
         allowed_registries=settings.allowed_registries,
         insecure_registries=settings.insecure_registries,
         time_budget=time_budget,
     ) as client:
-        return await client.images_facts(list(demand.images), pull_secret_configs(cluster, demand))
+        return await ValidationService(settings, FixedView(cluster), client).validate(request)
+
+
+def report_lines(request: PodRequest, verdict: Verdict, admin_contact: str) -> list[str]:
+    """What ``prevalidate check`` prints: the ``Rejection`` every front end shows, each line
+    marked with its severity and code."""
+    rejection = Rejection.of(verdict, admin_contact)
+    meta = request.pod.get("metadata") or {}
+    lines = [
+        f"{'ALLOWED' if verdict.allowed else 'REJECTED'}: pod {shown(str(meta.get('name', '?')), 80)} in "
+        f"namespace {shown(str(meta.get('namespace', 'default')), 80)}. {rejection.headline}"
+    ]
+    lines += [f"  {_MARK[line.severity.value]} [{line.code.value}] {line.text}" for line in rejection.lines]
+    if rejection.contact:
+        lines.append(f"  {rejection.contact}")
+    return lines
 
 
 def _warn(line: str) -> None:
@@ -116,7 +137,7 @@ def _warn(line: str) -> None:
 def _check(args: argparse.Namespace) -> int:
     try:
         cluster = load_cluster(args.cluster, warn=_warn)
-        pod = load_pod(args.pod)
+        request = load_request(args.pod, from_kubespawner=args.from_kubespawner)
         pools = load_node_pools(args.node_pools) if args.node_pools else ()
         admission = _admission(args.admission_plugin, args.admission_config)
     except InputFileError as exc:
@@ -131,8 +152,7 @@ def _check(args: argparse.Namespace) -> int:
         offline=args.offline,
         admission=admission,
     )
-    images = {} if args.offline else asyncio.run(lookup_images(cluster, pod, settings, args.time_budget))
-    verdict = run_all(pod, cluster, settings, images)
+    verdict = asyncio.run(check_request(request, cluster, settings, args.time_budget))
     if args.json:
         print(
             json.dumps(
@@ -141,15 +161,7 @@ def _check(args: argparse.Namespace) -> int:
             )
         )
     else:
-        meta = pod.get("metadata") or {}
-        print(
-            f"{'ALLOWED' if verdict.allowed else 'REJECTED'}: pod {shown(str(meta.get('name', '?')), 80)} in "
-            f"namespace {shown(str(meta.get('namespace', 'default')), 80)}. {headline(verdict)}"
-        )
-        for finding in ordered(verdict):
-            print(f"  {_MARK[finding.severity.value]} [{finding.code.value}] {render(finding)}")
-        if settings.admin_contact and any(f.severity.value != "info" for f in verdict.findings):
-            print(f"  {settings.admin_contact}")
+        print("\n".join(report_lines(request, verdict, settings.admin_contact)))
     return EXIT_ALLOWED if verdict.allowed else EXIT_REJECTED
 
 

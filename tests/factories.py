@@ -14,6 +14,7 @@ from prevalidate.model.cluster import ClusterView
 from prevalidate.model.findings import Finding, Verdict
 from prevalidate.model.image_facts import ImageFacts
 from prevalidate.model.objects import NodeInfo, PVCInfo
+from prevalidate.model.request import PodRequest
 from prevalidate.model.settings import CHECKS, Settings
 from prevalidate.validators import run_all
 
@@ -315,7 +316,8 @@ def verdict(
         view = cluster(*objects)
     if settings is None:
         settings = only(*checks) if checks else Settings()
-    return run_all(the_pod, view, settings, images, new_claims, creates_namespace)
+    request = PodRequest(the_pod, claims=tuple(new_claims), creates_namespace=creates_namespace)
+    return run_all(request, view, settings, images)
 
 
 def pairs(v: Verdict) -> list[tuple[str, str]]:

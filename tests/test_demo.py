@@ -20,7 +20,7 @@ import pytest
 import yaml
 
 import prevalidate
-from prevalidate.cli import lookup_images
+from prevalidate.cli import check_request
 from prevalidate.demo import IMAGES, NAMESPACE, cluster_text, profile_list, things_to_try
 from prevalidate.kube.dump import load_cluster
 from prevalidate.testing.hubprocess import configurable_http_proxy_available
@@ -95,11 +95,10 @@ async def test_the_demo_cluster_reads_the_same_in_kubesim_and_in_prevalidate_che
 
 
 async def check(pod: dict[str, Any], registry: RunningRegistry) -> prevalidate.Verdict:
-    """run_all against the demo cluster, with the registry asked as the hub would ask it."""
+    """The validation service against the demo cluster, with the registry asked as the hub would."""
     cluster = load_cluster(CLUSTER)
     settings = prevalidate.Settings(allowed_registries=(registry.host,), insecure_registries=(registry.host,))
-    images = await lookup_images(cluster, pod, settings, time_budget=5.0)
-    return prevalidate.run_all(pod, cluster, settings, images)
+    return await check_request(prevalidate.PodRequest(pod), cluster, settings, time_budget=5.0)
 
 
 @needs_registry

@@ -1,9 +1,11 @@
-"""Validate one spawn of a KubeSpawner: build the pod, run the checks, reject or let it go.
+"""Validate one spawn of a KubeSpawner: build the pod, ask the validation service, reject or
+let it go.
 
 Shared by the three ways in: ``PrevalidatingKubeSpawner``'s form handling and start, and
 ``pre_spawn_hook`` for a stock KubeSpawner. The rule everywhere: a rejection needs a verdict
-with errors; anything that goes wrong on *our* side (a shadow that cannot be built, a cache
-that is not there, a bug) is logged and the spawn proceeds.
+with errors; anything that goes wrong on *our* side is logged and the spawn proceeds — a
+shadow or pod KubeSpawner cannot build here, and (inside ``prevalidate.service``) a cache that
+is not there or a bug in a check.
 """
 
 from __future__ import annotations
@@ -13,8 +15,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..messages import render
+from ..metrics import PrometheusObserver
 from ..model.findings import Severity, Verdict
-from . import metrics
 from .config import Prevalidator
 from .errors import SpawnRejected
 from .podbuild import OptionsError, build_plan, make_shadow
@@ -38,7 +40,7 @@ def reject_options(spawner: Any, path: str, problem: str) -> None:
     """KubeSpawner cannot apply the options: raise a 400 with its reason (counted, and only
     logged in dry run, where KubeSpawner's own error then ends the spawn as it always did)."""
     config = prevalidator_for(spawner)
-    metrics.VALIDATIONS.labels(path=path, outcome="would_reject" if config.dry_run else "rejected").inc()
+    PrometheusObserver(dry_run=config.dry_run).refused_options(path)
     if config.dry_run:
         log.warning("prevalidate (dry run) would reject %s: %s", getattr(spawner, "_log_name", "?"), problem)
         return
@@ -57,22 +59,23 @@ async def check_spawn(
     name = getattr(spawner, "_log_name", "?")
     try:
         target = spawner if user_options is None else make_shadow(spawner, user_options)
-        plan = await build_plan(target, apply_options=user_options is not None)
+        request = (await build_plan(target, apply_options=user_options is not None)).request
     except OptionsError as exc:
         reject_options(spawner, path, str(exc))
         return None
     except Exception:
-        metrics.VALIDATIONS.labels(path=path, outcome="error").inc()
+        PrometheusObserver().failed(path)
         log.warning(
             "prevalidate: could not build the pod of %s to check it; it starts unchecked", name, exc_info=True
         )
         return None
     try:
-        verdict = await service_for(spawner, config).validate(plan, path=path)
-    except Exception:
-        metrics.VALIDATIONS.labels(path=path, outcome="error").inc()
+        service = service_for(spawner, config)
+    except Exception:  # e.g. no Kubernetes client configuration
+        PrometheusObserver().failed(path)
         log.warning("prevalidate: validating %s failed; it starts unchecked", name, exc_info=True)
         return None
+    verdict = await service.validate(request, path=path)  # fails open by itself
     _log_verdict(name, path, verdict, config)
     if not verdict.allowed and not config.dry_run:
         raise SpawnRejected.from_verdict(

@@ -14,14 +14,13 @@ version reads.
 
 from __future__ import annotations
 
-import html
 from collections.abc import Mapping
 from typing import Any
 
 from tornado.web import HTTPError
 
-from ..messages import headline, options_unusable, ordered, sentences
-from ..model.findings import Code, Finding, Severity, Verdict
+from ..messages.rejection import Rejection
+from ..model.findings import Finding, Verdict
 
 try:  # JupyterHub >= 6
     from jupyterhub.spawner import SpawnException as _Base
@@ -34,53 +33,20 @@ except ImportError:  # pragma: no cover - JupyterHub 5.x
 # limit (zero-to-jupyterhub sets 5). 6.x, which added SpawnException, counts only errors.
 REJECTIONS_COUNT_AS_FAILURES = _Base is HTTPError
 
-# The status the apiserver itself would answer, where it would answer at all: admission
-# (quota, LimitRange) is 403 Forbidden, a value that cannot be decoded is 400; everything the
-# apiserver would accept and leave Pending is 422, "understood, but cannot be done".
-_STATUS = {
-    Code.INPUT_INVALID: 400,
-    Code.IMAGE_REFERENCE_INVALID: 400,
-    Code.QUOTA_EXCEEDED: 403,
-    Code.QUOTA_MUST_SPECIFY: 403,
-    Code.LIMITRANGE_VIOLATION: 403,
-    Code.IMAGE_REGISTRY_NOT_ALLOWED: 403,
-    Code.ADMISSION_REFUSED: 403,
-    Code.RUNTIMECLASS_NOT_FOUND: 403,
-}
-_DEFAULT_STATUS = 422
-
-
-def status_for(verdict: Verdict) -> int:
-    """The HTTP status of a rejection: that of its first error."""
-    errors = [f for f in ordered(verdict) if f.severity is Severity.ERROR]
-    return _STATUS.get(errors[0].code, _DEFAULT_STATUS) if errors else _DEFAULT_STATUS
-
-
-def message_text(head: str, sentences: list[str], admin_contact: str) -> str:
-    """Headline, one line per finding (errors first), then the admin contact."""
-    return "\n".join(
-        [head, *(f"• {sentence}" for sentence in sentences), *([admin_contact] if admin_contact else [])]
-    )
-
-
-def message_html(head: str, sentences: list[str], admin_contact: str) -> str:
-    items = "".join(f"<li>{html.escape(sentence)}</li>" for sentence in sentences)
-    contact = f"<p>{html.escape(admin_contact)}</p>" if admin_contact else ""
-    return f"<p>{html.escape(head)}</p><ul>{items}</ul>{contact}"
-
 
 class SpawnRejected(_Base):
-    """Raised instead of creating a pod that Kubernetes would refuse or leave Pending for good."""
+    """Raised instead of creating a pod that Kubernetes would refuse or leave Pending for good.
+    Its words are a ``messages.rejection.Rejection``, the same the CLI prints."""
 
-    def __init__(
-        self, text: str, rich: str, *, status: int, codes: list[str], verdict: Verdict | None
-    ) -> None:
+    def __init__(self, rejection: Rejection, *, verdict: Verdict | None = None) -> None:
+        self.rejection = rejection
         self.verdict = verdict
-        self.codes = codes
+        self.codes = list(rejection.codes) or ["prevalidate"]
+        text, rich, status = rejection.text(), rejection.html(), rejection.status
         if _Base is HTTPError:  # pragma: no cover - JupyterHub 5.x
             HTTPError.__init__(self, status, "%s", text)
         else:
-            _Base.__init__(self, text, reason=codes[0], message_html=rich, status_code=status)
+            _Base.__init__(self, text, reason=self.codes[0], message_html=rich, status_code=status)
         # Read by JupyterHub 5 and 6 alike (form, pending page, REST API, error page).
         self.jupyterhub_message = text
         self.jupyterhub_html_message = rich
@@ -89,29 +55,13 @@ class SpawnRejected(_Base):
     def from_verdict(
         cls, verdict: Verdict, *, admin_contact: str = "", overrides: Mapping[str, str] | None = None
     ) -> SpawnRejected:
-        # Ordered like the message (the first error decides the status and the metrics reason).
-        codes = list(dict.fromkeys(f.code.value for f in ordered(verdict) if f.severity is Severity.ERROR))
-        head, lines = headline(verdict), sentences(verdict, overrides)
-        return cls(
-            message_text(head, lines, admin_contact),
-            message_html(head, lines, admin_contact),
-            status=status_for(verdict),
-            codes=codes or ["prevalidate"],
-            verdict=verdict,
-        )
+        return cls(Rejection.of(verdict, admin_contact, overrides), verdict=verdict)
 
     @classmethod
     def from_options(cls, problem: str, *, admin_contact: str = "") -> SpawnRejected:
         """KubeSpawner cannot apply the options at all (unknown profile, a value of the wrong
         type): without us the spawn would fail later with a traceback and a 500."""
-        head, lines = "Your server cannot start:", [options_unusable(problem)]
-        return cls(
-            message_text(head, lines, admin_contact),
-            message_html(head, lines, admin_contact),
-            status=400,
-            codes=[Code.INPUT_INVALID.value],
-            verdict=None,
-        )
+        return cls(Rejection.options(problem, admin_contact))
 
     @property
     def findings(self) -> tuple[Finding, ...]:

@@ -1,8 +1,11 @@
-"""The pod (and PVC) KubeSpawner is about to create, built by KubeSpawner itself.
+"""The pod KubeSpawner is about to create, built by KubeSpawner itself, and the objects its
+``_start`` creates around it (``model.request`` lists them), as a ``PodRequest``.
 
 We never re-implement KubeSpawner's pod assembly: profile overrides, ``{pvc_name}`` and
 ``{username}`` expansion, ``extra_pod_config``, ``modify_pod_hook`` — all of it comes from
 ``load_user_options()`` + ``get_pod_manifest()``, so what we validate is what would be sent.
+The names of the objects created around the pod come from the same spawner attributes
+``_start`` reads (``pvc_name``, ``secret_name``, ``pod_name``).
 
 ``load_user_options()`` mutates the spawner it runs on (it applies the profile's
 ``kubespawner_override``). Before a spawn has started (the form, the pre-spawn hook) we
@@ -17,8 +20,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ..model.cluster import ClusterView
 from ..model.objects import PVCInfo
+from ..model.request import PodRequest
 
 SHADOW_FLAG = "_prevalidate_shadow"
 
@@ -34,17 +37,13 @@ class SpawnPlan:
     namespace: str
     pvc: dict[str, Any] | None = None  # the PVC KubeSpawner creates when storage_pvc_ensure is on
     creates_namespace: bool = False  # enable_user_namespaces: KubeSpawner creates the namespace
+    companions: frozenset[tuple[str, str]] = frozenset()  # (kind, name) created around the pod
+    open_ended: bool = False  # after_pod_created_hook may create objects nobody can name
 
-    def new_claims(self, cluster: ClusterView) -> tuple[PVCInfo, ...]:
-        """The PVC counts against quota only if KubeSpawner will really create it: not when it
-        already exists (KubeSpawner gets a 409 and reuses it), and not when we cannot see PVCs
-        (an unknown must never add to a quota sum and reject a valid spawn)."""
-        if self.pvc is None or not cluster.knows("PersistentVolumeClaim", self.namespace):
-            return ()
-        name = str((self.pvc.get("metadata") or {}).get("name") or "")
-        if name in cluster.pvcs_in(self.namespace):
-            return ()
-        return (PVCInfo.from_dict({"kind": "PersistentVolumeClaim", **self.pvc}),)
+    @property
+    def request(self) -> PodRequest:
+        claims = (PVCInfo.from_dict({"kind": "PersistentVolumeClaim", **self.pvc}),) if self.pvc else ()
+        return PodRequest(self.pod, claims, self.creates_namespace, self.companions, self.open_ended)
 
 
 def make_shadow(spawner: Any, user_options: Mapping[str, Any]) -> Any:
@@ -58,9 +57,18 @@ def make_shadow(spawner: Any, user_options: Mapping[str, Any]) -> Any:
         "config": spawner.config,
         "user_options": dict(user_options),
     }
+    if getattr(spawner, "internal_ssl", False):
+        # JupyterHub passes these to every spawner it builds (User._new_spawner); the pod
+        # mounts the certificates' Secret only when internal_ssl is set.
+        for name in ("internal_ssl", "internal_trust_bundles", "internal_certs_location"):
+            kwargs[name] = getattr(spawner, name)
     shadow = type(spawner)(**kwargs)
     setattr(shadow, SHADOW_FLAG, True)
     shadow.load_state(spawner.get_state() or {})
+    # get_state() stamps today's KubeSpawner version; the shadow must know what was loaded
+    # (KubeSpawner 6.x state makes _start look for a legacy-named PVC).
+    if hasattr(spawner, "_state_kubespawner_version"):
+        shadow._state_kubespawner_version = spawner._state_kubespawner_version
     return shadow
 
 
@@ -86,16 +94,44 @@ async def build_plan(spawner: Any, *, apply_options: bool) -> SpawnPlan:
     pod = serialize(pod_model)
     pod.setdefault("metadata", {})["namespace"] = spawner.namespace
     pod.setdefault("kind", "Pod")
-    pvc = None
+    pvc, companions = None, set()
     if spawner.storage_pvc_ensure and not getattr(spawner, "_pvc_exists", False):
-        pvc = serialize(spawner.get_pvc_manifest())
-        pvc.setdefault("metadata", {})["namespace"] = spawner.namespace
+        if _legacy_pvc_name(spawner):
+            # _start uses whichever of the two names exists and creates a PVC only when
+            # neither does: never charge one to quota, never call the claim missing.
+            companions.add(("PersistentVolumeClaim", str(spawner.pvc_name)))
+        else:
+            pvc = serialize(spawner.get_pvc_manifest())
+            pvc.setdefault("metadata", {})["namespace"] = spawner.namespace
+    if getattr(spawner, "internal_ssl", False):  # created once the pod has a UID
+        companions.add(("Secret", str(spawner.secret_name)))
+    if getattr(spawner, "internal_ssl", False) or getattr(spawner, "services_enabled", False):
+        companions.add(("Service", str(spawner.pod_name)))
     return SpawnPlan(
         pod=pod,
         namespace=spawner.namespace,
         pvc=pvc,
         creates_namespace=bool(spawner.enable_user_namespaces),
+        companions=frozenset(companions),
+        open_ended=bool(getattr(spawner, "after_pod_created_hook", None)),
     )
+
+
+def _legacy_pvc_name(spawner: Any) -> str | None:
+    """The pre-7.0 PVC name ``_start`` may switch to for a user whose state came from
+    KubeSpawner 6.x (``handle_legacy_names``: today's name if it exists, else the legacy one
+    if that exists, else a new claim), when it differs from today's name; else None."""
+    try:
+        if not (
+            spawner.handle_legacy_names
+            and spawner.remember_pvc_name
+            and getattr(spawner, "_state_kubespawner_version", None) == "unknown"
+        ):
+            return None
+        legacy = spawner._expand_user_properties(spawner.pvc_name_template, slug_scheme="escape")
+    except Exception:  # an older or newer KubeSpawner without this mechanism
+        return None
+    return str(legacy) if legacy != spawner.pvc_name else None
 
 
 def options_problem(exc: BaseException) -> str:

@@ -21,7 +21,7 @@ from typing import Any
 
 from kubespawner import KubeSpawner
 
-from ..messages import render
+from ..messages.rejection import Rejection
 from ..model.findings import Severity
 from .check import check_spawn, prevalidator_for, reject_options
 from .errors import SpawnRejected, not_a_failure
@@ -95,11 +95,9 @@ class PrevalidatingKubeSpawner(KubeSpawner):
         except SpawnRejected:
             not_a_failure(self)  # JupyterHub 5 would count it toward consecutive_failure_limit
             raise
-        self._prevalidate_notes = [
-            render(f, config.messages)
-            for f in (verdict.findings if verdict else ())
-            if f.severity is Severity.WARNING
-        ]
+        self._prevalidate_notes = (
+            Rejection.of(verdict, "", config.messages).sentences(Severity.WARNING) if verdict else []
+        )
 
     async def progress(self) -> AsyncIterator[dict[str, Any]]:
         for note in getattr(self, "_prevalidate_notes", []):

@@ -70,14 +70,21 @@ def _status(code: int, body: bytes | Obj, *, in_stream: bool = False) -> ApiStat
 
 
 async def list_objects(
-    method: ListMethod, *, namespace: str | None, resource_version: str | None
+    method: ListMethod,
+    *,
+    namespace: str | None,
+    resource_version: str | None,
+    field_selector: str | None = None,
 ) -> tuple[str, list[Obj]]:
-    """(resourceVersion, items) of one list; ``ApiStatus`` for an error answer."""
+    """(resourceVersion, items) of one list; ``ApiStatus`` for an error answer.
+    ``field_selector``: the API server's ``fieldSelector`` (``spec.nodeName=n1``)."""
     kwargs: dict[str, Any] = {}
     if namespace is not None:
         kwargs["namespace"] = namespace
     if resource_version:
         kwargs["resource_version"] = resource_version
+    if field_selector:
+        kwargs["field_selector"] = field_selector
     response = await method(
         _preload_content=False,
         _request_timeout=aiohttp.ClientTimeout(sock_connect=CONNECT_TIMEOUT, sock_read=READ_TIMEOUT),
@@ -100,12 +107,17 @@ async def watch_events(
     resource_version: str,
     timeout_seconds: int,
     on_open: Callable[[], None],
+    field_selector: str | None = None,
 ) -> AsyncGenerator[tuple[str, Obj], None]:
     """(type, object) for each event of one watch, until the server ends it (timeoutSeconds).
 
     ``on_open`` runs once the server accepted the watch. An ERROR event raises ``ApiStatus``
-    with ``in_stream=True`` (410 Expired: the resourceVersion is too old, relist)."""
+    with ``in_stream=True`` (410 Expired: the resourceVersion is too old, relist). With a
+    ``field_selector`` only matching objects are sent (one that stops matching comes as
+    DELETED)."""
     kwargs: dict[str, Any] = {"namespace": namespace} if namespace is not None else {}
+    if field_selector:
+        kwargs["field_selector"] = field_selector
     response = await method(
         watch=True,
         allow_watch_bookmarks=True,

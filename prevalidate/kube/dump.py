@@ -27,6 +27,7 @@ from ..model.jsonshape import clip
 from ..model.objects import NodeInfo
 from ..model.objshape import SKIPPABLE_KINDS, object_problems
 from ..model.podshape import shape_problems
+from ..model.request import PodRequest, kubespawner_request
 
 log = logging.getLogger("prevalidate")
 Warn = Callable[[str], None]
@@ -180,11 +181,11 @@ def cluster_from_objects(
         )
     if not view.priority_classes:
         # Every cluster has system-*-critical classes, so none means they were not listed.
-        view.known.discard("PriorityClass")
+        view.mark_unknown("PriorityClass")
     if not view.runtime_classes:
         # `kubectl get runtimeclasses` is not in the documented command; none listed means
         # unknown, so a pod naming one is not called missing.
-        view.known.discard("RuntimeClass")
+        view.mark_unknown("RuntimeClass")
     return view
 
 
@@ -228,3 +229,17 @@ def load_node_pools(path: str | Path) -> tuple[NodeInfo, ...]:
     if not nodes:
         raise InputFileError(f"{path} holds no Node templates")
     return tuple(nodes)
+
+
+def load_request(path: str | Path, *, from_kubespawner: bool = False) -> PodRequest:
+    """The pod in ``path`` as a request. ``from_kubespawner``: KubeSpawner built it, so what its
+    ``_start`` creates around the pod counts as present (``model.request.kubespawner_request``),
+    including the objects given in the same file (the PVC it creates, the user namespace)."""
+    pod = load_pod(path)
+    if not from_kubespawner:
+        return PodRequest(pod)
+    others = [o for o in iter_objects(read_documents(Path(path))) if o.get("kind") != "Pod"]
+    try:
+        return kubespawner_request(pod, others)
+    except (AttributeError, TypeError, LookupError, ValueError, ArithmeticError) as exc:
+        raise InputFileError(f"{path}: an object next to the Pod cannot be read ({exc})") from None

@@ -12,6 +12,8 @@ the view may claim to know:
   and ``view.scoped[kind]`` says which ones. Pods are the exception: node usage needs every
   pod on a node, so they are listed cluster-wide, and per namespace only when RBAC forbids
   that (then other namespaces' pods are not counted, which only ever errs towards allowing).
+- Each reflector feeds its kind's ``Mirror`` (the view); ``subscribe`` adds another consumer
+  of the same watch (an event feed), so a process keeps one watch per kind and scope.
 - A refused list (403 RBAC, 404 not served) drops the kind from ``known`` with ONE warning
   naming the RBAC rule to add, and is retried quietly every few minutes.
 - An unreachable API gives one warning when it goes and one info line when it is back; the
@@ -34,10 +36,10 @@ from kubernetes_asyncio import client
 from ..model.cluster import ALL_KINDS, ClusterView
 from .apistream import ApiStatus
 from .mirror import Mirror
-from .reflector import Reflector, Timing
+from .reflector import Reflector, Sink, Timing
 from .watchkinds import WATCH_KINDS
 
-__all__ = ["ALL_KINDS", "LiveCluster"]
+__all__ = ["LiveCluster"]
 
 
 class LiveCluster:
@@ -66,14 +68,14 @@ class LiveCluster:
         self._apis: dict[str, Any] = {}
         self._namespaces = None if namespaces is None else tuple(dict.fromkeys(namespaces))
         self._mirrors = {kind: Mirror(self.view, kind) for kind in kinds}
+        self._sinks: dict[str, list[Sink]] = {kind: [mirror] for kind, mirror in self._mirrors.items()}
         self._reflectors: list[Reflector] = []
         for kind in sorted(kinds):
             spec = WATCH_KINDS[kind]
             if not spec.namespaced or self._namespaces is None or kind == "Pod":
-                self._reflectors.append(Reflector(self, spec, None))
+                self._reflectors.append(Reflector(self, spec, None, self._sinks[kind]))
             else:
-                self.view.scoped[kind] = set()
-                self._reflectors += [Reflector(self, spec, ns) for ns in self._namespaces]
+                self._reflectors += [Reflector(self, spec, ns, self._sinks[kind]) for ns in self._namespaces]
         self._pending = set(self._reflectors)  # not yet listed, nor given up on
         self._refused: set[Reflector] = set()  # in a refusal spell (warned once)
         self._fallback: list[Reflector] = []  # per-namespace pods while cluster-wide is refused
@@ -106,6 +108,11 @@ class LiveCluster:
             await asyncio.wait_for(self._ready.wait(), timeout)
         return self.ready
 
+    def subscribe(self, kind: str, sink: Sink) -> None:
+        """Feed ``sink`` from the watch of ``kind`` too (every scope it is listed in, fallbacks
+        included); it receives the next list and every event after it."""
+        self._sinks[kind].append(sink)
+
     async def stop(self) -> None:
         """Cancel every task and wait for them to finish (connections are released)."""
         tasks = list(self._tasks.values())
@@ -122,9 +129,6 @@ class LiveCluster:
         if name not in self._apis:
             self._apis[name] = getattr(client, name)(self._client)
         return self._apis[name]
-
-    def mirror(self, kind: str) -> Mirror:
-        return self._mirrors[kind]
 
     def count_request(self) -> None:
         self.requests += 1
@@ -149,14 +153,9 @@ class LiveCluster:
 
     def listed(self, reflector: Reflector) -> None:
         kind = reflector.spec.kind
-        if reflector.namespace is None:
-            if kind == "Pod" and self._fallback:
-                self._stop_fallback()
-            self.view.scoped.pop(kind, None)
-        else:
-            # scoped before known: a kind must never look known in namespaces not listed
-            self.view.scoped.setdefault(kind, set()).add(reflector.namespace)
-        self.view.known.add(kind)
+        if reflector.namespace is None and kind == "Pod" and self._fallback:
+            self._stop_fallback()
+        self.view.mark_known(kind, reflector.namespace)
         self._pending.discard(reflector)
         self._check_ready()
 
@@ -173,14 +172,7 @@ class LiveCluster:
     def refused(self, reflector: Reflector, status: ApiStatus, verb: str) -> None:
         spec, ns = reflector.spec, reflector.namespace
         self._mirrors[spec.kind].clear(ns)  # no longer kept current: never decide on it
-        if ns is None:
-            self.view.known.discard(spec.kind)
-            self.view.scoped.pop(spec.kind, None)
-        else:
-            scope = self.view.scoped.setdefault(spec.kind, set())
-            scope.discard(ns)
-            if not scope:
-                self.view.known.discard(spec.kind)
+        self.view.mark_unknown(spec.kind, ns)
         fallback = spec.kind == "Pod" and ns is None and bool(self._namespaces)
         if fallback and not self._fallback:
             self._start_fallback()
@@ -233,8 +225,7 @@ class LiveCluster:
 
     def _start_fallback(self) -> None:
         pods = WATCH_KINDS["Pod"]
-        self.view.scoped["Pod"] = set()
-        self._fallback = [Reflector(self, pods, ns) for ns in self._namespaces or ()]
+        self._fallback = [Reflector(self, pods, ns, self._sinks["Pod"]) for ns in self._namespaces or ()]
         self._pending.update(self._fallback)
         for reflector in self._fallback:
             self._spawn(reflector)

@@ -1,5 +1,8 @@
-"""One list+watch loop: keeps one kind in one scope (a namespace, or the whole cluster)
-mirrored into the ClusterView, the way client-go's Reflector does.
+"""One list+watch loop: feeds one kind in one scope (a namespace, or the whole cluster) to its
+sinks, the way client-go's Reflector feeds its store. The ClusterView's ``Mirror`` is one sink;
+another consumer of the same stream (an event feed) subscribes as a second sink, so a process
+keeps one watch per kind and scope however many consumers it has. A ``field_selector``
+narrows the stream at the API server (``involvedObject.uid=...`` for Events, say).
 
 - List (the first one with ``resourceVersion=0``, served from the apiserver's watch cache like
   KubeSpawner's; later ones are consistent reads), replace the scope's objects, then watch
@@ -27,8 +30,9 @@ from typing import Any, Protocol
 import aiohttp
 
 from .apistream import ApiStatus, list_objects, watch_events
-from .mirror import Mirror
 from .watchkinds import WatchKind
+
+Obj = dict[str, Any]
 
 # Statuses that will not change by retrying soon: the hub lacks RBAC, or the API does not
 # serve the resource. The kind is given up (fail open) and retried at `refused_retry`.
@@ -46,6 +50,24 @@ class Timing:
     refused_retry: float = 300.0
 
 
+class Sink(Protocol):
+    """A consumer of one kind's stream. Called on the event loop, in stream order; must not
+    block (``replace`` may yield between batches)."""
+
+    async def replace(self, namespace: str | None, items: list[Obj]) -> int:
+        """A (re)list: the scope (None: every namespace) now holds exactly ``items``. Returns
+        how many objects it held that are gone (0 if it does not keep objects)."""
+        ...
+
+    def apply(self, obj: Obj) -> None:
+        """A watch ADDED or MODIFIED event (``obj`` has its ``kind``)."""
+        ...
+
+    def remove(self, obj: Obj) -> None:
+        """A watch DELETED event."""
+        ...
+
+
 class Owner(Protocol):
     """What a reflector reports to (the LiveCluster)."""
 
@@ -53,7 +75,6 @@ class Owner(Protocol):
     log: logging.Logger
 
     def api(self, name: str) -> Any: ...
-    def mirror(self, kind: str) -> Mirror: ...
     def count_request(self) -> None: ...
     def answered(self) -> None: ...
     def failed(self, reflector: Reflector, what: str) -> None: ...
@@ -75,10 +96,21 @@ def describe(exc: BaseException) -> str:
 
 
 class Reflector:
-    def __init__(self, owner: Owner, spec: WatchKind, namespace: str | None) -> None:
+    def __init__(
+        self,
+        owner: Owner,
+        spec: WatchKind,
+        namespace: str | None,
+        sinks: list[Sink] | None = None,
+        *,
+        field_selector: str | None = None,
+    ) -> None:
         self.owner = owner
         self.spec = spec
         self.namespace = namespace
+        # Shared with the owner, which may subscribe more sinks to the kind at any time.
+        self.sinks: list[Sink] = sinks if sinks is not None else []
+        self.field_selector = field_selector
         self.rv: str | None = None  # None: the next step is a (re)list
         self.lists = 0
         self._verb = "list"
@@ -145,10 +177,17 @@ class Reflector:
         # The first list may come from the apiserver's watch cache (RV "0", cheap, what
         # KubeSpawner and client-go do); a relist must not go back in time: consistent read.
         rv, items = await list_objects(
-            self._method(), namespace=self.namespace, resource_version="0" if not self.lists else None
+            self._method(),
+            namespace=self.namespace,
+            resource_version="0" if not self.lists else None,
+            field_selector=self.field_selector,
         )
         self.owner.answered()
-        vanished = await self.owner.mirror(self.spec.kind).replace(self.namespace, items)
+        for item in items:
+            item.setdefault("kind", self.spec.kind)  # list items carry no kind; sinks need it
+        vanished = 0
+        for sink in list(self.sinks):
+            vanished += await sink.replace(self.namespace, items)
         self.lists += 1
         self.rv = rv
         self.owner.log.debug("%r listed %d objects (%d vanished) at RV %s", self, len(items), vanished, rv)
@@ -160,7 +199,6 @@ class Reflector:
         self._verb = "watch"
         self.owner.count_request()
         timeout = int(self.owner.timing.watch_timeout * random.uniform(1.0, 2.0))
-        mirror = self.owner.mirror(self.spec.kind)
         loop = asyncio.get_running_loop()
         started, events = loop.time(), 0
         stream = watch_events(
@@ -169,15 +207,18 @@ class Reflector:
             resource_version=self.rv,
             timeout_seconds=timeout,
             on_open=self._opened,
+            field_selector=self.field_selector,
         )
         async with contextlib.aclosing(stream):
             async for kind, obj in stream:
                 events += 1
                 if kind in ("ADDED", "MODIFIED"):
                     obj.setdefault("kind", self.spec.kind)
-                    mirror.apply(obj)
+                    for sink in self.sinks:
+                        sink.apply(obj)
                 elif kind == "DELETED":
-                    mirror.remove(obj)
+                    for sink in self.sinks:
+                        sink.remove(obj)
                 # BOOKMARK carries only a resourceVersion: the watch is consistent up to it.
                 rv = (obj.get("metadata") or {}).get("resourceVersion")
                 if rv:

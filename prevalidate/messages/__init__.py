@@ -3,7 +3,8 @@
 Pure, no I/O here. Each finding becomes short, plain sentences: what was asked, what is
 available, what would pass. Numbers come from the finding's facts; units are the ones a person
 types in a spawn form (CPUs, GiB), not Kubernetes internals. One module per family of findings
-(inputs, resources, objects, scheduling); this module maps codes to them and renders verdicts.
+(inputs, resources, objects, scheduling); this module maps codes to them and orders a verdict's
+sentences; ``rejection`` assembles them into the one message every front end shows.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ __all__ = [
     "render",
     "render_verdict",
     "sentences",
+    "told",
 ]
 
 
@@ -114,11 +116,11 @@ def _twin_key(finding: Finding) -> tuple[Any, ...] | None:
     return (f.get("quota"), base_resource(resource), f.get("requested"), f.get("used"), f.get("hard"))
 
 
-def sentences(verdict: Verdict, overrides: Mapping[str, str] | None = None) -> list[str]:
-    """``render`` of each finding in ``ordered`` order, a request/limit twin read as one."""
+def told(verdict: Verdict, overrides: Mapping[str, str] | None = None) -> list[tuple[Finding, str]]:
+    """(finding, its sentence) in ``ordered`` order, a request/limit twin told once."""
     findings = ordered(verdict)
     keys = [_twin_key(f) for f in findings]
-    out: list[str] = []
+    out: list[tuple[Finding, str]] = []
     for index, finding in enumerate(findings):
         key = keys[index]
         if key is not None and key in keys[:index]:
@@ -128,8 +130,13 @@ def sentences(verdict: Verdict, overrides: Mapping[str, str] | None = None) -> l
             label = {"cpu": "CPU", "memory": "memory"}.get(base, base)
             facts = {**finding.facts, "what": f"{label} guarantee and limit"}
             finding = Finding(finding.code, finding.severity, finding.subject, facts)
-        out.append(render(finding, overrides))
+        out.append((finding, render(finding, overrides)))
     return out
+
+
+def sentences(verdict: Verdict, overrides: Mapping[str, str] | None = None) -> list[str]:
+    """``render`` of each finding in ``ordered`` order, a request/limit twin read as one."""
+    return [sentence for _, sentence in told(verdict, overrides)]
 
 
 def render_verdict(

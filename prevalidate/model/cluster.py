@@ -7,13 +7,16 @@ few dictionary operations, not a rescan.
 
 ``known`` lists the kinds whose list the source could read. A check whose input kind is unknown
 (RBAC forbade the list, the cache is not ready) is skipped with a warning instead of deciding on
-an empty list — a missing list must never look like "no PVCs exist".
+an empty list — a missing list must never look like "no PVCs exist". The view's state changes
+only through its methods: ``apply``/``remove`` (objects), ``mark_known``/``mark_unknown`` (what
+its source could list, and where) and ``keep_derived`` (caches the checks derive from it).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any
 
 from .admission import RuntimeClassInfo, admission_annotations
@@ -129,10 +132,10 @@ class ClusterView:
     """In-memory index of the objects the checks need. Not thread-safe; one event loop owns it."""
 
     def __init__(self, known: Iterable[str] = ALL_KINDS) -> None:
-        self.known: set[str] = set(known)
+        self._known: set[str] = set(known)
         # kind -> the namespaces its list covered, for a source that lists some kinds in a few
         # namespaces only (a hub without cluster-wide RBAC). Absent: every namespace.
-        self.scoped: dict[str, set[str]] = {}
+        self._scoped: dict[str, set[str]] = {}
         self.nodes: dict[str, NodeInfo] = {}
         self.usage: dict[str, NodeUsage] = {}
         self.namespaces: dict[str, bool] = {}  # name -> terminating
@@ -154,9 +157,50 @@ class ClusterView:
         self._pods: dict[tuple[str, str], PodPlacement] = {}
         self._claim_users: dict[tuple[str, str], dict[str, str | None]] = {}
         self.node_generation = 0  # bumps when any node's static shape changes (cache key)
-        self.derived: dict[str, object] = {}  # caches the checks derive from this view
+        self._derived: dict[str, object] = {}  # caches the checks derive from this view
 
-    # ---- mutation -------------------------------------------------------------------------
+    # ---- what the source could list -------------------------------------------------------
+
+    @property
+    def known(self) -> frozenset[str]:
+        """The kinds whose list the source could read (somewhere, see ``knows``)."""
+        return frozenset(self._known)
+
+    @property
+    def scoped(self) -> Mapping[str, frozenset[str]]:
+        """kind -> the namespaces its list covered, for kinds not listed cluster-wide."""
+        return MappingProxyType({kind: frozenset(nss) for kind, nss in self._scoped.items()})
+
+    def mark_known(self, kind: str, namespace: str | None = None) -> None:
+        """The source listed ``kind`` cluster-wide (``namespace`` None) or in ``namespace``."""
+        if namespace is None:
+            self._scoped.pop(kind, None)
+        else:  # scoped before known: a kind must never look known in namespaces not listed
+            self._scoped.setdefault(kind, set()).add(namespace)
+        self._known.add(kind)
+
+    def mark_unknown(self, kind: str, namespace: str | None = None) -> None:
+        """The source can no longer list ``kind`` (RBAC revoked, never listed) cluster-wide or
+        in ``namespace``; the kind stays known where other namespaces' lists still hold."""
+        if namespace is None:
+            self._known.discard(kind)
+            self._scoped.pop(kind, None)
+            return
+        scope = self._scoped.setdefault(kind, set())
+        scope.discard(namespace)
+        if not scope:
+            self._known.discard(kind)
+
+    # ---- caches derived from the view -------------------------------------------------------
+
+    def derived(self, key: str) -> object | None:
+        """A check's cache kept with this view (the check validates it, e.g. by generation)."""
+        return self._derived.get(key)
+
+    def keep_derived(self, key: str, value: object) -> None:
+        self._derived[key] = value
+
+    # ---- objects ----------------------------------------------------------------------------
 
     def apply(self, obj: Mapping[str, Any]) -> None:
         """Add or replace one object (a watch ADDED/MODIFIED event or a dump item)."""
@@ -288,9 +332,9 @@ class ClusterView:
 
     def knows(self, kind: str, namespace: str | None = None) -> bool:
         """True when the source could list ``kind`` (in ``namespace``, for namespaced kinds)."""
-        if kind not in self.known:
+        if kind not in self._known:
             return False
-        scope = self.scoped.get(kind)
+        scope = self._scoped.get(kind)
         return scope is None or namespace is None or namespace in scope
 
     def pod_count(self) -> int:

@@ -1,11 +1,12 @@
 """SpawnDemand: what a pod asks of the cluster, after the apiserver's own defaulting.
 
 Pure, no I/O here. ``build_demand`` reads a v1 Pod manifest (as KubeSpawner would create it,
-or an AdmissionReview's ``request.object``) and applies, in the apiserver's order
-(reference/kubernetes-behaviour.md §0–§2): limits copied into missing requests, LimitRange
-defaults, then the pod totals of §1.4 (containers + sidecars vs. the init-container peak, pod
-overhead). Values that the apiserver would refuse become ``input-invalid`` findings instead
-of exceptions, so the caller can show every problem at once.
+or an AdmissionReview's ``request.object``) and applies, in the apiserver's order: limits
+copied into missing requests (pkg/apis/core/v1/defaults.go, SetDefaults_Pod), LimitRange
+defaults (plugin/pkg/admission/limitranger), then the pod totals of PodRequests/PodLimits
+(staging/src/k8s.io/component-helpers/resource/helpers.go: containers + sidecars vs. the
+init-container peak, pod overhead). Values that the apiserver would refuse become
+``input-invalid`` findings instead of exceptions, so the caller can show every problem at once.
 """
 
 from __future__ import annotations
@@ -115,7 +116,7 @@ def _parse_list(raw: Any, path: str, problems: list[Finding], container: bool = 
         if isinstance(value, bool):
             problems.append(_invalid(where, value, "is not a quantity"))
             continue
-        # §3.6: the apiserver trims whitespace, but JSON encoding escapes all of it except spaces.
+        # Quantity.UnmarshalJSON trims whitespace, but JSON encoding escapes all of it but spaces.
         text = str(value).strip(" ") if isinstance(value, str) else _number_text(value)
         try:
             quantity = parse_quantity(text)
@@ -134,7 +135,7 @@ def _parse_list(raw: Any, path: str, problems: list[Finding], container: bool = 
 
 def _number_text(value: Any) -> str:
     # A JSON number is accepted by the apiserver (1.5 -> 1500m); repr keeps its exact digits.
-    # JSON null decodes to a zero quantity (§3.6).
+    # JSON null decodes to a zero quantity (Quantity.UnmarshalJSON).
     return "0" if value is None else repr(value) if isinstance(value, float) else str(value)
 
 
@@ -219,7 +220,8 @@ def _container(
 
 
 def pod_totals(containers: Sequence[ContainerDemand], attr: str) -> ResourceList:
-    """§1.4: sum of app containers and sidecars vs. the peak of the init sequence."""
+    """component-helpers PodRequests/PodLimits: the sum of app containers and sidecars vs.
+    the peak of the init sequence (an init container plus the sidecars started before it)."""
     total: ResourceList = {}
     for c in containers:
         if c.kind == KIND_CONTAINER:

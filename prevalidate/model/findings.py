@@ -1,7 +1,7 @@
 """Findings and verdicts: what a validator says about a spawn request.
 
-Pure data, no I/O here. A finding carries a stable ``code`` (DESIGN.md §3), a severity and the
-numbers behind it (``facts``); the sentences a user reads are made from those facts in
+Pure data, no I/O here. A finding carries a stable ``code`` (a contract: never renamed), a
+severity and the numbers behind it (``facts``); the sentences a user reads are made from those facts in
 ``prevalidate.messages`` and nowhere else.
 """
 
@@ -76,7 +76,7 @@ class Code(str, Enum):
     SECRET_NOT_FOUND = "secret-not-found"
     CONFIGMAP_NOT_FOUND = "configmap-not-found"
     PULL_SECRET_NOT_FOUND = "pull-secret-not-found"
-    # Extensions beyond DESIGN.md's table (extend, don't rename):
+    # Added later (extend, don't rename):
     SERVICEACCOUNT_NOT_FOUND = "serviceaccount-not-found"  # the apiserver refuses the pod (403)
     CHECK_SKIPPED = "check-skipped"  # an input could not be read; the check did not run (warning)
     SECRET_KEY_NOT_FOUND = "secret-key-not-found"  # the secret exists but lacks a key the pod reads

@@ -1,12 +1,12 @@
 """The apiserver's field validation of a pod (422 Invalid), for the fields a spawn can get wrong.
 
 Pure, no I/O here. kube-apiserver validates a pod before any admission plugin runs
-(reference §0 step 4, pkg/apis/core/validation): a volumeMount must name a volume of the pod,
-mount paths are unique per container, a subPath stays inside its volume, a container resource
-name must be a standard one or a fully qualified extended resource, names are RFC 1123 labels,
-and so on. Each rule here is a rule of that file with the same field path and reason text, and
-nothing stricter: a value Kubernetes accepts must pass. Each problem is an ``input-invalid``
-finding whose ``rule`` fact tells ``messages`` which sentence to write.
+(kubernetes/kubernetes pkg/apis/core/validation/validation.go, ValidatePodCreate): a volumeMount
+must name a volume of the pod, mount paths are unique per container, a subPath stays inside its
+volume, a container resource name must be a standard one or a fully qualified extended resource,
+names are RFC 1123 labels, and so on. Each rule here is a rule of that file with the same field
+path and reason text, and nothing stricter: a value Kubernetes accepts must pass. Each problem
+is an ``input-invalid`` finding whose ``rule`` fact tells ``messages`` which sentence to write.
 """
 
 from __future__ import annotations

@@ -2,7 +2,8 @@
 
 Pure, no I/O here. Called once per pod event by the live cache, so it avoids building a full
 SpawnDemand: it reads requests (with limits copied into missing requests, as the apiserver
-stored them) and folds them per §1.4 into integer scheduler units.
+stored them) and folds them as component-helpers' PodRequests does (containers + sidecars vs.
+the init-container peak, plus overhead) into integer scheduler units.
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ def _max(target: Units, other: Units) -> None:
 
 
 def pod_request_units(pod: Mapping[str, Any]) -> Units:
-    """§1.4 effective requests in scheduler units, overhead included."""
+    """PodRequests (component-helpers/resource/helpers.go) in scheduler units, overhead included."""
     spec = pod.get("spec") or {}
     total: Units = {}
     for container in spec.get("containers") or ():

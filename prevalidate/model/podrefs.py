@@ -1,4 +1,5 @@
-"""The secrets and config maps a pod reads, and which of their keys (reference §6.2).
+"""The secrets and config maps a pod reads, and which of their keys (the kubelet resolves
+them in pkg/kubelet/kubelet_pods.go and its volume plugins).
 
 Pure, no I/O here. The kubelet resolves these when it starts the pod: a volume source whose
 object is missing, or whose ``items`` name a key the object lacks, fails the mount

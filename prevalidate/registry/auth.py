@@ -1,7 +1,7 @@
 """Registry authentication: the ``WWW-Authenticate`` challenge, Basic, and Bearer tokens.
 
-The flow is the distribution token spec's (registry-behaviour.md §2.1): a ``401`` names the
-scheme; Basic sends the pull secret's username/password to the registry; Bearer fetches a
+The flow is the distribution token spec's (distribution/distribution docs/spec/auth/token.md):
+a ``401`` names the scheme; Basic sends the pull secret's username/password to the registry; Bearer fetches a
 token from the realm (anonymously, or with the credentials as Basic) for
 ``repository:<name>:pull`` and retries with it. Tokens are cached per (realm, service, scope,
 credential) until ``expires_in`` (60 s when absent or smaller) minus a margin, and the

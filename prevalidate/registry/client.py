@@ -153,11 +153,6 @@ class RegistryClient:
     def flights_started(self) -> int:
         return self._flights.started
 
-    def registry_denial(self, registry_host: str) -> str | None:
-        """Why this client will not contact ``registry_host`` (allow-list, then SSRF), before
-        any name resolution."""
-        return self._gate.registry_denial(registry_host)
-
     # -- lookups ------------------------------------------------------------------------
     def _keyring(self, secrets: tuple[tuple[str, str], ...]) -> Keyring:
         built = self._keyrings.get(secrets)

@@ -65,7 +65,8 @@ class Gate:
         return cached
 
     def registry_denial(self, registry_host: str, resolved: Sequence[IPAddress] = ()) -> str | None:
-        return registry_denial(registry_host, self.allowed, self.insecure, resolved)
+        denial = registry_denial(registry_host, self.allowed, self.insecure, resolved)
+        return None if denial is None else denial.text
 
     async def registry_verdict(self, registry_host: str) -> tuple[str | None, str | None]:
         """(denial reason, resolution failure) for an image's registry; both None = go."""

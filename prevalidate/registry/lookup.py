@@ -5,12 +5,12 @@
 * platforms: the index or list by digest, or a single manifest and its config blob;
 * suggestions: ``tags/list`` (paginated through ``Link``, capped), closest tags first.
 
-How answers map (registry-behaviour.md §1-2): ``200`` exists; ``404`` with a registry error
-code is "not found" (a ``404`` that is not a registry answer is unverified); ``401``/``403``
-with the pod's credentials is "access denied", without any credential it is "not found or
-private" (Docker Hub and distribution both answer so for missing repositories); ``429``,
-``5xx``, timeouts, TLS and connection errors and garbage are "unverified". Nothing here
-raises for a registry problem.
+How answers map (OCI distribution spec, "Pulling manifests" and error codes): ``200`` exists;
+``404`` with a registry error code is "not found" (a ``404`` that is not a registry answer is
+unverified); ``401``/``403`` with the pod's credentials is "access denied", without any
+credential it is "not found or private" (Docker Hub and distribution both answer so for missing
+repositories); ``429``, ``5xx``, timeouts, TLS and connection errors and garbage are
+"unverified". Nothing here raises for a registry problem.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 An index (OCI) or manifest list (Docker) names its platforms in ``manifests[].platform``; a
 single image manifest names only its config blob, whose JSON carries ``os`` and
-``architecture`` (registry-behaviour.md §5). BuildKit attestation entries
+``architecture`` (OCI image spec: image-index.md, config.md). BuildKit attestation entries
 (``unknown/unknown``) are not platforms. An empty result is ``None`` ("unknown"), never
 "runs nowhere", so a strange manifest can only ever produce a warning.
 """

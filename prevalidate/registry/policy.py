@@ -29,8 +29,12 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from enum import Enum
 
 __all__ = [
+    "Denial",
+    "DenialKind",
     "IPAddress",
     "address_denial",
     "classify_address",
@@ -42,6 +46,24 @@ __all__ = [
 ]
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+
+
+class DenialKind(str, Enum):
+    """Why a registry is not contacted, as data: callers decide by kind, never by wording."""
+
+    NOT_LISTED = "not-listed"  # outside the configured allow-list: the admin's image policy
+    ADDRESS = "address"  # an internal, metadata or oddly spelled address (SSRF rules)
+
+
+@dataclass(frozen=True)
+class Denial:
+    kind: DenialKind
+    text: str  # one line for logs and messages, e.g. "quay.io is not one of the allowed registries"
+
+    def __str__(self) -> str:
+        return self.text
+
 
 _HUB_ALIASES = frozenset({"docker.io", "index.docker.io", "registry-1.docker.io"})
 
@@ -262,13 +284,14 @@ def registry_denial(
     allowed: Collection[str],
     insecure: Collection[str] = (),
     resolved: Sequence[IPAddress] = (),
-) -> str | None:
+) -> Denial | None:
     """The client's rule for an image's registry: the allow-list (when non-empty), then the
     address rules, from which a registry listed as allowed *or* insecure is exempt (an
     admin who names a plain-HTTP registry on a private address has said it is wanted).
     Offline validation that knows the insecure list should call this, so that it agrees
     with what the online client will do."""
     if allowed and not is_listed(registry_host, allowed):
-        return f"{registry_host} is not one of the allowed registries"
+        return Denial(DenialKind.NOT_LISTED, f"{registry_host} is not one of the allowed registries")
     explicit = (*allowed, *insecure)
-    return denial_reason(registry_host, explicit, resolved, require_listed=False, any_port=False)
+    reason = denial_reason(registry_host, explicit, resolved, require_listed=False, any_port=False)
+    return None if reason is None else Denial(DenialKind.ADDRESS, reason)

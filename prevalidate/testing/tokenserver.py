@@ -1,9 +1,9 @@
 """A small Docker registry token server for tests (distribution's ``auth: token``).
 
-Neither Debian nor PyPI ships one, so the tests serve tokens themselves
-(registry-behaviour.md §6): ES256 JWTs carrying an ``x5c`` certificate chain (which spares us
-libtrust key ids), signed with a key whose self-signed CA certificate the registry trusts
-through ``rootcertbundle``.
+Neither Debian nor PyPI ships one, so the tests serve tokens themselves (as distribution's token
+auth expects, docs/spec/auth/jwt.md): ES256 JWTs carrying an ``x5c`` certificate chain (which
+spares us libtrust key ids), signed with a key whose self-signed CA certificate the registry
+trusts through ``rootcertbundle``.
 
 Grants follow a simple, realistic policy: a user with the right password may pull (and the
 ``pusher`` may push) every repository; anonymous requests may pull every repository except

@@ -1,5 +1,7 @@
 """Node fit: could any node ever run the pod (``no-node-fits``), and does one have room now
-(``insufficient-capacity``)? Mirrors kube-scheduler's filters and its DefaultPreemption.
+(``insufficient-capacity``)? Mirrors kube-scheduler's filters (pkg/scheduler/framework/plugins:
+noderesources/fit.go, nodeaffinity, tainttoleration, nodeunschedulable) and its
+DefaultPreemption (plugins/defaultpreemption).
 
 Pure, no I/O here. Static filters (cordon, selector/affinity, taints, allocatable) are cached
 per pod scheduling signature until a node's static shape changes; the dynamic part compares the
@@ -76,10 +78,10 @@ class _NodeCache:
 
 
 def _cache(cluster: ClusterView) -> _NodeCache:
-    cache = cluster.derived.get("capacity")
+    cache = cluster.derived("capacity")
     if not isinstance(cache, _NodeCache) or cache.generation != cluster.node_generation:
         cache = _NodeCache(cluster)
-        cluster.derived["capacity"] = cache
+        cluster.keep_derived("capacity", cache)
     return cache
 
 

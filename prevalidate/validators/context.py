@@ -11,17 +11,24 @@ from ..model.demand import SpawnDemand
 from ..model.findings import Code, Finding, Severity
 from ..model.image_facts import ImageFacts
 from ..model.objects import PVCInfo
+from ..model.request import PodRequest
 from ..model.settings import Settings
 
 
 @dataclass(frozen=True)
 class CheckInput:
+    request: PodRequest
     demand: SpawnDemand
     cluster: ClusterView
     settings: Settings
     images: Mapping[str, ImageFacts] = field(default_factory=dict)
+    # The request's claims the spawner will really create (quota.new_claims decides which).
     new_claims: tuple[PVCInfo, ...] = ()
-    creates_namespace: bool = False  # the spawner creates the namespace itself (user namespaces)
+
+    @property
+    def creates_namespace(self) -> bool:
+        """The spawner creates the namespace itself (KubeSpawner's user namespaces)."""
+        return self.request.creates_namespace
 
 
 def skipped(check: str, missing_kind: str) -> Finding:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from ..model.findings import Code, Finding, Severity
 from ..model.image_facts import ImageFacts, ImageStatus
-from ..registry.policy import registry_denial
+from ..registry.policy import DenialKind, registry_denial
 from ..registry.reference import parse_image_reference
 from .capacity import candidate_nodes
 from .context import CheckInput
@@ -77,11 +77,11 @@ def check(ctx: CheckInput) -> list[Finding]:
                 )
             )
             continue
-        reason = registry_denial(ref.registry_host, allowed, ctx.settings.insecure_registries)
-        if reason is not None:
+        denial = registry_denial(ref.registry_host, allowed, ctx.settings.insecure_registries)
+        if denial is not None:
             # An explicit allow-list is the admin's policy; otherwise we only refuse to
             # contact an internal address, which says nothing about whether the pull works.
-            policy = bool(allowed) and "not one of the allowed" in reason
+            policy = denial.kind is DenialKind.NOT_LISTED
             findings.append(
                 Finding(
                     Code.IMAGE_REGISTRY_NOT_ALLOWED,
@@ -90,7 +90,7 @@ def check(ctx: CheckInput) -> list[Finding]:
                     {
                         "image": image,
                         "registry": ref.registry_host,
-                        "reason": reason,
+                        "reason": denial.text,
                         "allowed": list(allowed),
                     },
                 )

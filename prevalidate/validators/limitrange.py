@@ -1,4 +1,4 @@
-"""LimitRanger validation after defaulting (reference §2.2).
+"""LimitRanger validation after defaulting (plugin/pkg/admission/limitranger/admission.go).
 
 Pure, no I/O here. ``type: Container`` items are checked against every container and init
 container (already defaulted in the SpawnDemand), ``type: Pod`` items against the pod totals

@@ -34,7 +34,8 @@ def tolerates(toleration: Toleration, taint: Taint) -> bool:
 
 
 # Taints the node lifecycle controller or a cloud provider put on a node that is starting or
-# briefly unhealthy (reference §5): they go away by themselves.
+# briefly unhealthy (pkg/controller/nodelifecycle; the cloud node controller removes the
+# uninitialized taint): they go away by themselves.
 TRANSIENT_TAINT_KEYS = frozenset(
     {
         "node.kubernetes.io/not-ready",

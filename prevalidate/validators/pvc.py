@@ -1,5 +1,5 @@
 """PersistentVolumeClaims the pod mounts: present, not being deleted, bindable, not held
-exclusively by another pod (reference §4.2 VolumeBinding, VolumeRestrictions).
+exclusively by another pod (kube-scheduler's VolumeBinding and VolumeRestrictions plugins).
 
 Pure, no I/O here. Claims the spawner creates itself just before the pod
 (KubeSpawner's ``storage_pvc_ensure``) are not required to exist, but their storage class is
@@ -107,6 +107,8 @@ def check(ctx: CheckInput) -> list[Finding]:
             continue
         claim = existing.get(name)
         if claim is None:
+            if ctx.request.creates("PersistentVolumeClaim", name):
+                continue  # the spawner creates it around the pod; the scheduler waits for it
             findings.append(
                 Finding(
                     Code.PVC_NOT_FOUND,

@@ -1,9 +1,12 @@
-"""ResourceQuota admission, as kube-apiserver's quota plugin decides it (reference §1).
+"""ResourceQuota admission, as kube-apiserver's quota plugin decides it
+(staging/src/k8s.io/apiserver/pkg/admission/plugin/resourcequota, with the evaluators of
+pkg/quota/v1/evaluator/core).
 
 Pure, no I/O here. A quota applies to the pod when one of its hard resources is one the pod
-evaluator tracks and every scope matches; then the pod's usage (§1.3) added to ``status.used``
-must stay within ``hard``, and the legacy "must specify" rule (§1.5) applies. PVCs the spawner
-is about to create are charged to PVC quotas the same way (§1.8).
+evaluator tracks and every scope matches; then the pod's usage (pods.go, Usage) added to
+``status.used`` must stay within ``hard``, and the legacy "must specify" rule (every container
+sets what a cpu/memory quota tracks) applies. PVCs the spawner is about to create are charged
+to PVC quotas the same way (persistent_volume_claims.go).
 
 Only what the resourcequota controller has copied into ``status.hard`` is enforced (the
 admission plugin reads nothing else); a quota, or a resource of it, still waiting for the
@@ -15,9 +18,11 @@ from __future__ import annotations
 import math
 from decimal import Decimal
 
+from ..model.cluster import ClusterView
 from ..model.demand import KIND_CONTAINER, SpawnDemand
 from ..model.findings import Code, Finding, Severity
 from ..model.objects import PVCInfo, QuotaInfo, ScopeRequirement
+from ..model.request import PodRequest
 from ..model.resources import ResourceList, is_extended, is_hugepages
 from .context import CheckInput, skipped
 
@@ -78,7 +83,7 @@ def _scope_matches(req: ScopeRequirement, demand: SpawnDemand, priority_class: s
 
 
 def pod_usage(demand: SpawnDemand) -> ResourceList:
-    """§1.3: what creating this pod charges (a new pod is never terminal)."""
+    """pods.go Usage: what creating this pod charges (a new pod is never terminal)."""
     usage: ResourceList = {"count/pods": Decimal(1), "pods": Decimal(1)}
     for base in ("cpu", "memory", "ephemeral-storage"):
         if base in demand.requests:
@@ -94,7 +99,8 @@ def pod_usage(demand: SpawnDemand) -> ResourceList:
 
 
 def claim_usage(claim: PVCInfo, default_class: str | None) -> ResourceList:
-    """§1.8: one claim, its storage rounded up to whole bytes, per class too."""
+    """persistent_volume_claims.go Usage: one claim, its storage rounded up to whole bytes,
+    per class too."""
     storage = Decimal(math.ceil(claim.storage_request)) if claim.storage_request else Decimal(0)
     usage: ResourceList = {"count/persistentvolumeclaims": Decimal(1), "persistentvolumeclaims": Decimal(1)}
     if storage:
@@ -105,6 +111,17 @@ def claim_usage(claim: PVCInfo, default_class: str | None) -> ResourceList:
         if storage:
             usage[f"{storage_class}{_STORAGE_CLASS_SUFFIX}requests.storage"] = storage
     return usage
+
+
+def new_claims(request: PodRequest, cluster: ClusterView) -> tuple[PVCInfo, ...]:
+    """The request's claims the spawner will really create, so the ones charged to PVC quotas:
+    not one that already exists (KubeSpawner's ``_make_create_pvc_request`` takes a 409, or a
+    quota 403 for a claim that exists, as "reuse it"), and none when PVCs cannot be read (an
+    unknown must never add to a quota sum and reject a valid spawn)."""
+    if not request.claims or not cluster.knows("PersistentVolumeClaim", request.namespace):
+        return ()
+    existing = cluster.pvcs_in(request.namespace)
+    return tuple(claim for claim in request.claims if claim.name not in existing)
 
 
 def _exceeded(quota: QuotaInfo, usage: ResourceList, subject_kind: str) -> list[Finding]:

@@ -1,4 +1,4 @@
-"""Secrets, config maps and the service account the pod needs (reference §6.2): a missing
+"""Secrets, config maps and the service account the pod needs (the kubelet, pkg/kubelet): a missing
 non-optional volume source leaves the pod in ContainerCreating (FailedMount), a missing env
 source in CreateContainerConfigError, both for good. So does a key the pod names (env
 ``secretKeyRef``/``configMapKeyRef``, volume ``items``) that the object lacks: ``couldn't find
@@ -86,6 +86,8 @@ def check(ctx: CheckInput) -> list[Finding]:
     for ref in demand.object_refs:
         if ref.optional or not cluster.knows(_KINDS[ref.kind], demand.namespace):
             continue
+        if ctx.request.creates(_KINDS[ref.kind], ref.name):
+            continue  # the spawner creates it around the pod (KubeSpawner's internal_ssl Secret)
         obj = tables[ref.kind].get(ref.name)
         if obj is not None:
             for finding in _missing_keys(ref, obj, ns):

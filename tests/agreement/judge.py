@@ -23,6 +23,7 @@ from typing import Any
 import yaml
 
 from prevalidate.kube.dump import load_cluster
+from prevalidate.model.admission import AdmissionConfig
 from prevalidate.model.settings import Settings
 from prevalidate.testing.realplane import Api, RealCluster, admit, await_scheduling
 from prevalidate.validators import run_all
@@ -109,8 +110,25 @@ def scheduling_family(message: str) -> str:
     return "scheduling"
 
 
+# The mutating admission plugins the plane's kube-apiserver runs (realplane/plane.py:
+# --enable-admission-plugins plus kube-apiserver's default-on set, which has RuntimeClass and
+# DefaultTolerationSeconds but not the other three), stated as an admin would state them:
+# prevalidate otherwise assumes ExtendedResourceToleration's tolerations ("auto"), as it must
+# on GKE and AKS, and allows GPU pods this plane leaves Pending for an untolerated GPU taint.
+PLANE_ADMISSION = AdmissionConfig.parse(
+    {
+        "RuntimeClass": "on",
+        "DefaultTolerationSeconds": "on",
+        "ExtendedResourceToleration": "off",
+        "PodNodeSelector": "off",
+        "PodTolerationRestriction": "off",
+    }
+)
+
+
 def ours(pod: Obj, cluster_file: Path) -> Outcome:
-    verdict = run_all(pod, load_cluster(cluster_file), Settings(offline=True), {})
+    settings = Settings(offline=True, admission=PLANE_ADMISSION)
+    verdict = run_all(pod, load_cluster(cluster_file), settings, {})
     errors = [f for f in verdict.findings if f.severity.value == "error"]
     families = frozenset(FAMILY_OF_CODE.get(f.code.value, f.code.value) for f in errors
                          if f.code.value not in KUBELET_STAGE)

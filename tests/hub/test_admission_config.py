@@ -9,7 +9,7 @@ from traitlets import TraitError
 from traitlets.config import Config
 
 from prevalidate.hub.config import Prevalidator
-from prevalidate.hub.errors import status_for
+from prevalidate.messages.rejection import status_for
 
 GPU_NODE = node("gpu-1", extra={"nvidia.com/gpu": "1"}, taints=[taint("nvidia.com/gpu", "present")])
 

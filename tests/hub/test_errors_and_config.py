@@ -10,7 +10,8 @@ from traitlets import TraitError
 from traitlets.config import Config
 
 from prevalidate.hub.config import Prevalidator
-from prevalidate.hub.errors import SpawnRejected, status_for
+from prevalidate.hub.errors import SpawnRejected
+from prevalidate.messages.rejection import status_for
 from prevalidate.model.findings import Code, Finding, Severity, Verdict
 
 

@@ -10,6 +10,7 @@ import pytest
 
 from prevalidate.hub.podbuild import OptionsError, build_plan, make_shadow
 from prevalidate.model.cluster import ClusterView
+from prevalidate.validators.quota import new_claims
 
 PROFILES = [
     {"display_name": "Small", "slug": "small", "default": True},
@@ -92,11 +93,11 @@ async def test_the_home_pvc_counts_only_when_kubespawner_will_create_it(
     assert plan.pvc is not None
     name = plan.pvc["metadata"]["name"]
     view = ClusterView()
-    (claim,) = plan.new_claims(view)
+    (claim,) = new_claims(plan.request, view)
     assert claim.name == name and claim.namespace == "jhub" and claim.storage_request == 10 * 2**30
     view.apply({"kind": "PersistentVolumeClaim", "metadata": {"name": name, "namespace": "jhub"}})
-    assert plan.new_claims(view) == ()  # exists: KubeSpawner gets a 409 and reuses it
-    assert plan.new_claims(ClusterView(known=())) == ()  # PVCs unknown: never added to a quota sum
+    assert new_claims(plan.request, view) == ()  # exists: KubeSpawner gets a 409 and reuses it
+    assert new_claims(plan.request, ClusterView(known=())) == ()  # PVCs unknown: never added to a quota sum
 
 
 async def test_user_namespaces_mean_the_namespace_is_created(make_spawner: Callable[..., Any]) -> None:

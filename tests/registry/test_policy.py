@@ -7,6 +7,7 @@ import ipaddress
 import pytest
 
 from prevalidate.registry.policy import (
+    DenialKind,
     classify_address,
     denial_reason,
     is_listed,
@@ -174,4 +175,14 @@ def test_registry_denial_exempts_insecure_registries_from_the_address_rules() ->
 
 def test_registry_denial_keeps_the_allow_list_strict_for_insecure_registries() -> None:
     reason = registry_denial("127.0.0.1:5000", ["quay.io"], insecure=["127.0.0.1:5000"])
-    assert reason is not None and "not one of the allowed" in reason
+    assert reason is not None and "not one of the allowed" in reason.text
+    assert reason.kind is DenialKind.NOT_LISTED
+
+
+def test_registry_denial_says_an_address_denial_by_kind_not_by_wording() -> None:
+    """validators/image.py decides error vs warning from the kind: an internal address is a
+    warning (we only refuse to contact it), an allow-list miss the admin's policy (error)."""
+    reason = registry_denial("127.0.0.1:5000", ["quay.io"])
+    assert reason is not None and reason.kind is DenialKind.NOT_LISTED
+    reason = registry_denial("127.0.0.1:5000", ())
+    assert reason is not None and reason.kind is DenialKind.ADDRESS and str(reason) == reason.text

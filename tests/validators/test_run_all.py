@@ -132,7 +132,7 @@ def test_priority_class_scoped_quota_is_not_enforced_when_classes_are_unknown(tm
     assert verdict.allowed
     assert [(f.code, f.subject) for f in verdict.findings] == [(Code.CHECK_SKIPPED, "quota low")]
     view.apply({"kind": "PriorityClass", "metadata": {"name": "system-node-critical"}})
-    view.known.add("PriorityClass")
+    view.mark_known("PriorityClass")
     assert [f.code for f in run_all(pod, view).findings] == [Code.QUOTA_EXCEEDED]
 
 
@@ -153,7 +153,7 @@ def test_a_kind_listed_in_other_namespaces_only_is_skipped_not_read_as_empty() -
     view = _view()
     view.apply({"kind": "Namespace", "metadata": {"name": "jhub"}})
     for kind in ("PersistentVolumeClaim", "Secret", "ConfigMap", "ResourceQuota", "LimitRange"):
-        view.scoped[kind] = {"jhub"}
+        view.mark_known(kind, "jhub")
     pod = {
         "metadata": {"name": "p", "namespace": "default"},
         "spec": {

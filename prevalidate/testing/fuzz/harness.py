@@ -148,9 +148,7 @@ class Fuzzer:
         self.cluster_paths = list(clusters)
         self.cluster_objects = [list(iter_objects(read_documents(p))) for p in clusters]
         self.cluster_texts = [p.read_text(encoding="utf-8") for p in clusters]
-        self.views = [
-            cluster_from_objects(objs, str(p)) for objs, p in zip(self.cluster_objects, clusters, strict=True)
-        ]
+        self.views = self._views()
         pool = NodeInfo.from_dict(
             {
                 "kind": "Node",
@@ -161,6 +159,10 @@ class Fuzzer:
         self.settings = settings or Settings(offline=True, node_pools=(pool,))
         self.tmp = Path(tempfile.mkdtemp(prefix="prevalidate-fuzz-"))
         weakref.finalize(self, shutil.rmtree, self.tmp, True)  # the files the CLI cases write
+
+    def _views(self) -> list[ClusterView]:
+        pairs = zip(self.cluster_objects, self.cluster_paths, strict=True)
+        return [cluster_from_objects(objects, str(path)) for objects, path in pairs]
 
     # ---- one case ------------------------------------------------------------------------
 
@@ -382,8 +384,8 @@ class Fuzzer:
             self.case(index, report)
             report.cases += 1
             if index % 1000 == 999:
-                for view in self.views:  # the capacity cache keeps one entry per pod signature
-                    view.derived.clear()
+                # Fresh views: their capacity cache keeps one entry per pod scheduling signature.
+                self.views = self._views()
                 report.seconds = time.perf_counter() - began
                 if progress is not None and index % 10_000 == 9_999:
                     progress(report)

@@ -4,7 +4,8 @@ HEAD the manifest with the four manifest media types; on `401` follow the challe
 or Bearer via the token realm (anonymously or with Basic credentials) — trying each keyring
 credential in order and stopping at the first that works (never falling back to anonymous
 once credentials exist). For the node's platform: an index is read with GET; a single image
-manifest's platform is in its config blob. Registry facts §1, §2.1, §4, §5.
+manifest's platform is in its config blob (OCI distribution spec; distribution's token spec;
+kubernetes pkg/credentialprovider; OCI image-index).
 """
 
 from __future__ import annotations
