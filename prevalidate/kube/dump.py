@@ -231,15 +231,30 @@ def load_node_pools(path: str | Path) -> tuple[NodeInfo, ...]:
     return tuple(nodes)
 
 
+def request_from_documents(
+    documents: Iterable[Any], source: str, *, from_kubespawner: bool = False
+) -> PodRequest:
+    """The one Pod of a file's documents as a request (see ``load_request``)."""
+    documents = list(documents)
+    pod = pod_from_documents(documents, source)
+    if not from_kubespawner:
+        return PodRequest(pod)
+    others = [o for o in iter_objects(documents) if o.get("kind") != "Pod"]
+    for obj in others:
+        problems = object_problems(obj)
+        if problems:
+            where, what = problems[0]
+            raise InputFileError(f"{source}: {_describe(obj)}: {where} {what}")
+    try:
+        return kubespawner_request(pod, others)
+    except (AttributeError, TypeError, LookupError, ValueError, ArithmeticError) as exc:
+        raise InputFileError(
+            f"{source}: an object next to the Pod cannot be read ({clip(exc, 200)})"
+        ) from None
+
+
 def load_request(path: str | Path, *, from_kubespawner: bool = False) -> PodRequest:
     """The pod in ``path`` as a request. ``from_kubespawner``: KubeSpawner built it, so what its
     ``_start`` creates around the pod counts as present (``model.request.kubespawner_request``),
     including the objects given in the same file (the PVC it creates, the user namespace)."""
-    pod = load_pod(path)
-    if not from_kubespawner:
-        return PodRequest(pod)
-    others = [o for o in iter_objects(read_documents(Path(path))) if o.get("kind") != "Pod"]
-    try:
-        return kubespawner_request(pod, others)
-    except (AttributeError, TypeError, LookupError, ValueError, ArithmeticError) as exc:
-        raise InputFileError(f"{path}: an object next to the Pod cannot be read ({exc})") from None
+    return request_from_documents(read_documents(Path(path)), str(path), from_kubespawner=from_kubespawner)
