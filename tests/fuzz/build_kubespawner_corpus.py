@@ -197,7 +197,7 @@ CONFIGS: dict[str, dict[str, Any]] = {
 }
 
 
-async def build(name: str, traits: dict[str, Any]) -> dict[str, Any]:
+async def build(name: str, traits: dict[str, Any]) -> list[dict[str, Any]]:
     from prevalidate.hub.podbuild import build_plan
     from prevalidate.hub.spawner import PrevalidatingKubeSpawner
 
@@ -207,7 +207,8 @@ async def build(name: str, traits: dict[str, Any]) -> dict[str, Any]:
         config.KubeSpawner[trait] = value
     spawner = PrevalidatingKubeSpawner(_mock=True, config=config)
     plan = await build_plan(spawner, apply_options=False)
-    return plan.pod
+    # The PVC get_pvc_manifest returns goes next to the pod, as `prevalidate check --from-kubespawner` reads it.
+    return [plan.pod, *([{"kind": "PersistentVolumeClaim", **plan.pvc}] if plan.pvc else [])]
 
 
 def main() -> int:
@@ -224,13 +225,13 @@ def main() -> int:
 
     OUT.mkdir(parents=True, exist_ok=True)
     for name, traits in CONFIGS.items():
-        pod = asyncio.run(build(name, traits))
+        documents = asyncio.run(build(name, traits))
         header = (
             f"# Built by KubeSpawner {kubespawner.__version__} get_pod_manifest() for the {name!r}\n"
             "# configuration of tests/fuzz/build_kubespawner_corpus.py (z2jh chart / KubeSpawner\n"
             "# documentation settings); regenerate with that script, do not edit by hand.\n"
         )
-        text = yaml.safe_dump(pod, sort_keys=False, default_flow_style=False)
+        text = "---\n".join(yaml.safe_dump(d, sort_keys=False, default_flow_style=False) for d in documents)
         (OUT / f"{name}.yaml").write_text(header + text)
         print(f"wrote {OUT / (name + '.yaml')}")
     os.unlink(handle.name)

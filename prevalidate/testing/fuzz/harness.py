@@ -2,10 +2,11 @@
 
 Three kinds of case, chosen per case by its own seeded generator:
 
-- a mutated **pod** goes through ``run_all`` against each cluster view, every finding is
-  rendered (text and JSON), and the CLI's parsing path (``pod_from_documents``, then
-  ``build_demand`` as the image lookup does) runs in-process; one pod case in 25 is also
-  written to a file and checked by ``prevalidate check`` itself (``cli.main``);
+- a mutated **pod** (or a mutated object next to it in its file, such as the PVC KubeSpawner
+  creates) goes through the CLI's reading of a pod file in-process (``request_from_documents``,
+  as a bare pod or ``--from-kubespawner``) and ``run_all`` against each cluster view, and every
+  finding is rendered (text and JSON); one pod case in 25 is also written to a file and checked
+  by ``prevalidate check`` itself (``cli.main``);
 - a mutated **cluster object** goes through the cluster file's path (``cluster_from_objects``)
   and, when the file is still usable, ``run_all`` with corpus pods;
 - a mutated **YAML text** (a pod, a cluster file or an ``--admission-config`` file) goes
@@ -15,7 +16,8 @@ A failure is: an exception escaping (``exception``), a check that raised and was
 ``run_all``'s guard (``guarded``: an odd type got past the shape check), a rendered message
 longer than ``MAX_MESSAGE`` (``unbounded``: a long value echoed whole), a CLI exit other than
 0/1/2 or an exit 2 whose stderr is not one line (``cli``), or the input changed by the code
-that read it (``mutated-input``). Failures are grouped by signature: the exception type and
+that read it (``mutated-input``), or a validation the service allowed unchecked because it
+raised (``guarded``, from the ``prevalidate`` log). Failures are grouped by signature: the exception type and
 the innermost frame in prevalidate, so 10,000 hits of one bug are one line in the report.
 """
 
@@ -24,6 +26,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import logging
 import random
 import shutil
 import tempfile
@@ -41,12 +44,11 @@ from ...kube.dump import (
     InputFileError,
     cluster_from_objects,
     iter_objects,
-    pod_from_documents,
     read_documents,
+    request_from_documents,
 )
 from ...messages import finding_json, headline, render, render_verdict
 from ...model.cluster import ClusterView
-from ...model.demand import build_demand
 from ...model.findings import Code, Verdict
 from ...model.objects import NodeInfo
 from ...model.settings import Settings
@@ -116,8 +118,23 @@ def _signature(exc: BaseException) -> str:
     return f"{type(exc).__name__} at prevalidate/{where}"
 
 
-def _load_corpus(dirs: Sequence[Path]) -> tuple[list[dict[str, Any]], list[str]]:
+class _Failed(logging.Handler):
+    """Collects the warnings prevalidate logs when a check or a whole validation raised."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.seen: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        message = record.getMessage()
+        if "failed" in message:
+            self.seen.append(message[:300])
+
+
+def _load_corpus(dirs: Sequence[Path]) -> tuple[list[dict[str, Any]], list[list[dict[str, Any]]], list[str]]:
+    """The pods of every YAML file, each with the other objects of its file, and the texts."""
     pods: list[dict[str, Any]] = []
+    alongside: list[list[dict[str, Any]]] = []
     texts: list[str] = []
     for directory in dirs:
         for path in sorted(directory.rglob("*.yaml")):
@@ -126,8 +143,15 @@ def _load_corpus(dirs: Sequence[Path]) -> tuple[list[dict[str, Any]], list[str]]
                 documents = read_documents(path)
             except InputFileError:
                 continue  # a broken example (a tab in YAML) is still a text case
-            pods += [dict(o) for o in iter_objects(documents) if o.get("kind") == "Pod"]
-    return pods, texts
+            objects = [dict(o) for o in iter_objects(documents)]
+            found = [o for o in objects if o.get("kind") == "Pod"]
+            if len(found) == 1 and len(objects) <= 5:  # a pod file, not a cluster dump
+                pods += found
+                alongside.append([o for o in objects if o.get("kind") != "Pod"])
+            else:
+                pods += found
+                alongside += [[] for _ in found]
+    return pods, alongside, texts
 
 
 class Fuzzer:
@@ -142,7 +166,7 @@ class Fuzzer:
         self.seed = seed
         self.admission_text = admission_config.read_text(encoding="utf-8") if admission_config else ""
         self.admission_doc = read_documents(admission_config)[0] if admission_config else None
-        self.pods, self.texts = _load_corpus(corpus)
+        self.pods, self.alongside, self.texts = _load_corpus(corpus)
         if not self.pods:
             raise ValueError(f"no Pod in {', '.join(map(str, corpus))}")
         self.cluster_paths = list(clusters)
@@ -157,6 +181,9 @@ class Fuzzer:
             }
         )
         self.settings = settings or Settings(offline=True, node_pools=(pool,))
+        self.failed = _Failed()
+        logging.getLogger("prevalidate").addHandler(self.failed)
+        weakref.finalize(self, logging.getLogger("prevalidate").removeHandler, self.failed)
         self.tmp = Path(tempfile.mkdtemp(prefix="prevalidate-fuzz-"))
         weakref.finalize(self, shutil.rmtree, self.tmp, True)  # the files the CLI cases write
 
@@ -186,7 +213,7 @@ class Fuzzer:
         self, pod: Any, view: ClusterView, failures: list[Failure], mutations: list[str], report: Report
     ) -> None:
         try:
-            verdict = run_all(pod, view, self.settings)
+            verdict = run_all(pod, view, self.settings)  # a pod or a PodRequest
         except Exception as exc:
             failures.append(Failure("exception", _signature(exc), 0, "", repr(exc)[:500], mutations))
             return
@@ -224,31 +251,39 @@ class Fuzzer:
             failures.append(Failure("exception", _signature(exc), 0, "", repr(exc)[:500], mutations))
 
     def _pod_case(self, index: int, rng: random.Random, failures: list[Failure], report: Report) -> None:
-        pod, done = mutate(rng.choice(self.pods), rng)
-        mutations = [str(m) for m in done]
-        snapshot = repr(pod) if index % SNAPSHOT_EVERY == 0 else None
-        for view in self.views:
-            self._verdict(pod, view, failures, mutations, report)
+        which = rng.randrange(len(self.pods))
+        pod, others = self.pods[which], list(self.alongside[which])
+        if others and rng.random() < 0.25:  # the PVC next to a KubeSpawner pod, say
+            at = rng.randrange(len(others))
+            others[at], done = mutate(others[at], rng, most=2)
+            mutations = [f"{self.alongside[which][at].get('kind')} next to the pod: {m}" for m in done]
+        else:
+            pod, done = mutate(pod, rng)
+            mutations = [str(m) for m in done]
+        from_kubespawner = bool(others) and rng.random() < 0.5
+        snapshot = repr((pod, others)) if index % SNAPSHOT_EVERY == 0 else None
+        subject: Any = pod  # what the Python API gets: run_all(pod) refuses a mistyped one itself
         try:  # the CLI's own reading of a pod file, in-process
-            parsed = pod_from_documents([pod], "pod.yaml")
-            build_demand(parsed)  # what `check` does to look up the images
+            subject = request_from_documents([pod, *others], "pod.yaml", from_kubespawner=from_kubespawner)
         except InputFileError as exc:
             report.outcomes["cli-input-error"] += 1
             self._one_line(str(exc), failures, mutations)
         except Exception as exc:
             failures.append(Failure("exception", _signature(exc), 0, "", repr(exc)[:500], mutations))
-        if snapshot is not None and repr(pod) != snapshot:
+        for view in self.views:
+            self._verdict(subject, view, failures, mutations, report)
+        if snapshot is not None and repr((pod, others)) != snapshot:
             failures.append(
                 Failure("mutated-input", "the pod changed while it was checked", 0, "", "", mutations)
             )
         if index % CLI_EVERY == 0:
-            try:
-                text = json.dumps(pod)  # JSON is YAML; NaN and Infinity become YAML strings
+            try:  # JSON is YAML (NaN and Infinity become YAML strings); documents split by ---
+                text = "\n---\n".join(json.dumps(doc) for doc in [pod, *others])
             except (ValueError, RecursionError):
                 return
             if len(text) > MAX_CLI_TEXT:  # libyaml takes seconds on these; in-process covered them
                 return
-            self._cli(text, None, rng, failures, mutations, report)
+            self._cli(text, None, rng, failures, mutations, report, from_kubespawner=from_kubespawner)
 
     def _cluster_case(self, index: int, rng: random.Random, failures: list[Failure], report: Report) -> None:
         which = rng.randrange(len(self.cluster_objects))
@@ -314,10 +349,14 @@ class Fuzzer:
         mutations: list[str],
         report: Report,
         admission_text: str | None = None,
+        from_kubespawner: bool = False,
     ) -> None:
         pod_path, cluster_path = self.tmp / "pod.yaml", self.tmp / "cluster.yaml"
         if pod_text is None:
-            pod_path.write_text(json.dumps(rng.choice(self.pods)), encoding="utf-8")
+            which = rng.randrange(len(self.pods))
+            documents = [self.pods[which], *self.alongside[which]]
+            pod_path.write_text("\n---\n".join(json.dumps(d) for d in documents), encoding="utf-8")
+            from_kubespawner = bool(self.alongside[which]) and rng.random() < 0.5
         else:
             pod_path.write_text(pod_text, encoding="utf-8", errors="surrogateescape")
         cluster = rng.choice(self.cluster_paths)
@@ -327,6 +366,8 @@ class Fuzzer:
         args = ["check", "--cluster", str(cluster), "--pod", str(pod_path), "--offline"]
         if rng.random() < 0.5:
             args.append("--json")
+        if from_kubespawner:
+            args.append("--from-kubespawner")
         if admission_text is not None:
             admission_path = self.tmp / "admission.yaml"
             admission_path.write_text(admission_text, encoding="utf-8", errors="surrogateescape")
@@ -335,6 +376,7 @@ class Fuzzer:
             plugin = rng.choice(("ExtendedResourceToleration", "RuntimeClass", "PodNodeSelector"))
             args += ["--admission-plugin", f"{plugin}={rng.choice(('on', 'off', 'auto'))}"]
         out, err = io.StringIO(), io.StringIO()
+        self.failed.seen.clear()
         try:
             with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
                 code = cli_main(args)
@@ -342,6 +384,8 @@ class Fuzzer:
             failures.append(Failure("exception", _signature(exc), 0, "", repr(exc)[:500], mutations))
             return
         report.outcomes[f"cli-exit-{code}"] += 1
+        for message in self.failed.seen:  # the service allowed it unchecked, or a check was skipped
+            failures.append(Failure("guarded", message.split(":", 1)[0][:120], 0, "", message, mutations))
         if code not in (0, 1, 2):
             failures.append(
                 Failure("cli", f"prevalidate check exited {code}", 0, "", err.getvalue()[:300], mutations)
