@@ -207,7 +207,7 @@ async def build(name: str, traits: dict[str, Any]) -> list[dict[str, Any]]:
         config.KubeSpawner[trait] = value
     spawner = PrevalidatingKubeSpawner(_mock=True, config=config)
     plan = await build_plan(spawner, apply_options=False)
-    # The PVC get_pvc_manifest returns goes next to the pod, as `prevalidate check --from-kubespawner` reads it.
+    # get_pvc_manifest's claim goes next to the pod, as `prevalidate check --from-kubespawner` reads it.
     return [plan.pod, *([{"kind": "PersistentVolumeClaim", **plan.pvc}] if plan.pvc else [])]
 
 

@@ -345,3 +345,47 @@ def test_an_admission_config_file_is_read_or_one_line(
         assert code == 0 and err == ""
     else:
         assert code == 2 and len(err.splitlines()) == 1 and line in err
+
+
+# ---- --from-kubespawner: the objects next to the pod ---------------------------------------------
+
+KUBESPAWNER_POD = ROOT / "tests/fuzz/corpus/kubespawner/z2jh-default.yaml"
+
+
+@pytest.mark.parametrize(
+    ("change", "line"),
+    [
+        pytest.param({}, None, id="as-kubespawner-wrote-it"),
+        pytest.param({"metadata": {"name": "claim-x", "labels": None}}, None, id="null-labels"),
+        pytest.param(
+            {"spec": {"accessModes": "ReadWriteOnce"}}, "spec.accessModes must be an array", id="modes-string"
+        ),
+        pytest.param(
+            {"spec": {"resources": {"requests": {"storage": [10]}}}},
+            "spec.resources.requests.storage",
+            id="storage-list",
+        ),
+    ],
+)
+def test_the_claim_next_to_a_kubespawner_pod_is_read_or_one_line(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, change: dict[str, object], line: str | None
+) -> None:
+    pod, claim = yaml.safe_load_all(KUBESPAWNER_POD.read_text())
+    path = tmp_path / "pod.yaml"
+    path.write_text(yaml.safe_dump_all([pod, {**claim, **change}]))
+    code = main(
+        [
+            "check",
+            "--cluster",
+            str(ROOT / "tests/fuzz/corpus/cluster-rich.yaml"),
+            "--pod",
+            str(path),
+            "--offline",
+            "--from-kubespawner",
+        ]
+    )
+    _out, err = capsys.readouterr()
+    if line is None:
+        assert code in (0, 1) and err == ""
+    else:
+        assert code == 2 and len(err.splitlines()) == 1 and line in err and "PersistentVolumeClaim" in err
