@@ -77,7 +77,8 @@ def markdown(report: Report) -> str:
 z2jh's settings and this repository's examples and cluster files, mutated by type (another
 JSON type, wrapped in a list or an object, unwrapped, dropped, renamed, 100 kB strings,
 10^400, 200-deep nesting, control and bidi characters), through `run_all` against two
-cluster views, every message (text and JSON), the CLI's parsing path in-process and, for one
+cluster views, every message (text and JSON), the CLI's reading of a pod file in-process (bare
+or `--from-kubespawner`, the PVC next to a KubeSpawner pod mutated too) and, for one
 pod case in 25 and every YAML text case (pod, cluster and `--admission-config` files),
 `prevalidate check` itself. A crash is an exception,
 a check skipped by `run_all`'s guard, a message over 4,096 characters, an exit other than
