@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from prevalidate.messages.rejection import Rejection
@@ -26,6 +26,7 @@ from prevalidate.model.request import PodRequest, kubespawner_request
 
 API_VERSIONS = ("admission.k8s.io/v1", "admission.k8s.io/v1beta1")
 MAX_BODY = 7 * 1024 * 1024  # controller-runtime's limit: two 3 MB objects and 1 MB of review
+ROOT_CA_CONFIGMAP = ("ConfigMap", "kube-root-ca.crt")
 _REASONS = {400: "BadRequest", 403: "Forbidden", 422: "Invalid"}
 
 
@@ -62,12 +63,17 @@ class Review:
         """The pod to validate. A validating webhook sees the pod after mutating admission,
         with its namespace set; it is filled from the request if a caller left it out. A pod
         mounting KubeSpawner's internal_ssl certificates names a Secret KubeSpawner creates just
-        after the pod, so it is read as KubeSpawner's (``kubespawner_request``)."""
+        after the pod, so it is read as KubeSpawner's (``kubespawner_request``). The
+        ServiceAccount admission plugin's token volume names the ``kube-root-ca.crt`` ConfigMap,
+        which kube-controller-manager's root-ca-cert-publisher creates in each namespace
+        moments after the namespace itself (KubeSpawner may have created it just now), and the
+        kubelet waits for it: it counts as present."""
         pod = dict(self.obj or {})
         meta = pod.get("metadata")
         if isinstance(meta, Mapping) and not meta.get("namespace") and self.namespace:
             pod["metadata"] = {**meta, "namespace": self.namespace}
-        return kubespawner_request(pod)
+        request = kubespawner_request(pod)
+        return replace(request, companions=request.companions | {ROOT_CA_CONFIGMAP})
 
 
 def _text(value: object) -> str:
@@ -134,19 +140,26 @@ def allowed(review: Review, warnings: Sequence[str] = ()) -> dict[str, Any]:
     return envelope(review, response)
 
 
+def denial_status(status: int) -> tuple[int, str]:
+    """``code`` and ``reason`` of a denial: 400, 403 or 422 — never 409 (see above), never a
+    5xx (a denial is a decision, not a failure of ours)."""
+    code = status if status in _REASONS else 422
+    return code, _REASONS[code]
+
+
 def answer(review: Review, verdict: Verdict, admin_contact: str) -> dict[str, Any]:
     """The answer for a verdict: the same ``Rejection`` every front end tells."""
     rejection = Rejection.of(verdict, admin_contact)
     warnings = review_warnings(rejection)
     if verdict.allowed:
         return allowed(review, warnings)
-    code = rejection.status if rejection.status in _REASONS else 422  # never 409 (see above)
+    code, reason = denial_status(rejection.status)
     response: dict[str, Any] = {
         "allowed": False,
         "status": {
             "status": "Failure",
             "code": code,
-            "reason": _REASONS[code],
+            "reason": reason,
             "message": denial_message(rejection),
         },
     }
@@ -159,4 +172,14 @@ def encode(document: Mapping[str, Any]) -> bytes:
     return json.dumps(document, separators=(",", ":")).encode()
 
 
-__all__ = ["MAX_BODY", "Review", "UnusableReview", "allowed", "answer", "encode", "envelope", "read_review"]
+__all__ = [
+    "MAX_BODY",
+    "Review",
+    "UnusableReview",
+    "allowed",
+    "answer",
+    "denial_status",
+    "encode",
+    "envelope",
+    "read_review",
+]
