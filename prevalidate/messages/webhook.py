@@ -38,13 +38,15 @@ def denial_message(rejection: Rejection) -> str:
     return one_line(" ".join(parts), MAX_MESSAGE)
 
 
-def review_warnings(rejection: Rejection) -> list[str]:
-    """``response.warnings``: the warning lines (not the errors, which are the message; not the
-    notes), each one line and within the apiserver's limits."""
+def review_warnings(rejection: Rejection, *, errors_too: bool = False) -> list[str]:
+    """``response.warnings``: the warning lines (not the errors, which are the message, unless
+    ``errors_too``: a warn-only webhook tells them as warnings; never the notes), each one line
+    and within the apiserver's limits. Errors come first, as in every rendering."""
+    shown_severities = (Severity.ERROR, Severity.WARNING) if errors_too else (Severity.WARNING,)
     out: list[str] = []
     total = 0
     for line in rejection.lines:
-        if line.severity is not Severity.WARNING:
+        if line.severity not in shown_severities:
             continue
         text = one_line(line.text, MAX_WARNING)
         if total + len(text) > MAX_WARNINGS_TOTAL:

@@ -113,9 +113,13 @@ async def start_webhook() -> AsyncIterator[StartWebhook]:
     started: list[tuple[web.AppRunner, Webhook, list[Any]]] = []
 
     async def start(
-        service: ValidationService, *, budget: float = 2.0, closing: tuple[Any, ...] = ()
+        service: ValidationService,
+        *,
+        budget: float = 2.0,
+        closing: tuple[Any, ...] = (),
+        warn_only: bool = False,
     ) -> Webhook:
-        reviewer = Reviewer(service, budget=budget)
+        reviewer = Reviewer(service, budget=budget, warn_only=warn_only)
         runner, port = await serve_app(make_app(reviewer))
         hook = Webhook(f"http://127.0.0.1:{port}", reviewer, service, httpx.AsyncClient(timeout=60))
         started.append((runner, hook, list(closing)))

@@ -13,7 +13,17 @@ import pytest
 from prevalidate.cli import main
 from prevalidate.testing.kubesim import KubeSim
 
-from .conftest import BAD_PODS, CONTACT, EXAMPLE_CLUSTER, PODS, Webhook, example_pod, review
+from .conftest import (
+    BAD_PODS,
+    CONTACT,
+    EXAMPLE_CLUSTER,
+    PODS,
+    StartWebhook,
+    Webhook,
+    example_pod,
+    live_service,
+    review,
+)
 
 
 async def cli_paragraph(capsys: pytest.CaptureFixture[str], pod: str) -> str:
@@ -224,3 +234,23 @@ async def test_200_concurrent_reviews_each_get_their_own_uid(webhook: Webhook) -
         assert response["uid"] == f"c-{index}"
         assert response["allowed"] is (index % len(pods) == 0)
     assert json.dumps(responses)
+
+
+async def test_warn_only_allows_what_would_be_denied_and_tells_it_as_warnings(
+    example_sim: KubeSim, start_webhook: StartWebhook
+) -> None:
+    service, live, closing = await live_service(example_sim.url)
+    assert await live.wait_ready(60)
+    hook = await start_webhook(service, closing=tuple(closing), warn_only=True)
+    for pod in BAD_PODS:
+        response = await hook.answer(review(example_pod(pod)))
+        words = EXPECTED[pod][1]
+        assert response["allowed"] is True and "status" not in response
+        assert any(words in warning for warning in response["warnings"])
+        assert all("\n" not in w and len(w) <= 256 for w in response["warnings"])
+    assert await hook.answer(review(example_pod("valid"))) == {
+        "uid": review(example_pod("valid"))["request"]["uid"],
+        "allowed": True,
+    }
+    text = (await hook.http.get(f"{hook.url}/metrics")).text
+    assert re.search(r'^prevalidate_webhook_reviews_total\{outcome="would_deny"\} [1-9]', text, re.M)

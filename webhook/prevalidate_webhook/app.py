@@ -44,6 +44,7 @@ class ServeOptions:
     namespaces: Sequence[str] | None = None  # None: every namespace
     time_budget: float = 2.0  # the registry's share of a review
     review_budget: float = 2.0  # a whole review, after which it allows
+    warn_only: bool = False  # allow what would be denied, with its sentences as warnings
 
 
 async def api_client(kubeconfig: str | None) -> Any:
@@ -83,9 +84,13 @@ async def serve(options: ServeOptions, *, started: asyncio.Event | None = None) 
     )
     # The reviewer answers "not ready yet" itself, so the service never waits for caches.
     service = ValidationService(
-        options.settings, live, registry, observer=PrometheusObserver(), cache_ready_timeout=0.0
+        options.settings,
+        live,
+        registry,
+        observer=PrometheusObserver(dry_run=options.warn_only),
+        cache_ready_timeout=0.0,
     )
-    reviewer = Reviewer(service, budget=options.review_budget)
+    reviewer = Reviewer(service, budget=options.review_budget, warn_only=options.warn_only)
     runner = web.AppRunner(make_app(reviewer), access_log=None, handle_signals=False)
     await runner.setup()
     try:

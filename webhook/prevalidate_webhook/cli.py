@@ -70,6 +70,12 @@ def register(sub: Any) -> None:
         "under the configuration's timeoutSeconds)",
     )
     serve.add_argument(
+        "--warn-only",
+        action="store_true",
+        help="deny nothing: what would be denied is allowed with its sentences as warnings (kubectl "
+        "prints them) and counted as would_deny — a first week in production",
+    )
+    serve.add_argument(
         "--offline", action="store_true", help="no registry requests: image checks are syntax and policy only"
     )
     add_settings_flags(serve)
@@ -129,6 +135,7 @@ def _serve(args: argparse.Namespace) -> int:
         namespaces=tuple(args.namespaces) if args.namespaces else None,
         time_budget=args.time_budget,
         review_budget=args.review_budget,
+        warn_only=args.warn_only,
     )
     try:
         asyncio.run(serve(options))

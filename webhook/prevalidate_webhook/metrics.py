@@ -10,7 +10,8 @@ from prometheus_client import Counter, Histogram
 
 REVIEWS = Counter(
     "prevalidate_webhook_reviews",
-    "AdmissionReviews answered, by outcome: allowed, allowed_with_warnings, denied; "
+    "AdmissionReviews answered, by outcome: allowed, allowed_with_warnings, denied, would_deny "
+    "(--warn-only); "
     "not_checked_timeout, not_checked_not_ready, not_checked_error (allowed unchecked: fail "
     "open); not_judged (not a Pod CREATE); unusable (answered 4xx: not a review we can read).",
     ["outcome"],

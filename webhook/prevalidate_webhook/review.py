@@ -147,12 +147,15 @@ def denial_status(status: int) -> tuple[int, str]:
     return code, _REASONS[code]
 
 
-def answer(review: Review, verdict: Verdict, admin_contact: str) -> dict[str, Any]:
-    """The answer for a verdict: the same ``Rejection`` every front end tells."""
+def answer(
+    review: Review, verdict: Verdict, admin_contact: str, *, warn_only: bool = False
+) -> dict[str, Any]:
+    """The answer for a verdict: the same ``Rejection`` every front end tells. ``warn_only``:
+    what would deny is allowed, its sentences told as warnings (a first week in production)."""
     rejection = Rejection.of(verdict, admin_contact)
+    if verdict.allowed or warn_only:
+        return allowed(review, review_warnings(rejection, errors_too=warn_only))
     warnings = review_warnings(rejection)
-    if verdict.allowed:
-        return allowed(review, warnings)
     code, reason = denial_status(rejection.status)
     response: dict[str, Any] = {
         "allowed": False,

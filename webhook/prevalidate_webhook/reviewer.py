@@ -36,9 +36,10 @@ PATH = "webhook"  # the service's metrics label for validations that came in her
 class Reviewer:
     """Answers reviews with ``service``'s verdicts; see the module docstring."""
 
-    def __init__(self, service: ValidationService, *, budget: float = 2.0) -> None:
+    def __init__(self, service: ValidationService, *, budget: float = 2.0, warn_only: bool = False) -> None:
         self.service = service
         self.budget = budget
+        self.warn_only = warn_only  # allow what would be denied, with its sentences as warnings
         self._background: set[asyncio.Task[Verdict]] = set()
 
     @property
@@ -70,9 +71,9 @@ class Reviewer:
         verdict = await self._verdict(review)
         if verdict is None:
             return "not_checked_timeout", wire.allowed(review, [unchecked("timeout", self.budget)])
-        document = wire.answer(review, verdict, self.service.settings.admin_contact)
+        document = wire.answer(review, verdict, self.service.settings.admin_contact, warn_only=self.warn_only)
         if not verdict.allowed:
-            outcome = "denied"
+            outcome = "would_deny" if self.warn_only else "denied"
         elif document["response"].get("warnings"):
             outcome = "allowed_with_warnings"
         else:
