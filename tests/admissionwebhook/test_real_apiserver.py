@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import os
+import shutil
 import signal
 import socket
 import ssl
@@ -20,12 +21,13 @@ from typing import Any
 
 import httpx
 import pytest
+import yaml
 from prevalidate_webhook.certs import write_certs
 
 from prevalidate.testing.realplane import RealCluster, admit
 from prevalidate.testing.realplane.api import wait_for
 
-from .conftest import BAD_PODS, EXAMPLE_CLUSTER, example_pod
+from .conftest import BAD_PODS, EXAMPLE_CLUSTER, example_pod, review
 
 NAME = "pods.prevalidate.jupyter.org"
 CONFIGS = "/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations"
@@ -171,4 +173,39 @@ def test_the_configuration_is_what_the_apiserver_accepts(registered: tuple[RealC
     assert len(ours) == 1
     assert base64.b64decode(ours[0]["webhooks"][0]["clientConfig"]["caBundle"]).startswith(
         b"-----BEGIN CERTIFICATE"
+    )
+
+
+def test_kubectl_prints_our_denial_and_warnings_as_users_see_them(
+    registered: tuple[RealCluster, Any, str], tmp_path: Path
+) -> None:
+    """A real ``kubectl apply`` (skipped where no kubectl is installed: it is not one of the
+    test suite's dependencies). The exact text: each warning on its own ``Warning:`` line, then
+    kubectl's error line around the apiserver's framing of our message."""
+    kubectl = shutil.which("kubectl")
+    if kubectl is None:
+        pytest.skip("no kubectl on PATH")
+    real_cluster, _, url = registered
+    dumped = example_pod("too-many-cpus")
+    dumped["spec"]["imagePullSecrets"] = [{"name": "regcred-gone"}]
+    denied_by_us(real_cluster, dumped)  # the configuration is in effect
+    pod = real_cluster.in_namespace(dumped)
+    # What the webhook says about this pod, asked directly (the apiserver adds only its framing).
+    verify = ssl.create_default_context(cafile=str(tmp_path / "ca.crt"))
+    direct = httpx.post(f"{url}/validate", json=review(pod), verify=verify, timeout=30).json()["response"]
+    assert direct["allowed"] is False and len(direct["warnings"]) == 1
+    pod_file = tmp_path / "pod.yaml"
+    pod_file.write_text(yaml.safe_dump(pod))
+    kubeconfig = real_cluster.plane.write_kubeconfig(tmp_path / "kubectl-config")
+    result = subprocess.run(
+        [kubectl, "--kubeconfig", str(kubeconfig), "apply", "-f", str(pod_file)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 1
+    assert result.stderr == (
+        f"Warning: {direct['warnings'][0]}\n"
+        f'Error from server (Forbidden): error when creating "{pod_file}": admission webhook "{NAME}" '
+        f"denied the request: {direct['status']['message']}\n"
     )
