@@ -30,6 +30,7 @@ from .server import make_app
 from .tls import ReloadingTLS
 
 log = logging.getLogger("prevalidate.webhook")
+KEEPALIVE_SECONDS = 120.0
 
 
 @dataclass(frozen=True)
@@ -91,7 +92,12 @@ async def serve(options: ServeOptions, *, started: asyncio.Event | None = None) 
         cache_ready_timeout=0.0,
     )
     reviewer = Reviewer(service, budget=options.review_budget, warn_only=options.warn_only)
-    runner = web.AppRunner(make_app(reviewer), access_log=None, handle_signals=False)
+    # Keep idle connections longer than kube-apiserver does (Go's transport: 90 s), so it is
+    # always the client that closes one: a server closing it as the client reuses it fails that
+    # review's POST (not retried), and the pod goes unchecked under failurePolicy Ignore.
+    runner = web.AppRunner(
+        make_app(reviewer), access_log=None, handle_signals=False, keepalive_timeout=KEEPALIVE_SECONDS
+    )
     await runner.setup()
     try:
         await service.ensure_started()
