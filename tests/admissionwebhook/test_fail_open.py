@@ -138,3 +138,16 @@ async def test_an_exception_of_ours_allows_with_a_warning(
         response = reply.json()["response"]
         assert response["allowed"] is True and len(response["warnings"]) == 1
         assert "\n" not in response["warnings"][0]
+
+
+async def test_the_api_going_away_after_sync_keeps_answering_from_the_last_state(
+    example_sim: KubeSim, start_webhook: StartWebhook
+) -> None:
+    service, live, closing = await live_service(example_sim.url)
+    assert await live.wait_ready(60)
+    hook = await start_webhook(service, closing=tuple(closing))
+    await example_sim.stop()  # the API server is gone: the caches keep what they saw
+    assert (await hook.answer(review(example_pod("valid"))))["allowed"] is True
+    denied = await hook.answer(review(example_pod("too-many-cpus")))
+    assert denied["allowed"] is False and "62.5 CPUs" in denied["status"]["message"]
+    assert (await hook.http.get(f"{hook.url}/readyz")).status_code == 200
