@@ -52,7 +52,7 @@ class Reviewer:
             outcome, document = await self._answer(review)
         except Exception:  # the last guard: never a 500, never a denial of ours by accident
             log.warning(
-                "prevalidate webhook: review %s failed; the pod is allowed unchecked",
+                "prevalidate webhook: review %r failed; the pod is allowed unchecked",
                 review.uid,
                 exc_info=True,
             )
@@ -87,7 +87,7 @@ class Reviewer:
         if task in done:
             return task.result()
         log.warning(
-            "prevalidate webhook: review %s took longer than %.1f s; the pod is allowed unchecked",
+            "prevalidate webhook: review %r took longer than %.1f s; the pod is allowed unchecked",
             review.uid,
             self.budget,
         )
