@@ -9,10 +9,11 @@ both, with the same name, default and meaning.
 from __future__ import annotations
 
 import argparse
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from pathlib import Path
 
 from .kube.admissionfile import load_admission_config
-from .kube.dump import InputFileError, load_node_pools
+from .kube.dump import InputFileError, load_node_pools, read_documents
 from .model.admission import PLUGINS, AdmissionConfig
 from .model.settings import DEFAULT_ADMIN_CONTACT, Settings
 
@@ -92,4 +93,47 @@ def admission_from_flags(stated: Sequence[str], config_file: str | None) -> Admi
         raise InputFileError(f"--admission-plugin: {exc}") from None
 
 
-__all__ = ["add_settings_flags", "admission_from_flags", "settings_from_flags"]
+def apply_config_file(parser: argparse.ArgumentParser, args: argparse.Namespace, path: str) -> None:
+    """Fill ``args`` from a YAML mapping of the command's long options without their dashes
+    (``allow-registry: [quay.io]``, ``capacity-policy: warn``, ``warn-only: true``): what a
+    ConfigMap holds. A flag given on the command line wins; list flags add up (file first).
+    ``InputFileError`` (one line) for a file that is not such a mapping, an unknown name or a
+    value of the wrong type."""
+    documents = read_documents(Path(path))
+    config = documents[0] if len(documents) == 1 else None
+    if not isinstance(config, Mapping):
+        raise InputFileError(f"{path} must hold one mapping of option names to values")
+    options = {
+        a.option_strings[-1][2:]: a
+        for a in parser._actions  # argparse has no public listing of its actions
+        if a.option_strings and a.option_strings[-1].startswith("--") and a.dest not in ("help", "config")
+    }
+    for name, value in config.items():
+        action = options.get(str(name))
+        if action is None:
+            raise InputFileError(
+                f"{path}: unknown option {str(name)[:80]!r} (known: {', '.join(sorted(options))})"
+            )
+        current = getattr(args, action.dest)
+        if isinstance(action, argparse._AppendAction):
+            items = value if isinstance(value, list) else [value]
+            if not all(isinstance(item, (str, int, float)) and not isinstance(item, bool) for item in items):
+                raise InputFileError(f"{path}: {name} must be a list of strings")
+            setattr(args, action.dest, [str(item) for item in items] + list(current or []))
+        elif isinstance(action, argparse._StoreTrueAction):
+            if not isinstance(value, bool):
+                raise InputFileError(f"{path}: {name} must be true or false")
+            setattr(args, action.dest, current or value)
+        elif current == action.default:  # not given on the command line
+            if isinstance(value, (dict, list, bool)) or value is None:
+                raise InputFileError(f"{path}: {name} must be a single value")
+            try:
+                converted = action.type(value) if callable(action.type) else str(value)
+            except (TypeError, ValueError):
+                raise InputFileError(f"{path}: {name}: {str(value)[:80]!r} is not a valid value") from None
+            if action.choices is not None and converted not in action.choices:
+                raise InputFileError(f"{path}: {name} must be one of {', '.join(map(str, action.choices))}")
+            setattr(args, action.dest, converted)
+
+
+__all__ = ["add_settings_flags", "admission_from_flags", "apply_config_file", "settings_from_flags"]

@@ -16,6 +16,7 @@ import httpx
 import pytest
 
 from prevalidate.cli import build_parser, main
+from prevalidate.cliflags import apply_config_file
 from prevalidate.testing.kubesim import KubeSim
 
 from .conftest import BAD_PODS, example_pod, review
@@ -167,3 +168,44 @@ async def test_serve_answers_reviews_over_https_and_stops_on_sigterm(
     stderr = (await process.stderr.read()).decode()  # type: ignore[union-attr]
     assert code == 0, stderr
     assert "Traceback" not in stderr
+
+
+def serve_args(argv: list[str]) -> tuple[argparse.ArgumentParser, argparse.Namespace]:
+    args = build_parser().parse_args(["webhook", "serve", *argv])
+    return args.serve_parser, args
+
+
+def test_a_config_file_fills_what_the_command_line_leaves_out(tmp_path: Path) -> None:
+    config = tmp_path / "serve.yaml"
+    config.write_text(
+        "allow-registry: [quay.io, ghcr.io]\ncapacity-policy: warn\ntime-budget: 1.5\nwarn-only: true\n"
+        "admin-contact: Write to us.\nport: 9443\n"
+    )
+    parser, args = serve_args(["--config", str(config), "--allow-registry", "docker.io", "--port", "8444"])
+    apply_config_file(parser, args, str(config))
+    assert args.allow_registry == ["quay.io", "ghcr.io", "docker.io"]
+    assert (args.capacity_policy, args.time_budget, args.warn_only) == ("warn", 1.5, True)
+    assert args.admin_contact == "Write to us." and args.port == 8444  # the command line wins
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("- a list\n", "one mapping"),
+        ("allow-registy: [quay.io]\n", "unknown option 'allow-registy'"),
+        ("capacity-policy: maybe\n", "must be one of reject, warn"),
+        ("time-budget: soon\n", "is not a valid value"),
+        ("warn-only: 'yes'\n", "true or false"),
+        ("allow-registry: [{a: 1}]\n", "list of strings"),
+        ("port: [1]\n", "single value"),
+        ("a: [\n", "not valid YAML"),
+    ],
+)
+def test_a_bad_config_file_is_one_line_and_exit_2(
+    tmp_path: Path, text: str, words: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tmp_path / "serve.yaml"
+    config.write_text(text)
+    assert main(["webhook", "serve", "--insecure-dev-http", "--config", str(config)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and words in err, err

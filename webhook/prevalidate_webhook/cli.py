@@ -19,7 +19,7 @@ import ssl
 import sys
 from typing import Any
 
-from prevalidate.cliflags import add_settings_flags, settings_from_flags
+from prevalidate.cliflags import add_settings_flags, apply_config_file, settings_from_flags
 from prevalidate.kube.dump import InputFileError
 
 EXIT_UNUSABLE = 2
@@ -79,7 +79,13 @@ def register(sub: Any) -> None:
         "--offline", action="store_true", help="no registry requests: image checks are syntax and policy only"
     )
     add_settings_flags(serve)
-    serve.set_defaults(run=_serve)
+    serve.add_argument(
+        "--config",
+        metavar="FILE",
+        help="a YAML mapping of these options without their dashes (allow-registry: [quay.io], "
+        "capacity-policy: warn, ...), as a ConfigMap holds them; flags given here win",
+    )
+    serve.set_defaults(run=_serve, serve_parser=serve)
 
     certs = commands.add_parser(
         "certs",
@@ -111,6 +117,11 @@ def _serve(args: argparse.Namespace) -> int:
     from .app import ServeOptions, serve
     from .tls import ReloadingTLS
 
+    if args.config:
+        try:
+            apply_config_file(args.serve_parser, args, args.config)
+        except InputFileError as exc:
+            return _fail(str(exc))
     if not args.insecure_dev_http and not (args.cert and args.key):
         return _fail("webhook serve: --cert and --key are needed (or --insecure-dev-http for development)")
     if not 0 < args.review_budget <= 30:
