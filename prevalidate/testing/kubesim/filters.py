@@ -70,7 +70,13 @@ def affinity_matches(pod: Obj, node: Obj) -> bool:
     )
     if not required:
         return True
-    for term in required.get("nodeSelectorTerms") or []:
+    return node_selector_matches(required, node)
+
+
+def node_selector_matches(selector: Obj, node: Obj) -> bool:
+    """A v1.NodeSelector (terms ORed, expressions ANDed; an empty term matches nothing)."""
+    labels = (node.get("metadata") or {}).get("labels") or {}
+    for term in selector.get("nodeSelectorTerms") or []:
         exprs = term.get("matchExpressions") or []
         fields = term.get("matchFields") or []
         if not exprs and not fields:

@@ -117,6 +117,15 @@ class ImageResolver:
     def _catalog_entry(self, ref: ImageRef) -> CatalogImage | None:
         return self.catalog.images.get(str(ref))
 
+    def behaviour(self, image: str) -> CatalogImage | None:
+        """The catalogue entry of a started container's image when it says what the
+        container does (crash, OOM kill, eviction, logs), else None."""
+        try:
+            entry = self._catalog_entry(parse_image(image))
+        except InvalidImage:
+            return None
+        return entry if entry is not None and entry.behaves else None
+
     def _known_host(self, host: str) -> bool:
         return any(key.split("/", 1)[0] == host for key in self.catalog.images)
 

@@ -19,7 +19,7 @@ from typing import Any
 
 from . import preemption
 from .events import EventRecorder
-from .filters import NodeUsage, Rejection, filter_node, fit_error, request_amounts
+from .filters import NodeUsage, Rejection, filter_node, fit_error, node_selector_matches, request_amounts
 from .quantity import parse_json_quantity
 from .settings import SimSettings
 from .store import Change, Store, now_rfc3339
@@ -27,6 +27,9 @@ from .store import Change, Store, now_rfc3339
 log = logging.getLogger("kubesim.scheduler")
 Obj = dict[str, Any]
 COMPONENT = "default-scheduler"
+# volumebinding ErrReasonNodeConflict as of v1.31 (newer releases: "node(s) didn't match
+# PersistentVolume's node affinity", kubernetes-behaviour.md §4.2)
+VOLUME_NODE_CONFLICT = "node(s) had volume node affinity conflict"
 RWOP_CONFLICT = ("node has pod using PersistentVolumeClaim with the same name and "
                  "ReadWriteOncePod access mode")
 
@@ -72,7 +75,7 @@ class Scheduler:
         store.listeners.append(self._on_change)
 
     def _on_change(self, change: Change) -> None:
-        if change.resource in ("nodes", "persistentvolumeclaims", "storageclasses"):
+        if change.resource in ("nodes", "persistentvolumeclaims", "storageclasses", "persistentvolumes"):
             self.wake.set()
         elif change.resource == "pods":
             unbound_added = change.type == "ADDED" and not change.obj["spec"].get("nodeName")
@@ -190,6 +193,10 @@ class Scheduler:
                 if rejection is None and rwop:
                     # VolumeRestrictions runs after NodeResourcesFit in the default profile.
                     rejection = Rejection((RWOP_CONFLICT,), False)
+                if rejection is None and self._volume_node_conflict(pod, node):
+                    # VolumeBinding's Filter (after VolumeRestrictions): a bound volume's
+                    # nodeAffinity (a zonal disk) excludes the node; UnschedulableAndUnresolvable
+                    rejection = Rejection((VOLUME_NODE_CONFLICT,), True)
                 if rejection is None:
                     feasible.append(node)
                 else:
@@ -265,6 +272,19 @@ class Scheduler:
                 status.pop("nominatedNodeName", None)
 
         self.store.mutate("pods", pod["metadata"]["namespace"], pod["metadata"]["name"], write)
+
+    def _volume_node_conflict(self, pod: Obj, node: Obj) -> bool:
+        """A claim of the pod is bound to a PersistentVolume whose required nodeAffinity
+        (e.g. `topology.kubernetes.io/zone In [b]`) this node does not match."""
+        ns = pod["metadata"]["namespace"]
+        for claim in claim_names(pod):
+            pvc = self.store.peek("persistentvolumeclaims", ns, claim) or {}
+            volume = (pvc.get("spec") or {}).get("volumeName")
+            pv = self.store.peek("persistentvolumes", "", volume) if volume else None
+            required = (((pv or {}).get("spec") or {}).get("nodeAffinity") or {}).get("required")
+            if required and not node_selector_matches(required, node):
+                return True
+        return False
 
     def _read_write_once_pod_conflict(self, pod: Obj) -> bool:
         """Another live pod already uses one of this pod's ReadWriteOncePod claims."""
