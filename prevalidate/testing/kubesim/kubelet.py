@@ -1,6 +1,7 @@
 """The kubelet: takes every pod bound to a node from ContainerCreating to Running (or not).
 
-Per pod, in the kubelet's order (pulls in pulls.py, what runs after `Started` in lifecycle.py): admission (nodeadmit.py: resources, pod count, node affinity,
+Per pod, in the kubelet's order (image pulls in pulls.py, what happens after `Started` in
+lifecycle.py): admission (nodeadmit.py: resources, pod count, node affinity,
 NoExecute taints; a refused pod goes Failed with `OutOfcpu` …), sandbox (podIP), volumes (a
 missing secret/configMap volume → `FailedMount`, pod stays ContainerCreating), then per container the image
 (`Pulling` → `Pulled`, or `Failed` + `Error: ErrImagePull` → `BackOff` + `Error:
