@@ -52,7 +52,7 @@ async def test_a_webhook_that_does_not_answer_is_a_500_that_counts(make_spawner:
     exc = caught.value
     assert exc.status_code == 500 and isinstance(exc, HTTPError)
     assert not isinstance(exc, SpawnRejected)  # JupyterHub 6 counts a 5xx HTTPError as an error
-    assert 'admission check "prevalidate.jupyter.example.org" did not answer' in exc.jupyterhub_message
+    assert 'admission check "down.prevalidate.test" did not answer' in exc.jupyterhub_message
 
 
 async def test_prevalidate_off_leaves_kubespawners_exception(make_spawner: Callable[..., Any]) -> None:

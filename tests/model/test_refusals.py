@@ -79,12 +79,12 @@ def test_a_422_lists_the_field_errors() -> None:
 
 def test_a_webhooks_denial_keeps_its_message() -> None:
     refusal = parse_status(*recorded("webhook-denied"))
-    assert (refusal.kind, refusal.source) == (RefusalKind.WEBHOOK_DENIED, "prevalidate.jupyter.example.org")
+    assert (refusal.kind, refusal.source) == (RefusalKind.WEBHOOK_DENIED, "deny.prevalidate.test")
     assert refusal.user_caused
     rejection = told("webhook-denied")
     assert rejection.status == 403 and rejection.codes == ("create-refused",)
     assert rejection.sentences() == [
-        'The cluster\'s admission check "prevalidate.jupyter.example.org" refused your server: Your '
+        'The cluster\'s admission check "deny.prevalidate.test" refused your server: Your '
         "server cannot start: You asked for 120 CPUs. The largest node your server can run on has 16 "
         "CPUs allocatable. Choose at most 16 CPUs."]
     assert told("webhook-denied-silent").sentences() == [
@@ -98,9 +98,9 @@ def test_a_webhook_that_cannot_be_called_is_the_clusters_fault() -> None:
     rejection = told("webhook-unavailable")
     assert rejection.status == 500 and rejection.codes == ("admission-unavailable",)
     assert rejection.sentences() == [
-        'The cluster\'s admission check "prevalidate.jupyter.example.org" did not answer, so Kubernetes '
+        'The cluster\'s admission check "down.prevalidate.test" did not answer, so Kubernetes '
         "would not create your server. This is not caused by your choices; try again in a few minutes."]
-    assert "context deadline exceeded" in refusal.detail  # for the admin's log line
+    assert "connect: connection refused" in refusal.detail  # for the admin's log line
 
 
 def test_a_webhook_message_is_one_bounded_line_without_credentials() -> None:
