@@ -8,23 +8,16 @@ tests/realplane/test_refusal_bodies.py` rewrites them from the live plane.
 
 from __future__ import annotations
 
-import base64
-import contextlib
-import http.server
 import json
 import os
 import re
-import socket
-import ssl
-import threading
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from prevalidate.model.refusals import RefusalKind, parse_status
-from prevalidate.testing.realplane import RealCluster
+from prevalidate.testing.realplane import RealCluster, webhooks
 from prevalidate.testing.realplane.api import collection, wait_for
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "refusals"
@@ -141,99 +134,33 @@ WEBHOOK_MESSAGE = ("Your server cannot start: You asked for 120 CPUs. The larges
                    "can run on has 16 CPUs allocatable. Choose at most 16 CPUs.")
 
 
-class _Deny(http.server.BaseHTTPRequestHandler):
-    """A validating webhook that denies every review with WEBHOOK_MESSAGE (403)."""
-
-    def do_POST(self) -> None:  # http.server names its handlers so
-        review = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)))
-        answer = {"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview", "response": {
-            "uid": review["request"]["uid"], "allowed": False,
-            "status": {"code": 403, "reason": "Forbidden", "message": WEBHOOK_MESSAGE}}}
-        data = json.dumps(answer).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, *_args: Any) -> None:
-        return None
-
-
-@contextlib.contextmanager
-def deny_webhook(plane_dir: Path) -> Iterator[int]:
-    """The webhook on 127.0.0.1 over TLS, with the plane's own serving certificate (it is for
-    127.0.0.1 and signed by the plane's CA, which the configuration names as caBundle)."""
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Deny)
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(plane_dir / "apiserver.crt", plane_dir / "apiserver.key")
-    server.socket = context.wrap_socket(server.socket, server_side=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield int(server.server_address[1])
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
-def closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def webhook_configuration(name: str, url: str, ca: bytes, label: str) -> dict[str, Any]:
-    return {
-        "apiVersion": "admissionregistration.k8s.io/v1", "kind": "ValidatingWebhookConfiguration",
-        "metadata": {"name": name},
-        "webhooks": [{
-            "name": name, "clientConfig": {"url": url, "caBundle": base64.b64encode(ca).decode()},
-            "rules": [{"operations": ["CREATE"], "apiGroups": [""], "apiVersions": ["v1"],
-                       "resources": ["pods"]}],
-            # only this test's pods: the plane is shared by the whole session
-            "objectSelector": {"matchLabels": {"refusal-test": label}},
-            "failurePolicy": "Fail", "sideEffects": "None", "admissionReviewVersions": ["v1"],
-            "timeoutSeconds": 2}]}
-
-
 def test_real_webhook_denial_and_outage_are_read(real_cluster: RealCluster) -> None:
     real_cluster.load(CLUSTER)
-    plane = real_cluster.plane
-    hooks = "/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations"
-    label = real_cluster.suffix
-    with deny_webhook(plane.workdir) as port:
-        configs = [
-            webhook_configuration(f"deny-{label}.prevalidate.test", f"https://127.0.0.1:{port}/validate",
-                                  plane.ca_file.read_bytes(), label),
-            webhook_configuration(f"down-{label}.prevalidate.test",
-                                  f"https://127.0.0.1:{closed_port()}/validate",
-                                  plane.ca_file.read_bytes(), f"{label}-down"),
-        ]
-        try:
-            for config in configs:
-                real_cluster.api.checked("POST", hooks, config)
-            small = {"cpu": "1", "memory": "1Gi"}
-            denied = pod("jupyter-denied", "jhub", small, small)
-            denied["metadata"]["labels"] = {"refusal-test": label}
-            # the apiserver's webhook informer needs a moment to see a new configuration
-            status, body = wait_for(lambda: _refused_by_webhook(real_cluster, denied, "webhook-denied"),
-                                    30, "the webhook configuration to take effect")
-            refusal = parse_status(status, body)
-            assert (status, refusal.kind) == (403, RefusalKind.WEBHOOK_DENIED)
-            assert (refusal.source, refusal.detail) == (f"deny-{label}.prevalidate.test", WEBHOOK_MESSAGE)
+    plane, label = real_cluster.plane, real_cluster.suffix
+    with webhooks.denying_webhook(plane, WEBHOOK_MESSAGE) as url, webhooks.registered(
+        plane,
+        webhooks.configuration(plane, f"deny-{label}.prevalidate.test", url, {"refusal-test": label}),
+        webhooks.configuration(plane, f"down-{label}.prevalidate.test", webhooks.dead_url(),
+                               {"refusal-test": f"{label}-down"}),
+    ):
+        small = {"cpu": "1", "memory": "1Gi"}
+        denied = pod("jupyter-denied", "jhub", small, small)
+        denied["metadata"]["labels"] = {"refusal-test": label}
+        # the apiserver's webhook informer needs a moment to see a new configuration
+        status, body = wait_for(lambda: _refused_by_webhook(real_cluster, denied, "webhook-denied"),
+                                30, "the webhook configuration to take effect")
+        refusal = parse_status(status, body)
+        assert (status, refusal.kind) == (403, RefusalKind.WEBHOOK_DENIED)
+        assert (refusal.source, refusal.detail) == (f"deny-{label}.prevalidate.test", WEBHOOK_MESSAGE)
 
-            down = dict(denied, metadata={**denied["metadata"], "name": "jupyter-down",
-                                          "labels": {"refusal-test": f"{label}-down"}})
-            status, body = wait_for(lambda: _refused_by_webhook(real_cluster, down, "webhook-unavailable"),
-                                    30, "the second webhook configuration to take effect")
-            refusal = parse_status(status, body)
-            assert (status, refusal.kind) == (500, RefusalKind.WEBHOOK_UNAVAILABLE)
-            assert refusal.source == f"down-{label}.prevalidate.test" and not refusal.user_caused
-            assert "connection refused" in refusal.detail
-        finally:
-            for config in configs:
-                real_cluster.api.request("DELETE", f"{hooks}/{config['metadata']['name']}")
+        down = dict(denied, metadata={**denied["metadata"], "name": "jupyter-down",
+                                      "labels": {"refusal-test": f"{label}-down"}})
+        status, body = wait_for(lambda: _refused_by_webhook(real_cluster, down, "webhook-unavailable"),
+                                30, "the second webhook configuration to take effect")
+        refusal = parse_status(status, body)
+        assert (status, refusal.kind) == (500, RefusalKind.WEBHOOK_UNAVAILABLE)
+        assert refusal.source == f"down-{label}.prevalidate.test" and not refusal.user_caused
+        assert "connection refused" in refusal.detail
 
 
 def _refused_by_webhook(cluster: RealCluster, obj: dict[str, Any], record: str) -> tuple[int, str] | None:
