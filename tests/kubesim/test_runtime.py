@@ -13,6 +13,7 @@ from kubernetes_asyncio.client.exceptions import ApiException
 
 from prevalidate.testing.kubesim import KubeSim
 from prevalidate.testing.kubesim.containers import go_duration
+from prevalidate.testing.kubesim.store import Change
 
 from .conftest import StartSim, api_client, notebook_pod, pod_events, until
 
@@ -283,3 +284,22 @@ async def test_a_claim_on_a_volume_in_another_zone_is_unschedulable(runtime: Kub
 def test_go_durations_print_as_time_duration_does() -> None:
     assert [go_duration(s) for s in (10, 20, 40, 80, 160, 300, 0.2, 1.5, 3600)] == [
         "10s", "20s", "40s", "1m20s", "2m40s", "5m0s", "200ms", "1.5s", "1h0m0s"]
+
+
+async def test_a_container_that_dies_at_once_is_never_reported_ready(runtime: KubeSim) -> None:
+    """KubeSpawner's wait takes a Running pod with ready containers for a started server: one
+    that crashed within the kubelet's status period must never look like that."""
+    sim = runtime
+    seen: list[bool] = []
+
+    def watch(change: Change) -> None:
+        if change.resource == "pods" and change.obj["metadata"]["name"] == "jupyter-crash":
+            seen.append(any(s.get("ready") for s in change.obj.get("status", {}).get(
+                "containerStatuses") or []))
+
+    sim.store.listeners.append(watch)
+    async with api_client(sim) as api:
+        await client.CoreV1Api(api).create_namespaced_pod(
+            "jhub", kubespawner_pod("jupyter-crash", "quay.io/org/crashes:1"))
+    await until(sim, lambda: container_status(sim, "jupyter-crash").get("restartCount", 0) >= 2, WAIT)
+    assert seen and not any(seen)  # each run: terminated straight away

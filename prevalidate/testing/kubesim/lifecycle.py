@@ -34,12 +34,17 @@ async def start(kubelet: Kubelet, pod: Obj, image_ids: dict[str, str], pod_ip: s
         kubelet.processes[uid] = await LocalProcess.start(specs[0], env, pod_ip, kubelet.settings.python)
 
     def run(obj: Obj) -> None:
-        obj["status"]["phase"] = "Running"
-        obj["status"]["containerStatuses"] = [
-            podstatus.running(c, image_ids.get(c["name"], "")) for c in specs
-        ]
-        for cond in ("Ready", "ContainersReady"):
-            podstatus.set_condition(obj, cond, "True")
+        statuses = []
+        for c in specs:
+            status = podstatus.running(c, image_ids.get(c["name"], ""))
+            behaviour = behaviours.get(c["name"])
+            if behaviour is not None and _dies_at_once(behaviour):
+                # gone before the kubelet's next status sync: never reported running (or ready)
+                status = containers.exited(status, _exit_code(behaviour), behaviour.oom_killed)
+            statuses.append(status)
+        obj["status"]["containerStatuses"] = statuses
+        obj["status"]["phase"] = containers.pod_phase(obj)
+        containers.set_readiness(obj)
 
     pod = kubelet.update(pod, run)
     process = kubelet.processes.get(uid)
@@ -79,19 +84,21 @@ async def _behave(kubelet: Kubelet, pod: Obj, index: int, spec: Obj, behaviour: 
         return
     if behaviour.exit_code is None and not behaviour.oom_killed:
         return  # runs until the pod is deleted; it only prints its logs
-    code = 137 if behaviour.oom_killed else int(behaviour.exit_code or 0)
+    code = _exit_code(behaviour)
     backoff = kubelet.settings.crash_backoff
     name, uid = spec["name"], pod["metadata"]["uid"]
+    exited_already = _dies_at_once(behaviour)  # the first run's exit is in the start status
     while True:
-        await asyncio.sleep(behaviour.run_seconds)
+        if not exited_already:
+            await asyncio.sleep(behaviour.run_seconds)
 
-        def exit_(obj: Obj) -> None:
-            statuses = obj["status"]["containerStatuses"]
-            statuses[index] = containers.exited(statuses[index], code, behaviour.oom_killed)
-            obj["status"]["phase"] = containers.pod_phase(obj)
-            containers.set_readiness(obj)
+            def exit_(obj: Obj) -> None:
+                statuses = obj["status"]["containerStatuses"]
+                statuses[index] = containers.exited(statuses[index], code, behaviour.oom_killed)
+                obj["status"]["phase"] = containers.pod_phase(obj)
+                containers.set_readiness(obj)
 
-        pod = kubelet.update(pod, exit_)
+            pod = kubelet.update(pod, exit_)
         if not containers.should_restart(pod, code):
             return
         await asyncio.sleep(min(0.05, backoff / 4))  # the next pod sync finds the back-off
@@ -114,14 +121,26 @@ async def _behave(kubelet: Kubelet, pod: Obj, index: int, spec: Obj, behaviour: 
         def again(obj: Obj) -> None:
             statuses = obj["status"]["containerStatuses"]
             previous = statuses[index]
-            fresh = podstatus.running(spec, previous.get("imageID", ""))
-            statuses[index] = containers.restarted(previous, fresh)
+            fresh = containers.restarted(previous, podstatus.running(spec, previous.get("imageID", "")))
+            if _dies_at_once(behaviour):
+                fresh = containers.exited(fresh, code, behaviour.oom_killed)
+            statuses[index] = fresh
             obj["status"]["phase"] = containers.pod_phase(obj)
             containers.set_readiness(obj)
 
         pod = kubelet.update(pod, again)
         kubelet.logs.record(uid, pod["status"]["containerStatuses"][index].get("containerID", ""),
                             list(behaviour.logs))
+        exited_already = _dies_at_once(behaviour)
+
+
+def _exit_code(behaviour: CatalogImage) -> int:
+    return 137 if behaviour.oom_killed else int(behaviour.exit_code or 0)
+
+
+def _dies_at_once(behaviour: CatalogImage) -> bool:
+    return (behaviour.exit_code is not None or behaviour.oom_killed) and not behaviour.evicted and (
+        behaviour.run_seconds <= 0)
 
 
 async def _evict(kubelet: Kubelet, pod: Obj, spec: Obj) -> None:
