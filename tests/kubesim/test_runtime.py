@@ -303,3 +303,27 @@ async def test_a_container_that_dies_at_once_is_never_reported_ready(runtime: Ku
             "jhub", kubespawner_pod("jupyter-crash", "quay.io/org/crashes:1"))
     await until(sim, lambda: container_status(sim, "jupyter-crash").get("restartCount", 0) >= 2, WAIT)
     assert seen and not any(seen)  # each run: terminated straight away
+
+
+async def test_an_image_without_the_command_fails_to_start_then_backs_off(start_sim: StartSim) -> None:
+    sim = await start_sim(CLUSTER + """---
+apiVersion: kubesim.prevalidate.dev/v1
+kind: ImageCatalog
+spec: {images: [{image: docker.io/library/python:3.12, startError: true}]}
+""")
+    pod = kubespawner_pod("jupyter-nocmd", "python:3.12")
+    pod["spec"]["containers"][0]["command"] = ["jupyterhub-singleuser"]
+    async with api_client(sim) as api:
+        await client.CoreV1Api(api).create_namespaced_pod("jhub", pod)
+    await until(sim, lambda: (container_status(sim, "jupyter-nocmd").get("state") or {}).get(
+        "waiting", {}).get("reason") == "CrashLoopBackOff", WAIT)
+    cs = container_status(sim, "jupyter-nocmd")
+    expected = ('failed to create containerd task: failed to create shim task: OCI runtime create failed: '
+                'runc create failed: unable to start container process: exec: "jupyterhub-singleuser": '
+                "executable file not found in $PATH: unknown")
+    assert cs["lastState"]["terminated"]["reason"] == "StartError"
+    assert cs["lastState"]["terminated"]["exitCode"] == 128
+    assert cs["lastState"]["terminated"]["message"] == expected
+    events = pod_events(sim, "jupyter-nocmd")
+    assert ("Warning", "Failed", f"Error: {expected}") in events
+    assert not any(r == "Started" for _, r, _ in events)

@@ -115,6 +115,7 @@ def _behaviour(entry: Obj, facts: CatalogImage) -> None:
             facts.exit_code = int(entry["exitCode"])
         facts.oom_killed = bool(entry.get("oomKilled", False))
         facts.evicted = bool(entry.get("evicted", False))
+        facts.start_error = bool(entry.get("startError", False))
         facts.run_seconds = float(entry.get("runSeconds", 0.0))
     except (TypeError, ValueError):
         raise ClusterFileError(

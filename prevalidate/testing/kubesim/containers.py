@@ -58,18 +58,42 @@ def should_restart(pod: Obj, exit_code: int) -> bool:
     return policy == "Always" or (policy == "OnFailure" and exit_code != 0)
 
 
-def exited(status: Obj, exit_code: int, oom: bool = False) -> Obj:
-    """The container status once its process ended; the restart count is unchanged."""
+def start_error(container: Obj) -> str:
+    """containerd's refusal to start a command the image does not have (facts §5.2; the
+    middle part as runc words it)."""
+    argv = list(container.get("command") or []) + list(container.get("args") or [])
+    command = argv[0] if argv else "jupyterhub-singleuser"
+    return ("failed to create containerd task: failed to create shim task: OCI runtime create failed: "
+            "runc create failed: unable to start container process: exec: "
+            f'"{command}": executable file not found in $PATH: unknown')
+
+
+def failed_start(status: Obj, message: str) -> Obj:
+    """The kubelet's view right after the runtime refused to start the container: waiting
+    `RunContainerError`, the attempt in lastState as `StartError` (exit 128)."""
+    failed = exited(status, 128, start_failure=message)
+    failed["lastState"] = {"terminated": failed["state"]["terminated"]}
+    failed["state"] = {"waiting": {"reason": "RunContainerError", "message": message}}
+    return failed
+
+
+def exited(status: Obj, exit_code: int, oom: bool = False, start_failure: str | None = None) -> Obj:
+    """The container status once its process ended (or never started: `start_failure`, exit
+    128, reason StartError); the restart count is unchanged."""
     done = dict(status)
     started = (status.get("state") or {}).get("running", {}).get("startedAt", now_rfc3339())
     reason = "OOMKilled" if oom else ("Completed" if exit_code == 0 else "Error")
-    done["state"] = {"terminated": {
+    terminated: Obj = {
         "exitCode": exit_code,
         "reason": reason,
         "startedAt": started,
         "finishedAt": now_rfc3339(),
         "containerID": status.get("containerID", ""),
-    }}
+    }
+    if start_failure is not None:
+        terminated.update(exitCode=128, reason="StartError", message=start_failure,
+                          startedAt="1970-01-01T00:00:00Z")
+    done["state"] = {"terminated": terminated}
     done["ready"] = False
     done["started"] = False
     return done

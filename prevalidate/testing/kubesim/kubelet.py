@@ -21,7 +21,7 @@ import random
 import socket
 from typing import Any
 
-from . import lifecycle, nodeadmit, podstatus, pulls
+from . import containers, lifecycle, nodeadmit, podstatus, pulls
 from .events import EventRecorder
 from .images import ImageResolver
 from .podlogs import PodLogs
@@ -176,9 +176,13 @@ class Kubelet:
                     self.event(
                         pod, "Normal", "Created", f"Created container {container['name']}", container["name"]
                     )
-                    self.event(
-                        pod, "Normal", "Started", f"Started container {container['name']}", container["name"]
-                    )
+                    behaviour = self.resolver.behaviour(container.get("image", ""))
+                    if key == "containers" and behaviour is not None and behaviour.start_error:
+                        message = f"Error: {containers.start_error(container)}"
+                        self.event(pod, "Warning", "Failed", message, container["name"])
+                    else:
+                        self.event(pod, "Normal", "Started", f"Started container {container['name']}",
+                                   container["name"])
                     if key == "initContainers":
                         done = podstatus.terminated(
                             podstatus.running(container, image_ids[container["name"]]), 0

@@ -1,6 +1,7 @@
 """A started pod's containers over time: running, a real process's exit, and the behaviours
 an `ImageCatalog` entry gives its image — a crash (`exitCode`), an OOM kill (`oomKilled`),
-an eviction (`evicted`), after `runSeconds`, printing `logs` on each run.
+an eviction (`evicted`), after `runSeconds`, printing `logs` on each run; or a command the
+image does not have (`startError`: `RunContainerError`, `StartError` exit 128, no `Started`).
 
 A dead container is restarted as its pod's restartPolicy says (KubeSpawner: OnFailure): the
 kubelet waits in `CrashLoopBackOff` (`crashLoopBackOffSeconds`, doubling to
@@ -40,7 +41,7 @@ async def start(kubelet: Kubelet, pod: Obj, image_ids: dict[str, str], pod_ip: s
             behaviour = behaviours.get(c["name"])
             if behaviour is not None and _dies_at_once(behaviour):
                 # gone before the kubelet's next status sync: never reported running (or ready)
-                status = containers.exited(status, _exit_code(behaviour), behaviour.oom_killed)
+                status = _dead(status, c, behaviour)
             statuses.append(status)
         obj["status"]["containerStatuses"] = statuses
         obj["status"]["phase"] = containers.pod_phase(obj)
@@ -82,7 +83,7 @@ async def _behave(kubelet: Kubelet, pod: Obj, index: int, spec: Obj, behaviour: 
         await asyncio.sleep(behaviour.run_seconds)
         await _evict(kubelet, pod, spec)
         return
-    if behaviour.exit_code is None and not behaviour.oom_killed:
+    if behaviour.exit_code is None and not behaviour.oom_killed and not behaviour.start_error:
         return  # runs until the pod is deleted; it only prints its logs
     code = _exit_code(behaviour)
     backoff = kubelet.settings.crash_backoff
@@ -116,14 +117,17 @@ async def _behave(kubelet: Kubelet, pod: Obj, index: int, spec: Obj, behaviour: 
         image = spec.get("image", "")
         kubelet.event(pod, "Normal", "Pulled", f'Container image "{image}" already present on machine', name)
         kubelet.event(pod, "Normal", "Created", f"Created container {name}", name)
-        kubelet.event(pod, "Normal", "Started", f"Started container {name}", name)
+        if behaviour.start_error:
+            kubelet.event(pod, "Warning", "Failed", f"Error: {containers.start_error(spec)}", name)
+        else:
+            kubelet.event(pod, "Normal", "Started", f"Started container {name}", name)
 
         def again(obj: Obj) -> None:
             statuses = obj["status"]["containerStatuses"]
             previous = statuses[index]
             fresh = containers.restarted(previous, podstatus.running(spec, previous.get("imageID", "")))
             if _dies_at_once(behaviour):
-                fresh = containers.exited(fresh, code, behaviour.oom_killed)
+                fresh = _dead(fresh, spec, behaviour)
             statuses[index] = fresh
             obj["status"]["phase"] = containers.pod_phase(obj)
             containers.set_readiness(obj)
@@ -135,12 +139,22 @@ async def _behave(kubelet: Kubelet, pod: Obj, index: int, spec: Obj, behaviour: 
 
 
 def _exit_code(behaviour: CatalogImage) -> int:
+    if behaviour.start_error:
+        return 128
     return 137 if behaviour.oom_killed else int(behaviour.exit_code or 0)
 
 
 def _dies_at_once(behaviour: CatalogImage) -> bool:
+    if behaviour.start_error:
+        return True
     return (behaviour.exit_code is not None or behaviour.oom_killed) and not behaviour.evicted and (
         behaviour.run_seconds <= 0)
+
+
+def _dead(status: Obj, spec: Obj, behaviour: CatalogImage) -> Obj:
+    if behaviour.start_error:
+        return containers.failed_start(status, containers.start_error(spec))
+    return containers.exited(status, _exit_code(behaviour), behaviour.oom_killed)
 
 
 async def _evict(kubelet: Kubelet, pod: Obj, spec: Obj) -> None:

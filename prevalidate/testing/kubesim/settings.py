@@ -94,12 +94,14 @@ class CatalogImage:
     exit_code: int | None = None  # exits with this code after run_seconds (non-zero: a crash)
     oom_killed: bool = False  # killed by the OOM killer after run_seconds (exit 137)
     evicted: bool = False  # its pod is evicted (node memory pressure) after run_seconds
+    start_error: bool = False  # the command is not in the image: RunContainerError / StartError
     run_seconds: float = 0.0
     logs: tuple[str, ...] = ()  # the lines each run prints (pods/{name}/log)
 
     @property
     def behaves(self) -> bool:
-        return self.exit_code is not None or self.oom_killed or self.evicted or bool(self.logs)
+        return (self.exit_code is not None or self.oom_killed or self.evicted or self.start_error
+                or bool(self.logs))
 
 
 @dataclass
