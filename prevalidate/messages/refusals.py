@@ -28,20 +28,26 @@ def _value(resource: str, text: Any) -> str:
         return f"{text} {base_resource(resource)}"
 
 
+def _label(resource: str) -> str:
+    base = base_resource(resource)
+    return {"cpu": "CPU", "ephemeral-storage": "scratch disk"}.get(base, base)
+
+
 def _breach(b: Mapping[str, Any]) -> str:
     resource, scope = str(b["resource"]), _SCOPE.get(str(b["scope"]), f"per {b['scope']}")
-    word = "limit" if b["side"] == "limit" else "guarantee (request)"
+    what = f"{_label(resource)} {'limit' if b['side'] == 'limit' else 'guarantee'}"
     if b["bound"] == "ratio":
         if b["side"] == "ratio":
-            return (f"The namespace allows a {resource} limit of at most {b['enforced']} times the guarantee "
-                    f"{scope}, and yours is {b['observed']} times. Raise the guarantee or lower the limit.")
-        return (f"The namespace requires a {resource} {word} {scope} (LimitRange: limit at most "
-                f"{b['enforced']} times the guarantee). Set one.")
+            return (f"The namespace allows a {_label(resource)} limit of at most {b['enforced']} times the "
+                    f"guarantee {scope}, and yours is {b['observed']} times. Raise the guarantee or lower "
+                    "the limit.")
+        return (f"The namespace requires a {what} {scope} (the limit may be at most {b['enforced']} times "
+                "the guarantee). Set one.")
     enforced = _value(resource, b["enforced"])
     most = "at most" if b["bound"] == "max" else "at least"
     if b.get("observed") is None:
-        return f"The namespace requires a {resource} {word} {scope} ({most} {enforced}). Set one."
-    return (f"The namespace allows {most} {enforced} ({resource} {word}) {scope}, and your server asked "
+        return f"The namespace requires a {what} {scope} ({most} {enforced}). Set one."
+    return (f"The namespace allows {most} {enforced} ({what}) {scope}, and your server asked "
             f"for {_value(resource, b['observed'])}. Choose {most} {enforced}.")
 
 

@@ -61,11 +61,11 @@ def test_limitrange_breaches_are_each_told_with_numbers() -> None:
     rejection = told("limitrange-two")
     assert rejection.status == 403 and rejection.codes == ("create-refused",)
     sentence = rejection.sentences()[0]
-    assert "The namespace allows at most 2 CPUs (cpu limit) per container, and your server asked for " \
+    assert "The namespace allows at most 2 CPUs (CPU limit) per container, and your server asked for " \
         "4 CPUs. Choose at most 2 CPUs." in sentence
     assert "at most 4 GiB (memory limit) per container, and your server asked for 8 GiB" in sentence
     assert told("limitrange-min").sentences() == [
-        "The namespace allows at least 0.1 CPU (cpu guarantee (request)) per container, and your server "
+        "The namespace allows at least 0.1 CPU (CPU guarantee) per container, and your server "
         "asked for 0.01 CPU. Choose at least 0.1 CPU."]
 
 
