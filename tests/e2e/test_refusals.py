@@ -80,3 +80,22 @@ async def test_refusals_of_the_users_choice_never_stop_the_hub(stack: StartStack
     ok = await hub.spawn("hal", {"profile": "small"})
     assert ok.ready, ok.message
     assert "consecutive spawn failures" not in hub.log()
+
+
+async def test_a_home_volume_over_the_storage_quota_is_told_too(stack: StartStack) -> None:
+    """KubeSpawner creates the home PVC first (storage_pvc_ensure); its 403 is read the same way
+    (after KubeSpawner's own check that the claim does not exist anyway, kubespawner#188)."""
+    sim, hub = await stack(REST_ANSWERS_AFTER_THE_SPAWN + """
+c.KubeSpawner.storage_pvc_ensure = True
+c.KubeSpawner.storage_capacity = "200Gi"
+c.KubeSpawner.pvc_name_template = "claim-{username}"
+c.Prevalidator.disabled_checks = {"quota"}
+""")
+    await hub.api("POST", "/users/ivy")
+    answer = await hub.api("POST", "/users/ivy/server", json={})
+    assert answer.status_code == 403, answer.text
+    assert_told(answer.json()["message"],
+                'You asked for 200 GiB, but the namespace quota "compute" has only 90 GiB left '
+                '(10 GiB of 100 GiB in use). Choose at most 90 GiB.')  # one claim of 10Gi exists
+    assert sim.store.peek("persistentvolumeclaims", "jhub", "claim-ivy") is None
+    assert "Kubernetes refused to create the claim of ivy" in hub.log()
