@@ -16,6 +16,7 @@ from traitlets.config import Config
 
 from prevalidate.hub.errors import SpawnFailed, SpawnRejected
 from prevalidate.hub.refusals import CREATES, _telling, raise_told, tell_refusals
+from prevalidate.metrics import CREATE_REFUSALS
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "refusals"
 
@@ -31,8 +32,11 @@ def api_exception(name: str) -> ApiException:
 
 async def test_a_quota_refusal_is_a_403_rejection_with_our_sentence(make_spawner: Callable[..., Any]) -> None:
     spawner = make_spawner({"Prevalidator.admin_contact": "Ask hub-admins@example.org."})
+    counted = CREATE_REFUSALS.labels(kind="quota-exceeded", object="pod")
+    before = counted._value.get()
     with pytest.raises(SpawnRejected) as caught:
         raise_told(spawner, api_exception("quota-exceeded"), "pod")
+    assert counted._value.get() == before + 1
     exc = caught.value
     assert exc.status_code == 403 and exc.codes == ["quota-exceeded"]
     assert exc.jupyterhub_message.splitlines() == [
