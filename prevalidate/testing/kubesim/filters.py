@@ -73,6 +73,11 @@ def affinity_matches(pod: Obj, node: Obj) -> bool:
     return node_selector_matches(required, node)
 
 
+# volumebinding ErrReasonNodeConflict as of v1.31 (newer releases: "node(s) didn't match
+# PersistentVolume's node affinity", kubernetes-behaviour.md §4.2)
+VOLUME_NODE_CONFLICT = "node(s) had volume node affinity conflict"
+
+
 def node_selector_matches(selector: Obj, node: Obj) -> bool:
     """A v1.NodeSelector (terms ORed, expressions ANDed; an empty term matches nothing)."""
     labels = (node.get("metadata") or {}).get("labels") or {}

@@ -19,7 +19,15 @@ from typing import Any
 
 from . import preemption
 from .events import EventRecorder
-from .filters import NodeUsage, Rejection, filter_node, fit_error, node_selector_matches, request_amounts
+from .filters import (
+    VOLUME_NODE_CONFLICT,
+    NodeUsage,
+    Rejection,
+    filter_node,
+    fit_error,
+    node_selector_matches,
+    request_amounts,
+)
 from .quantity import parse_json_quantity
 from .settings import SimSettings
 from .store import Change, Store, now_rfc3339
@@ -27,9 +35,6 @@ from .store import Change, Store, now_rfc3339
 log = logging.getLogger("kubesim.scheduler")
 Obj = dict[str, Any]
 COMPONENT = "default-scheduler"
-# volumebinding ErrReasonNodeConflict as of v1.31 (newer releases: "node(s) didn't match
-# PersistentVolume's node affinity", kubernetes-behaviour.md §4.2)
-VOLUME_NODE_CONFLICT = "node(s) had volume node affinity conflict"
 RWOP_CONFLICT = ("node has pod using PersistentVolumeClaim with the same name and "
                  "ReadWriteOncePod access mode")
 
