@@ -327,3 +327,16 @@ spec: {images: [{image: docker.io/library/python:3.12, startError: true}]}
     events = pod_events(sim, "jupyter-nocmd")
     assert ("Warning", "Failed", f"Error: {expected}") in events
     assert not any(r == "Started" for _, r, _ in events)
+
+
+async def test_a_running_pod_can_be_evicted_on_demand(runtime: KubeSim) -> None:
+    sim = runtime
+    async with api_client(sim) as api:
+        await client.CoreV1Api(api).create_namespaced_pod("jhub", kubespawner_pod(
+            "jupyter-ok", "quay.io/jupyterhub/k8s-singleuser-sample:4.0.0", limits={"memory": "3Gi"}))
+    await until(sim, lambda: sim.store.peek("pods", "jhub", "jupyter-ok")["status"].get("phase") == "Running",
+                WAIT)
+    await sim.kubelet.evict("jhub", "jupyter-ok")
+    status = sim.store.peek("pods", "jhub", "jupyter-ok")["status"]
+    assert (status["phase"], status["reason"]) == ("Failed", "Evicted")
+    assert "Container notebook was using 3Gi, request is 3Gi" in status["message"]

@@ -97,6 +97,12 @@ class Kubelet:
         self.recorder.forget(uid)
         self.logs.forget(uid)
 
+    async def evict(self, namespace: str, name: str) -> None:
+        """Evict a running pod now, as node memory pressure would (tests: `sim.kubelet.evict`)."""
+        pod = self.store.peek("pods", namespace, name)
+        if pod is not None and (pod.get("status") or {}).get("phase") == "Running":
+            await lifecycle.evict(self, pod)
+
     async def stop_all(self) -> None:
         for task in list(self.tasks.values()) + list(self.terminating.values()):
             task.cancel()

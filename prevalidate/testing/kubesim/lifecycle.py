@@ -81,7 +81,7 @@ async def _wait_process(kubelet: Kubelet, pod: Obj, process: LocalProcess) -> No
 async def _behave(kubelet: Kubelet, pod: Obj, index: int, spec: Obj, behaviour: CatalogImage) -> None:
     if behaviour.evicted:
         await asyncio.sleep(behaviour.run_seconds)
-        await _evict(kubelet, pod, spec)
+        await evict(kubelet, pod, spec)
         return
     if behaviour.exit_code is None and not behaviour.oom_killed and not behaviour.start_error:
         return  # runs until the pod is deleted; it only prints its logs
@@ -157,8 +157,10 @@ def _dead(status: Obj, spec: Obj, behaviour: CatalogImage) -> Obj:
     return containers.exited(status, _exit_code(behaviour), behaviour.oom_killed)
 
 
-async def _evict(kubelet: Kubelet, pod: Obj, spec: Obj) -> None:
-    """The eviction manager: event and status first, then the containers are killed."""
+async def evict(kubelet: Kubelet, pod: Obj, spec: Obj | None = None) -> None:
+    """The eviction manager: event and status first, then the containers are killed. `spec`
+    is the container blamed for the memory use (default: the first)."""
+    spec = spec or (pod["spec"].get("containers") or [{"name": "notebook"}])[0]
     message = containers.eviction_message(spec)
     kubelet.event(pod, "Warning", "Evicted", message)
     pod = kubelet.update(pod, lambda obj: containers.evicted(obj, message))
