@@ -73,23 +73,24 @@ def _telling(spawner: Any, method: Callable[..., Awaitable[Any]], what: str) -> 
 
 
 class TellRefusals:
-    """Mixin (before ``KubeSpawner`` in the bases): KubeSpawner's creates, refusals told."""
+    """Mixin (before ``KubeSpawner`` in the bases): KubeSpawner's creates, refusals told.
+    Arguments pass through untouched, so a KubeSpawner that changes them keeps working."""
 
-    async def _make_create_pod_request(self, pod: Any, request_timeout: float) -> Any:
+    async def _make_create_pod_request(self, *args: Any, **kwargs: Any) -> Any:
         try:
-            return await super()._make_create_pod_request(pod, request_timeout)  # type: ignore[misc]
+            return await super()._make_create_pod_request(*args, **kwargs)  # type: ignore[misc]
         except ApiException as exc:
             raise_told(self, exc, "pod")
 
-    async def _make_create_pvc_request(self, pvc: Any, request_timeout: float) -> Any:
+    async def _make_create_pvc_request(self, *args: Any, **kwargs: Any) -> Any:
         try:
-            return await super()._make_create_pvc_request(pvc, request_timeout)  # type: ignore[misc]
+            return await super()._make_create_pvc_request(*args, **kwargs)  # type: ignore[misc]
         except ApiException as exc:
             raise_told(self, exc, "claim")
 
-    async def _ensure_namespace(self) -> Any:
+    async def _ensure_namespace(self, *args: Any, **kwargs: Any) -> Any:
         try:
-            return await super()._ensure_namespace()  # type: ignore[misc]
+            return await super()._ensure_namespace(*args, **kwargs)  # type: ignore[misc]
         except ApiException as exc:
             raise_told(self, exc, "namespace")
 
