@@ -5,14 +5,15 @@ Prevalidation runs before anything is created, but the cluster can still refuse 
 home PVC or the user namespace: a quota that filled up a second later, another team's admission
 webhook, a check disabled or in dry run, a webhook that does not answer. KubeSpawner re-raises
 the ``ApiException`` (a 403 from ``_make_create_pod_request``, from ``_make_create_pvc_request``
-after its "does the PVC exist anyway" read, any non-409 from ``_ensure_namespace``), and the
-user would read ``(403) Reason: Forbidden HTTP response headers: …``. Here the exception is
-read (``model.refusals``) and raised again as our message: a ``SpawnRejected`` with the
-apiserver's 4xx when the user's choice caused it (not counted toward
+after its "does the PVC exist anyway" read, any non-409 from ``_ensure_namespace`` and from
+``_make_create_resource_request``, the Secret and Service of ``internal_ssl`` and
+``services_enabled``), and the user would read ``(403) Reason: Forbidden HTTP response
+headers: …``. Here the exception is read (``model.refusals``) and raised again as our message:
+a ``SpawnRejected`` with the apiserver's 4xx when the user's choice caused it (not counted toward
 ``consecutive_failure_limit``), a 5xx ``SpawnFailed`` when the cluster did (counted).
 
 ``TellRefusals`` is a mixin of ``PrevalidatingKubeSpawner``; ``tell_refusals(spawner)`` wraps a
-stock KubeSpawner's three methods on the instance (``prevalidate.pre_spawn_hook`` does it).
+stock KubeSpawner's create methods on the instance (``prevalidate.pre_spawn_hook`` does it).
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ CREATES = {
     "_make_create_pod_request": "pod",
     "_make_create_pvc_request": "claim",
     "_ensure_namespace": "namespace",
+    "_make_create_resource_request": "resource",  # internal_ssl's Secret, services_enabled's Service
 }
 _WRAPPED = "_prevalidate_tells_refusals"
 
@@ -67,7 +69,8 @@ def _telling(spawner: Any, method: Callable[..., Awaitable[Any]], what: str) -> 
         try:
             return await method(*args, **kwargs)
         except ApiException as exc:
-            raise_told(spawner, exc, what)
+            # _make_create_resource_request(kind, manifest): the kind says what it was
+            raise_told(spawner, exc, str(args[0]) if what == "resource" and args else what)
 
     return create
 
@@ -93,6 +96,12 @@ class TellRefusals:
             return await super()._ensure_namespace(*args, **kwargs)  # type: ignore[misc]
         except ApiException as exc:
             raise_told(self, exc, "namespace")
+
+    async def _make_create_resource_request(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return await super()._make_create_resource_request(*args, **kwargs)  # type: ignore[misc]
+        except ApiException as exc:
+            raise_told(self, exc, str(args[0]) if args else "resource")
 
 
 def tell_refusals(spawner: Any) -> None:
