@@ -4,6 +4,7 @@ and zonal volumes no node can reach — the texts of the facts document runtime-
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 
@@ -99,7 +100,8 @@ spec:
 ---
 apiVersion: kubesim.prevalidate.dev/v1
 kind: SimSettings
-spec: {crashLoopBackOffSeconds: 0.2, maxCrashLoopBackOffSeconds: 0.4, kubeletDelaySeconds: 0.01}
+spec: {crashLoopBackOffSeconds: 0.2, maxCrashLoopBackOffSeconds: 0.4, kubeletDelaySeconds: 0.01,
+       imagePullBackOffSeconds: 0.2, maxImagePullBackOffSeconds: 0.4}
 """
 
 
@@ -340,3 +342,46 @@ async def test_a_running_pod_can_be_evicted_on_demand(runtime: KubeSim) -> None:
     status = sim.store.peek("pods", "jhub", "jupyter-ok")["status"]
     assert (status["phase"], status["reason"]) == ("Failed", "Evicted")
     assert "Container notebook was using 3Gi, request is 3Gi" in status["message"]
+
+
+@pytest.mark.parametrize(("kind", "text"), [
+    ("429", "429 Too Many Requests - Server message: toomanyrequests: You have reached your pull rate"),
+    ("502", ": 502 Bad Gateway"),
+    ("qps", "pull QPS exceeded"),
+    ("timeout", ": i/o timeout"),
+])
+async def test_a_transient_pull_failure_clears_on_retry(start_sim: StartSim, kind: str, text: str) -> None:
+    sim = await start_sim(CLUSTER + f"""---
+apiVersion: kubesim.prevalidate.dev/v1
+kind: ImageCatalog
+spec:
+  images: [{{image: quay.io/org/busy:1, transientPullFailures: 2, transientPullError: "{kind}"}}]
+""")
+    async with api_client(sim) as api:
+        await client.CoreV1Api(api).create_namespaced_pod(
+            "jhub", kubespawner_pod("jupyter-busy", "quay.io/org/busy:1"))
+    await until(sim, lambda: sim.store.peek("pods", "jhub", "jupyter-busy")["status"].get(
+        "phase") == "Running", WAIT)
+    failed = [m for _, r, m in pod_events(sim, "jupyter-busy") if r == "Failed" and "Failed to pull" in m]
+    assert failed and all(text in m for m in failed)
+    pulling = next(e for e in sim.store.items("events", "jhub")
+                   if e["involvedObject"]["name"] == "jupyter-busy" and e["reason"] == "Pulling")
+    assert pulling["count"] == 3  # two failures, then the pull that worked
+
+
+async def test_a_slow_pull_keeps_the_pod_pulling(start_sim: StartSim) -> None:
+    sim = await start_sim(CLUSTER + """---
+apiVersion: kubesim.prevalidate.dev/v1
+kind: ImageCatalog
+spec: {images: [{image: quay.io/org/huge:1, pullSeconds: 1.5}]}
+""")
+    async with api_client(sim) as api:
+        await client.CoreV1Api(api).create_namespaced_pod(
+            "jhub", kubespawner_pod("jupyter-huge", "quay.io/org/huge:1"))
+    await until(sim, lambda: any(r == "Pulling" for _, r, _ in pod_events(sim, "jupyter-huge")), WAIT)
+    pulling_at = asyncio.get_running_loop().time()
+    await until(sim, lambda: sim.store.peek("pods", "jhub", "jupyter-huge")["status"].get(
+        "phase") == "Running", WAIT)
+    assert asyncio.get_running_loop().time() - pulling_at >= 1.4
+    pulled = next(m for _, r, m in pod_events(sim, "jupyter-huge") if r == "Pulled")
+    assert re.match(r'Successfully pulled image "quay.io/org/huge:1" in 1\.\d+s', pulled)

@@ -117,10 +117,19 @@ def _behaviour(entry: Obj, facts: CatalogImage) -> None:
         facts.evicted = bool(entry.get("evicted", False))
         facts.start_error = bool(entry.get("startError", False))
         facts.run_seconds = float(entry.get("runSeconds", 0.0))
+        facts.transient_failures = int(entry.get("transientPullFailures", 0))
+        if entry.get("pullSeconds") is not None:
+            facts.pull_seconds = float(entry["pullSeconds"])
     except (TypeError, ValueError):
         raise ClusterFileError(
-            f"ImageCatalog: {entry.get('image')}: exitCode must be an integer, runSeconds a number"
+            f"ImageCatalog: {entry.get('image')}: exitCode and transientPullFailures must be integers, "
+            "runSeconds and pullSeconds numbers"
         ) from None
+    kind = str(entry.get("transientPullError", "429"))
+    if kind not in ("429", "502", "qps", "timeout"):
+        raise ClusterFileError(
+            f"ImageCatalog: transientPullError must be 429, 502, qps or timeout, not {kind}")
+    facts.transient_error = kind
     logs = entry.get("logs") or []
     if isinstance(logs, str):
         logs = logs.splitlines()

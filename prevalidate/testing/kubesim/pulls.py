@@ -2,6 +2,8 @@
 `already present on machine`), or `Failed` (containerd's text) + `Error: ErrImagePull` →
 `BackOff` + `Error: ImagePullBackOff`, retried with a doubling back-off while the pod exists;
 `InvalidImageName`; `ErrImageNeverPull`; pull secrets from the pod (`FailedToRetrieveImagePullSecret`).
+A catalogue entry may make the first pulls of a pod fail transiently (`transientPullFailures`,
+`transientPullError`: 429, 502, qps, timeout) and a pull slow (`pullSeconds`).
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import podstatus
 from .credentials import credentials_for
-from .images import InvalidImage, parse_image
+from .images import InvalidImage, PullResult, parse_image, transient_error
 
 if TYPE_CHECKING:
     from .kubelet import Kubelet
@@ -56,15 +58,22 @@ async def ensure_image(
                             podstatus.waiting(container, "ErrImageNeverPull", message))
         await asyncio.Event().wait()  # only a new pod can change this
     backoff = kubelet.settings.image_backoff
+    entry = kubelet.resolver.entry(ref)
+    attempts = 0  # the kubelet's back-off is per pod and image, so are these
     while True:
         secrets = pull_secrets(kubelet, pod)
         kubelet.event(pod, "Normal", "Pulling", f'Pulling image "{image}"', name)
         started = time.monotonic()
-        result = await kubelet.resolver.resolve(
-            ref, podstatus.node_platform(node),
-            credentials_for(f"{ref.host}/{ref.repository}", secrets))
+        attempts += 1
+        if entry is not None and attempts <= entry.transient_failures:
+            result = PullResult(False, transient_error(ref, entry.transient_error))
+        else:
+            result = await kubelet.resolver.resolve(
+                ref, podstatus.node_platform(node),
+                credentials_for(f"{ref.host}/{ref.repository}", secrets))
         if result.ok:
-            await asyncio.sleep(kubelet.settings.pull_seconds)
+            slow = entry.pull_seconds if entry is not None and entry.pull_seconds is not None else None
+            await asyncio.sleep(kubelet.settings.pull_seconds if slow is None else slow)
             took = f"{time.monotonic() - started:.3f}s"
             kubelet.event(
                 pod,

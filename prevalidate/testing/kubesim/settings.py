@@ -97,6 +97,10 @@ class CatalogImage:
     start_error: bool = False  # the command is not in the image: RunContainerError / StartError
     run_seconds: float = 0.0
     logs: tuple[str, ...] = ()  # the lines each run prints (pods/{name}/log)
+    # pulls: the first N pulls of a pod fail with a transient error, then pull normally
+    transient_failures: int = 0
+    transient_error: str = "429"  # 429, 502 (token endpoint), qps (kubelet throttle), timeout
+    pull_seconds: float | None = None  # this image's pull time (default: SimSettings.pullSeconds)
 
     @property
     def behaves(self) -> bool:
