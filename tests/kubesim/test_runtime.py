@@ -385,3 +385,27 @@ spec: {images: [{image: quay.io/org/huge:1, pullSeconds: 1.5}]}
     assert asyncio.get_running_loop().time() - pulling_at >= 1.4
     pulled = next(m for _, r, m in pod_events(sim, "jupyter-huge") if r == "Pulled")
     assert re.match(r'Successfully pulled image "quay.io/org/huge:1" in 1\.\d+s', pulled)
+
+
+async def test_scheduler_events_repeat_as_a_series_not_a_count(runtime: KubeSim) -> None:
+    """events.k8s.io/v1 as the core/v1 view shows it: the first repeat sets series.count 2,
+    later repeats stay in the recorder's cache (runtime-backstop.md §6.2)."""
+    sim = runtime
+
+    def failed(name: str) -> list[dict]:
+        return [e for e in sim.store.items("events", "jhub")
+                if e["involvedObject"]["name"] == name and e["reason"] == "FailedScheduling"]
+
+    async with api_client(sim) as api:
+        core = client.CoreV1Api(api)
+        await core.create_namespaced_pod("jhub", kubespawner_pod("jupyter-huge", "python:3.12",
+                                                                 requests={"cpu": "100"}))
+        await until(sim, lambda: failed("jupyter-huge"), WAIT)
+        for index in range(3):  # each new pending pod makes the scheduler try every pending pod again
+            await core.create_namespaced_pod("jhub", kubespawner_pod(f"jupyter-also{index}", "python:3.12",
+                                                                     requests={"cpu": "100"}))
+            await until(sim, lambda index=index: failed(f"jupyter-also{index}"), WAIT)
+    events = failed("jupyter-huge")
+    assert len(events) == 1, events
+    assert events[0]["count"] is None and events[0]["firstTimestamp"] is None
+    assert events[0]["series"]["count"] == 2 and events[0]["series"]["lastObservedTime"]

@@ -1,10 +1,18 @@
-"""Recording core/v1 Events the way client-go's recorder does, including aggregation.
+"""Recording Events the way client-go's two recorders do, including aggregation.
 
-A repeat of the same (object, type, reason, message, component) updates the existing Event
-(`count` + 1, new `lastTimestamp`) instead of creating another, as the real correlator does.
-Every Event carries `involvedObject.{kind,name,namespace,uid}`, `firstTimestamp`,
-`lastTimestamp`, `eventTime`, `source.component` and `reportingComponent`, and `related` when
-the recorder's `Eventf(regarding, related, …)` names a second object.
+The core/v1 recorder (kubelet, controllers, cluster-autoscaler): a repeat of the same (object,
+type, reason, message, component) updates the existing Event (`count` + 1, new
+`lastTimestamp`) instead of creating another, as the real correlator does. Every Event carries
+`involvedObject.{kind,name,namespace,uid}`, `firstTimestamp`, `lastTimestamp`, `eventTime`,
+`source.component` and `reportingComponent`, and `related` when the recorder's
+`Eventf(regarding, related, …)` names a second object.
+
+The events.k8s.io/v1 recorder (kube-scheduler; `series=True`; runtime-backstop.md §6.2): seen
+through core/v1, `count`, `firstTimestamp` and `lastTimestamp` are null and `source` is empty;
+a repeat with the same (object *and its resourceVersion*, type, reason, action, component) —
+not the message — sets `series: {count: 2, lastObservedTime}` once; later repeats only bump the
+recorder's cached series (flushed every 30 minutes, which no test lives to see), and the
+message of a series is never updated.
 """
 
 from __future__ import annotations
@@ -22,6 +30,7 @@ class EventRecorder:
     def __init__(self, store: Store) -> None:
         self.store = store
         self._seen: dict[tuple[str, ...], tuple[str, str]] = {}
+        self._series_counts: dict[tuple[str, ...], int] = {}
 
     def record(
         self,
@@ -35,15 +44,23 @@ class EventRecorder:
         field_path: str | None = None,
         action: str | None = None,
         related: Obj | None = None,
+        series: bool = False,
     ) -> Obj | None:
         meta = obj["metadata"]
         namespace = meta.get("namespace") or "default"
         if len(message) > MESSAGE_LIMIT:
             message = message[: MESSAGE_LIMIT - 4] + " ..."
-        key = (meta.get("uid", ""), type_, reason, message, component, field_path or "")
+        key: tuple[str, ...]
+        if series:
+            key = (meta.get("uid", ""), "series", str(meta.get("resourceVersion")), type_, reason,
+                   action or "", component)
+        else:
+            key = (meta.get("uid", ""), type_, reason, message, component, field_path or "")
         existing = self._seen.get(key)
         now, micro = now_rfc3339(), now_micro()
         if existing is not None and self.store.peek("events", *existing) is not None:
+            if series:
+                return self._repeat_series(key, existing, micro)
 
             def bump(event: Obj) -> None:
                 event["count"] = int(event.get("count", 1)) + 1
@@ -71,11 +88,11 @@ class EventRecorder:
             "involvedObject": involved,
             "reason": reason,
             "message": message,
-            "source": source,
-            "firstTimestamp": now,
-            "lastTimestamp": now,
+            "source": {} if series else source,
+            "firstTimestamp": None if series else now,
+            "lastTimestamp": None if series else now,
             "eventTime": micro,
-            "count": 1,
+            "count": None if series else 1,
             "type": type_,
             "reportingComponent": component,
             "reportingInstance": host or component,
@@ -94,7 +111,19 @@ class EventRecorder:
         self._seen[key] = (namespace, name)
         return self.store.create("events", event)
 
+    def _repeat_series(self, key: tuple[str, ...], existing: tuple[str, str], micro: str) -> Obj | None:
+        count = self._series_counts.get(key, 1) + 1
+        self._series_counts[key] = count
+        if count > 2:  # cached in the recorder until its 30-minute flush
+            return self.store.peek("events", *existing)
+
+        def start_series(event: Obj) -> None:
+            event["series"] = {"count": 2, "lastObservedTime": micro}
+
+        return self.store.mutate("events", existing[0], existing[1], start_series)
+
     def forget(self, uid: str) -> None:
         """Drop aggregation state for a deleted object."""
         for key in [k for k in self._seen if k[0] == uid]:
             del self._seen[key]
+            self._series_counts.pop(key, None)

@@ -335,6 +335,7 @@ class Scheduler:
                 f"Successfully assigned {ns}/{name} to {node_name}",
                 COMPONENT,
                 action="Binding",
+                series=True,
             )
 
     def _mark_unschedulable(self, pod: Obj, message: str) -> None:
@@ -350,7 +351,8 @@ class Scheduler:
         updated = pod
         if current is None or current.get("message") != message or current.get("status") != "False":
             updated = self.store.mutate("pods", ns, name, mark) or pod
-        self.recorder.record(updated, "Warning", "FailedScheduling", message, COMPONENT, action="Scheduling")
+        self.recorder.record(updated, "Warning", "FailedScheduling", message, COMPONENT, action="Scheduling",
+                             series=True)
 
 
 class _PassState:
