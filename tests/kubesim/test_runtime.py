@@ -1,10 +1,9 @@
-"""Runtime failures after a pod starts: crash loops, OOM kills, evictions, the log endpoint,
-and zonal volumes no node can reach — the texts of the facts document runtime-backstop.md
-§5.2–§5.3 and kubernetes-behaviour.md §4.2, driven through a real kubernetes_asyncio client."""
+"""Runtime failures after a pod starts: crash loops, OOM kills, start errors, evictions and the
+log endpoint — the texts of the facts document runtime-backstop.md §5.2–§5.3, driven through a
+real kubernetes_asyncio client (zonal volumes, pulls and event series: test_runtime_scheduling)."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import re
 
@@ -264,25 +263,6 @@ spec: {forbid: [pods/log]}
         '"pods/log" in API group "" in the namespace "jhub"')
 
 
-async def test_a_claim_on_a_volume_in_another_zone_is_unschedulable(runtime: KubeSim) -> None:
-    sim = runtime
-    pod = kubespawner_pod("jupyter-zone", "quay.io/jupyterhub/k8s-singleuser-sample:4.0.0")
-    pod["spec"]["volumes"] = [{"name": "home", "persistentVolumeClaim": {"claimName": "claim-zonal"}}]
-    here = kubespawner_pod("jupyter-here", "quay.io/jupyterhub/k8s-singleuser-sample:4.0.0")
-    here["spec"]["volumes"] = [{"name": "home", "persistentVolumeClaim": {"claimName": "claim-here"}}]
-    async with api_client(sim) as api:
-        core = client.CoreV1Api(api)
-        await core.create_namespaced_pod("jhub", pod)
-        await core.create_namespaced_pod("jhub", here)
-        await until(sim, lambda: any(r == "FailedScheduling" for _, r, _ in pod_events(sim, "jupyter-zone")),
-                    WAIT)
-        await until(sim, lambda: sim.store.peek("pods", "jhub", "jupyter-here")["status"].get(
-            "phase") == "Running", WAIT)
-    message = next(m for _, r, m in pod_events(sim, "jupyter-zone") if r == "FailedScheduling")
-    assert message == ("0/2 nodes are available: 2 node(s) had volume node affinity conflict. "
-                       "preemption: 0/2 nodes are available: 2 Preemption is not helpful for scheduling.")
-
-
 def test_go_durations_print_as_time_duration_does() -> None:
     assert [go_duration(s) for s in (10, 20, 40, 80, 160, 300, 0.2, 1.5, 3600)] == [
         "10s", "20s", "40s", "1m20s", "2m40s", "5m0s", "200ms", "1.5s", "1h0m0s"]
@@ -342,70 +322,3 @@ async def test_a_running_pod_can_be_evicted_on_demand(runtime: KubeSim) -> None:
     status = sim.store.peek("pods", "jhub", "jupyter-ok")["status"]
     assert (status["phase"], status["reason"]) == ("Failed", "Evicted")
     assert "Container notebook was using 3Gi, request is 3Gi" in status["message"]
-
-
-@pytest.mark.parametrize(("kind", "text"), [
-    ("429", "429 Too Many Requests - Server message: toomanyrequests: You have reached your pull rate"),
-    ("502", ": 502 Bad Gateway"),
-    ("qps", "pull QPS exceeded"),
-    ("timeout", ": i/o timeout"),
-])
-async def test_a_transient_pull_failure_clears_on_retry(start_sim: StartSim, kind: str, text: str) -> None:
-    sim = await start_sim(CLUSTER + f"""---
-apiVersion: kubesim.prevalidate.dev/v1
-kind: ImageCatalog
-spec:
-  images: [{{image: quay.io/org/busy:1, transientPullFailures: 2, transientPullError: "{kind}"}}]
-""")
-    async with api_client(sim) as api:
-        await client.CoreV1Api(api).create_namespaced_pod(
-            "jhub", kubespawner_pod("jupyter-busy", "quay.io/org/busy:1"))
-    await until(sim, lambda: sim.store.peek("pods", "jhub", "jupyter-busy")["status"].get(
-        "phase") == "Running", WAIT)
-    failed = [m for _, r, m in pod_events(sim, "jupyter-busy") if r == "Failed" and "Failed to pull" in m]
-    assert failed and all(text in m for m in failed)
-    pulling = next(e for e in sim.store.items("events", "jhub")
-                   if e["involvedObject"]["name"] == "jupyter-busy" and e["reason"] == "Pulling")
-    assert pulling["count"] == 3  # two failures, then the pull that worked
-
-
-async def test_a_slow_pull_keeps_the_pod_pulling(start_sim: StartSim) -> None:
-    sim = await start_sim(CLUSTER + """---
-apiVersion: kubesim.prevalidate.dev/v1
-kind: ImageCatalog
-spec: {images: [{image: quay.io/org/huge:1, pullSeconds: 1.5}]}
-""")
-    async with api_client(sim) as api:
-        await client.CoreV1Api(api).create_namespaced_pod(
-            "jhub", kubespawner_pod("jupyter-huge", "quay.io/org/huge:1"))
-    await until(sim, lambda: any(r == "Pulling" for _, r, _ in pod_events(sim, "jupyter-huge")), WAIT)
-    pulling_at = asyncio.get_running_loop().time()
-    await until(sim, lambda: sim.store.peek("pods", "jhub", "jupyter-huge")["status"].get(
-        "phase") == "Running", WAIT)
-    assert asyncio.get_running_loop().time() - pulling_at >= 1.4
-    pulled = next(m for _, r, m in pod_events(sim, "jupyter-huge") if r == "Pulled")
-    assert re.match(r'Successfully pulled image "quay.io/org/huge:1" in 1\.\d+s', pulled)
-
-
-async def test_scheduler_events_repeat_as_a_series_not_a_count(runtime: KubeSim) -> None:
-    """events.k8s.io/v1 as the core/v1 view shows it: the first repeat sets series.count 2,
-    later repeats stay in the recorder's cache (runtime-backstop.md §6.2)."""
-    sim = runtime
-
-    def failed(name: str) -> list[dict]:
-        return [e for e in sim.store.items("events", "jhub")
-                if e["involvedObject"]["name"] == name and e["reason"] == "FailedScheduling"]
-
-    async with api_client(sim) as api:
-        core = client.CoreV1Api(api)
-        await core.create_namespaced_pod("jhub", kubespawner_pod("jupyter-huge", "python:3.12",
-                                                                 requests={"cpu": "100"}))
-        await until(sim, lambda: failed("jupyter-huge"), WAIT)
-        for index in range(3):  # each new pending pod makes the scheduler try every pending pod again
-            await core.create_namespaced_pod("jhub", kubespawner_pod(f"jupyter-also{index}", "python:3.12",
-                                                                     requests={"cpu": "100"}))
-            await until(sim, lambda index=index: failed(f"jupyter-also{index}"), WAIT)
-    events = failed("jupyter-huge")
-    assert len(events) == 1, events
-    assert events[0]["count"] is None and events[0]["firstTimestamp"] is None
-    assert events[0]["series"]["count"] == 2 and events[0]["series"]["lastObservedTime"]
