@@ -109,10 +109,15 @@ _SECRETS = re.compile(
 )
 
 
+def mask_secrets(text: str) -> str:
+    """`token=abc`, `password: x`, `Bearer abc` … with the value replaced by `***` (a webhook's
+    message or a container's log may carry one; neither may reach a page or a log line)."""
+    return _SECRETS.sub(lambda m: m.group(1) + "***", text)
+
+
 def one_line(text: str, most: int = MAX_DETAIL) -> str:
     """Whitespace runs as one space, credentials masked, control characters gone, bounded."""
-    text = " ".join(str(text).split())
-    text = _SECRETS.sub(lambda m: m.group(1) + "***", text)
+    text = mask_secrets(" ".join(str(text).split()))
     text = "".join(ch for ch in text if ch.isprintable())
     return text if len(text) <= most else text[: most - 1].rstrip() + "…"
 

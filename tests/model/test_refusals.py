@@ -11,7 +11,7 @@ import pytest
 
 from prevalidate.messages.rejection import Rejection
 from prevalidate.model.findings import Code
-from prevalidate.model.refusals import RefusalKind, one_line, parse_status
+from prevalidate.model.refusals import RefusalKind, mask_secrets, one_line, parse_status
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "refusals"
 
@@ -149,3 +149,8 @@ def test_garbage_never_raises() -> None:
         assert Rejection.refused(refusal).sentences()
     assert Code.CREATE_REFUSED.value == "create-refused"
     assert one_line("a\u202eb\x00c") == "abc"
+
+
+def test_secrets_are_masked_in_any_text() -> None:
+    assert mask_secrets('PASSWORD="hunter2" api_key: k-123 Authorization: Basic dXNlcjpw ok') == (
+        'PASSWORD="***" api_key: *** Authorization: Basic *** ok')
