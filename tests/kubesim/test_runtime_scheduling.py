@@ -38,6 +38,52 @@ async def test_a_claim_on_a_volume_in_another_zone_is_unschedulable(runtime: Kub
                        "preemption: 0/2 nodes are available: 2 Preemption is not helpful for scheduling.")
 
 
+async def test_a_storage_class_limited_to_another_zone_cannot_provision_here(start_sim: StartSim) -> None:
+    sim = await start_sim(CLUSTER + """---
+apiVersion: storage.k8s.io/v1
+kind: StorageClass
+metadata: {name: zone-b-only}
+provisioner: pd.csi.storage.gke.io
+volumeBindingMode: WaitForFirstConsumer
+allowedTopologies:
+- matchLabelExpressions: [{key: topology.kubernetes.io/zone, values: [zone-b]}]
+---
+apiVersion: storage.k8s.io/v1
+kind: StorageClass
+metadata: {name: zone-a-too}
+provisioner: pd.csi.storage.gke.io
+volumeBindingMode: WaitForFirstConsumer
+allowedTopologies:
+- matchLabelExpressions: [{key: topology.kubernetes.io/zone, values: [zone-a, zone-b]}]
+---
+apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: {name: claim-b, namespace: jhub}
+spec: {accessModes: [ReadWriteOnce], storageClassName: zone-b-only, resources: {requests: {storage: 1Gi}}}
+---
+apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: {name: claim-ab, namespace: jhub}
+spec: {accessModes: [ReadWriteOnce], storageClassName: zone-a-too, resources: {requests: {storage: 1Gi}}}
+""")
+    image = "quay.io/jupyterhub/k8s-singleuser-sample:4.0.0"
+    async with api_client(sim) as api:
+        core = client.CoreV1Api(api)
+        for name, claim in (("jupyter-b", "claim-b"), ("jupyter-ab", "claim-ab")):
+            pod = kubespawner_pod(name, image)
+            pod["spec"]["volumes"] = [{"name": "home", "persistentVolumeClaim": {"claimName": claim}}]
+            await core.create_namespaced_pod("jhub", pod)
+        await until(sim, lambda: any(r == "FailedScheduling" for _, r, _ in pod_events(sim, "jupyter-b")),
+                    WAIT)
+        await until(sim, lambda: sim.store.peek("pods", "jhub", "jupyter-ab")["status"].get(
+            "phase") == "Running", WAIT)
+    message = next(m for _, r, m in pod_events(sim, "jupyter-b") if r == "FailedScheduling")
+    assert message == ("0/2 nodes are available: 2 node(s) didn't find available persistent volumes to "
+                       "bind. preemption: 0/2 nodes are available: 2 Preemption is not helpful for "
+                       "scheduling.")
+    assert sim.store.peek("persistentvolumeclaims", "jhub", "claim-b")["status"].get("phase") != "Bound"
+
+
 @pytest.mark.parametrize(("kind", "text"), [
     ("429", "429 Too Many Requests - Server message: toomanyrequests: You have reached your pull rate"),
     ("502", ": 502 Bad Gateway"),

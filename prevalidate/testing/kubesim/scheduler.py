@@ -20,6 +20,7 @@ from typing import Any
 from . import preemption
 from .events import EventRecorder
 from .filters import (
+    VOLUME_BIND_CONFLICT,
     VOLUME_NODE_CONFLICT,
     NodeUsage,
     Rejection,
@@ -27,6 +28,7 @@ from .filters import (
     fit_error,
     node_selector_matches,
     request_amounts,
+    topology_matches,
 )
 from .quantity import parse_json_quantity
 from .settings import SimSettings
@@ -198,10 +200,13 @@ class Scheduler:
                 if rejection is None and rwop:
                     # VolumeRestrictions runs after NodeResourcesFit in the default profile.
                     rejection = Rejection((RWOP_CONFLICT,), False)
-                if rejection is None and self._volume_node_conflict(pod, node):
+                if rejection is None:
                     # VolumeBinding's Filter (after VolumeRestrictions): a bound volume's
-                    # nodeAffinity (a zonal disk) excludes the node; UnschedulableAndUnresolvable
-                    rejection = Rejection((VOLUME_NODE_CONFLICT,), True)
+                    # nodeAffinity (a zonal disk) excludes the node, and so does a claim still to
+                    # be provisioned whose class's allowedTopologies the node is outside of
+                    # (checkVolumeProvisions); both UnschedulableAndUnresolvable
+                    reasons = self._volume_binding(pod, node, delayed)
+                    rejection = Rejection(reasons, True) if reasons else None
                 if rejection is None:
                     feasible.append(node)
                 else:
@@ -278,18 +283,25 @@ class Scheduler:
 
         self.store.mutate("pods", pod["metadata"]["namespace"], pod["metadata"]["name"], write)
 
-    def _volume_node_conflict(self, pod: Obj, node: Obj) -> bool:
-        """A claim of the pod is bound to a PersistentVolume whose required nodeAffinity
-        (e.g. `topology.kubernetes.io/zone In [b]`) this node does not match."""
-        ns = pod["metadata"]["namespace"]
+    def _volume_binding(self, pod: Obj, node: Obj, delayed: list[str]) -> tuple[str, ...]:
+        """VolumeBinding's reasons against `node`: a claim bound to a PersistentVolume whose
+        required nodeAffinity (e.g. `topology.kubernetes.io/zone In [b]`) the node does not
+        match; a WaitForFirstConsumer claim whose StorageClass's allowedTopologies exclude it."""
+        ns, reasons = pod["metadata"]["namespace"], []
         for claim in claim_names(pod):
             pvc = self.store.peek("persistentvolumeclaims", ns, claim) or {}
             volume = (pvc.get("spec") or {}).get("volumeName")
             pv = self.store.peek("persistentvolumes", "", volume) if volume else None
             required = (((pv or {}).get("spec") or {}).get("nodeAffinity") or {}).get("required")
             if required and not node_selector_matches(required, node):
-                return True
-        return False
+                reasons.append(VOLUME_NODE_CONFLICT)
+        for claim in delayed:
+            pvc = self.store.peek("persistentvolumeclaims", ns, claim) or {}
+            klass = (pvc.get("spec") or {}).get("storageClassName")
+            sc = self.store.peek("storageclasses", "", klass) if klass else None
+            if sc is not None and not topology_matches(sc.get("allowedTopologies"), node):
+                reasons.append(VOLUME_BIND_CONFLICT)
+        return tuple(dict.fromkeys(reasons))
 
     def _read_write_once_pod_conflict(self, pod: Obj) -> bool:
         """Another live pod already uses one of this pod's ReadWriteOncePod claims."""
