@@ -90,11 +90,12 @@ class Rejection:
     ) -> Rejection:
         """Kubernetes refused to create the pod (PVC, namespace) after the spawn began. The
         status is the apiserver's when the user's choice caused it (403 quota/LimitRange, 422
-        field errors, a webhook's own 4xx); a webhook that did not answer or a refusal of the
-        hub's own setup is a 500: not the user's doing."""
+        field errors, a webhook's own 4xx). Otherwise it is not the user's doing: 503 when it
+        should pass by itself (a webhook that did not answer, a quota not counted yet), 500
+        for a refusal of the hub's own setup (RBAC)."""
         told_ = cls.of(Verdict.of(refusal_findings(refusal)), admin_contact, overrides)
         user_status = refusal.status if 400 <= refusal.status < 500 else 403
-        status = user_status if refusal.user_caused else 500
+        status = user_status if refusal.user_caused else (503 if refusal.transient else 500)
         return cls(told_.headline, told_.lines, told_.contact, status, told_.codes)
 
     @property

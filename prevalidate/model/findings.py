@@ -92,7 +92,7 @@ class Code(str, Enum):
     # LimitRange, a webhook's or a policy's denial, a 422, any other 403 (a quota's refusal is
     # told as quota-exceeded / quota-must-specify)
     CREATE_REFUSED = "create-refused"
-    # a validating webhook could not be called and fails closed: the cluster's fault (500)
+    # a validating webhook could not be called and fails closed: the cluster's fault (503)
     ADMISSION_UNAVAILABLE = "admission-unavailable"
 
 

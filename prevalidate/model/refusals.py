@@ -102,6 +102,12 @@ class Refusal:
     def user_caused(self) -> bool:
         return self.kind in USER_CAUSED
 
+    @property
+    def transient(self) -> bool:
+        """The cluster's refusal that should pass by itself: a webhook that did not answer, a
+        quota the controller has not counted yet."""
+        return self.kind in (RefusalKind.WEBHOOK_UNAVAILABLE, RefusalKind.QUOTA_OTHER)
+
 
 _SECRETS = re.compile(
     r"(?i)(bearer\s+|basic\s+|(?:password|passwd|token|secret|api[_-]?key)[\"']?\s*[:=]\s*[\"']?)"

@@ -49,12 +49,12 @@ async def test_a_quota_refusal_is_a_403_rejection_with_our_sentence(make_spawner
     assert exc.__suppress_context__  # the ApiException's dump is not chained into the log either
 
 
-async def test_a_webhook_that_does_not_answer_is_a_500_that_counts(make_spawner: Callable[..., Any]) -> None:
+async def test_a_webhook_that_does_not_answer_is_a_503_that_counts(make_spawner: Callable[..., Any]) -> None:
     spawner = make_spawner()
     with pytest.raises(SpawnFailed) as caught:
         raise_told(spawner, api_exception("webhook-unavailable"), "pod")
     exc = caught.value
-    assert exc.status_code == 500 and isinstance(exc, HTTPError)
+    assert exc.status_code == 503 and isinstance(exc, HTTPError)
     assert not isinstance(exc, SpawnRejected)  # JupyterHub 6 counts a 5xx HTTPError as an error
     assert 'admission check "down.prevalidate.test" did not answer' in exc.jupyterhub_message
 

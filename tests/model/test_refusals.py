@@ -96,7 +96,7 @@ def test_a_webhook_that_cannot_be_called_is_the_clusters_fault() -> None:
     refusal = parse_status(*recorded("webhook-unavailable"))
     assert refusal.kind is RefusalKind.WEBHOOK_UNAVAILABLE and not refusal.user_caused
     rejection = told("webhook-unavailable")
-    assert rejection.status == 500 and rejection.codes == ("admission-unavailable",)
+    assert rejection.status == 503 and rejection.codes == ("admission-unavailable",)
     assert rejection.sentences() == [
         'The cluster\'s admission check "down.prevalidate.test" did not answer, so Kubernetes '
         "would not create your server. This is not caused by your choices; try again in a few minutes."]
@@ -132,7 +132,7 @@ def test_other_refusals_are_told_and_classified(status: int, body: str, kind: Re
     assert refusal.kind is kind
     rejection = Rejection.refused(refusal)
     assert rejection.sentences() and all("\n" not in s for s in rejection.sentences())
-    assert rejection.status == (status if refusal.user_caused else 500)
+    assert rejection.status == (status if refusal.user_caused else 503 if refusal.transient else 500)
 
 
 def test_policy_denial_keeps_the_policy_name_and_message() -> None:
