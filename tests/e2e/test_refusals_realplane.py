@@ -1,9 +1,12 @@
 """A stock KubeSpawner with `prevalidate.pre_spawn_hook`, on a real kube-apiserver (v1.37) that
 has a validating admission webhook registered: the webhook denies the pod, and the user reads
 the webhook's message in a sentence with its 403 — not an ApiException (issue 13, "the hub
-integration understands its denials"). No kubelet is needed: the create itself is refused."""
+integration understands its denials"); and a webhook that does not answer is told as the
+cluster's fault, counted as a failure. No kubelet is needed: the create itself is refused."""
 
 from __future__ import annotations
+
+import asyncio
 
 import pytest
 
@@ -59,3 +62,32 @@ c.Prevalidator.admin_contact = "Questions? Write to hub-admins@example.org."
         "Questions? Write to hub-admins@example.org."]
     assert "HTTP response headers" not in message and "ApiException" not in message
     assert f"Kubernetes refused to create the pod of ann (HTTP 403, webhook-denied): {MESSAGE}" in log
+
+
+async def test_a_webhook_that_does_not_answer_is_the_clusters_fault(real_cluster: RealCluster) -> None:
+    """failurePolicy Fail and nobody listening: a 503 that says so, and it counts toward
+    consecutive_failure_limit (here 1: the hub stops, as JupyterHub does for broken clusters)."""
+    real_cluster.load(CLUSTER)
+    plane, namespace = real_cluster.plane, real_cluster.ns("jhub")
+    labels = {"refusal-test": f"{real_cluster.suffix}-down"}
+    name = f"down-{real_cluster.suffix}.policy.example.org"
+    config = f"""
+c.JupyterHub.spawner_class = "prevalidate.PrevalidatingKubeSpawner"
+c.KubeSpawner.namespace = {namespace!r}
+c.KubeSpawner.image = "docker.io/library/python:3.12"
+c.KubeSpawner.extra_labels = {labels!r}
+c.KubeSpawner.k8s_api_request_timeout = 10
+c.Spawner.consecutive_failure_limit = 1
+c.Prevalidator.dry_run = True
+c.Prevalidator.registry_checks = False
+""" + REST_ANSWERS_AFTER_THE_SPAWN
+    with webhooks.registered(plane, webhooks.configuration(plane, name, webhooks.dead_url(), labels)):
+        assert webhooks.await_denial(plane, namespace, labels) == 500
+        async with start_hub(config, env={"KUBECONFIG": str(plane.kubeconfig)}) as hub:
+            await hub.api("POST", "/users/bob")
+            answer = await hub.api("POST", "/users/bob/server", json={})
+            await asyncio.sleep(3)  # JupyterHub exits 2 s after the limit is reached
+            log = hub.log()
+    assert answer.status_code == 503, answer.text
+    assert f'The cluster\'s admission check "{name}" did not answer' in answer.json()["message"]
+    assert "Aborting due to 1 consecutive spawn failures" in log
