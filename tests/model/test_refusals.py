@@ -154,3 +154,26 @@ def test_garbage_never_raises() -> None:
 def test_secrets_are_masked_in_any_text() -> None:
     assert mask_secrets('PASSWORD="hunter2" api_key: k-123 Authorization: Basic dXNlcjpw ok') == (
         'PASSWORD="***" api_key: *** Authorization: Basic *** ok')
+
+
+def test_mangled_statuses_never_raise_and_stay_one_line_each() -> None:
+    """Pieces of every refusal text, shuffled and broken (huge numbers, newlines, bidi marks)."""
+    import random
+
+    pieces = ['pods "x" is forbidden: ', "exceeded quota: q, requested: ", "used: ", "limited: ", "cpu=",
+              "limits.memory=", "1e999999", "9" * 400, "NaN", "-1", "1Ei", ",", "=",
+              "failed quota: q: must specify ", " for: ", "; ", "maximum cpu usage per Container is ",
+              ", but limit is ", ".  No limit is specified", 'admission webhook "', '" denied the request',
+              ": ", 'failed calling webhook "', 'Pod "p" is invalid: ', "[", "]", "\n", "\u202e", "x" * 2000,
+              "ValidatingAdmissionPolicy '", "' with binding '", "' denied request: ",
+              'violates PodSecurity "', "max limit to request ratio per Container is ", "provided ratio is "]
+    rng = random.Random(7)
+    for _ in range(2000):
+        message = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 12)))
+        status = rng.choice([400, 403, 409, 422, 500, 503, 0, -1])
+        details = rng.choice([{}, {"causes": [{"field": message, "message": message}, "junk"]}, "str", None])
+        body = rng.choice([json.dumps({"message": message, "code": rng.choice([status, "x", None]),
+                                       "details": details}), message, message.encode(), None])
+        rejection = Rejection.refused(parse_status(status, body))
+        for sentence in rejection.sentences():
+            assert "\n" not in sentence and len(sentence) < 5000
