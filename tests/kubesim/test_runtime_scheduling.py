@@ -12,6 +12,7 @@ import pytest
 from kubernetes_asyncio import client
 
 from prevalidate.testing.kubesim import KubeSim
+from prevalidate.testing.kubesim.store import Change
 
 from .conftest import StartSim, api_client, pod_events, until
 from .test_runtime import CLUSTER, WAIT, kubespawner_pod, runtime
@@ -125,6 +126,30 @@ spec: {images: [{image: quay.io/org/huge:1, pullSeconds: 1.5}]}
     assert asyncio.get_running_loop().time() - pulling_at >= 1.4
     pulled = next(m for _, r, m in pod_events(sim, "jupyter-huge") if r == "Pulled")
     assert re.match(r'Successfully pulled image "quay.io/org/huge:1" in 1\.\d+s', pulled)
+
+
+async def test_the_kubelet_goes_quiet_after_25_events_while_the_status_goes_on(runtime: KubeSim) -> None:
+    """client-go's spam filter (runtime-backstop.md §0.9, §6.1): 25 events per (source, pod),
+    then one per 5 minutes; the pod status keeps telling the truth."""
+    sim = runtime
+    back_offs = 0
+
+    def watch(change: Change) -> None:
+        nonlocal back_offs
+        if change.resource != "pods":
+            return
+        statuses = change.obj.get("status", {}).get("containerStatuses") or [{}]
+        if ((statuses[0].get("state") or {}).get("waiting") or {}).get("reason") == "ImagePullBackOff":
+            back_offs += 1
+
+    sim.store.listeners.append(watch)
+    async with api_client(sim) as api:
+        await client.CoreV1Api(api).create_namespaced_pod(
+            "jhub", kubespawner_pod("jupyter-gone", "quay.io/org/missing:1"))
+    await until(sim, lambda: back_offs >= 10, WAIT)
+    kubelet = [e for e in sim.store.items("events", "jhub")
+               if e["involvedObject"]["name"] == "jupyter-gone" and e["source"].get("component") == "kubelet"]
+    assert sum(e["count"] for e in kubelet) == 25
 
 
 async def test_scheduler_events_repeat_as_a_series_not_a_count(runtime: KubeSim) -> None:

@@ -18,8 +18,10 @@ message of a series is never updated.
 from __future__ import annotations
 
 import secrets
+import time
 from typing import Any
 
+from .settings import SimSettings
 from .store import Store, now_micro, now_rfc3339
 
 Obj = dict[str, Any]
@@ -27,10 +29,28 @@ MESSAGE_LIMIT = 1024
 
 
 class EventRecorder:
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, settings: SimSettings | None = None) -> None:
         self.store = store
+        self.settings = settings or SimSettings()
         self._seen: dict[tuple[str, ...], tuple[str, str]] = {}
         self._series_counts: dict[tuple[str, ...], int] = {}
+        self._buckets: dict[tuple[str, ...], tuple[float, float]] = {}  # spam key -> (tokens, when)
+
+    def _spam_allowed(self, component: str, host: str | None, involved: Obj) -> bool:
+        """client-go's EventSourceObjectSpamFilter: a token bucket per (source, object) — burst
+        `eventBurst` (25), one token back per `eventRefillSeconds` (300) — spent by new events
+        and by count updates alike; an event without a token is not written at all."""
+        key = (component, host or "", str(involved.get("kind")), str(involved.get("namespace")),
+               str(involved.get("name")), str(involved.get("uid")))
+        burst, refill = float(self.settings.event_burst), self.settings.event_refill_seconds
+        now = time.monotonic()
+        tokens, when = self._buckets.get(key, (burst, now))
+        tokens = min(burst, tokens + ((now - when) / refill if refill > 0 else burst))
+        if tokens < 1:
+            self._buckets[key] = (tokens, now)
+            return False
+        self._buckets[key] = (tokens - 1, now)
+        return True
 
     def record(
         self,
@@ -58,6 +78,10 @@ class EventRecorder:
             key = (meta.get("uid", ""), type_, reason, message, component, field_path or "")
         existing = self._seen.get(key)
         now, micro = now_rfc3339(), now_micro()
+        if not series and not self._spam_allowed(component, host, {
+                "kind": obj.get("kind", "Pod"), "namespace": meta.get("namespace"), "name": meta["name"],
+                "uid": meta.get("uid")}):
+            return None
         if existing is not None and self.store.peek("events", *existing) is not None:
             if series:
                 return self._repeat_series(key, existing, micro)
@@ -127,3 +151,5 @@ class EventRecorder:
         for key in [k for k in self._seen if k[0] == uid]:
             del self._seen[key]
             self._series_counts.pop(key, None)
+        for spam in [k for k in self._buckets if k[5] == uid]:
+            del self._buckets[spam]

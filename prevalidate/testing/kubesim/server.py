@@ -70,7 +70,7 @@ class KubeSim:
         self.host, self.port = host, port
         self.store = Store(history=self.settings.history)
         self.registry = Registry(self.store, self.settings)
-        self.recorder = EventRecorder(self.store)
+        self.recorder = EventRecorder(self.store, self.settings)
         self.request_log: list[str] = []
         self.scheduler = Scheduler(
             self.store, self.recorder, self.settings,

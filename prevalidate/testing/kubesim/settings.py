@@ -23,6 +23,8 @@ class SimSettings:
     image_backoff: float = 1.0  # first ImagePullBackOff period; doubles per failure
     max_image_backoff: float = 10.0
     retry_seconds: float = 2.0  # FailedMount / CreateContainerConfigError retry period
+    event_burst: int = 25  # core/v1 recorder spam filter: events per (source, object) at once
+    event_refill_seconds: float = 300.0  # then one more per this many seconds
     crash_backoff: float = 1.0  # first CrashLoopBackOff period (kubelet: 10 s); doubles per crash
     max_crash_backoff: float = 10.0  # (kubelet: 300 s)
     start_processes: bool = False  # really run the container command as a local process
@@ -52,6 +54,8 @@ class SimSettings:
         "imagePullBackOffSeconds": "image_backoff",
         "maxImagePullBackOffSeconds": "max_image_backoff",
         "retrySeconds": "retry_seconds",
+        "eventBurst": "event_burst",
+        "eventRefillSeconds": "event_refill_seconds",
         "crashLoopBackOffSeconds": "crash_backoff",
         "maxCrashLoopBackOffSeconds": "max_crash_backoff",
         "startProcesses": "start_processes",
