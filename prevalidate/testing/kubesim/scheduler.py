@@ -17,19 +17,9 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from . import preemption
+from . import filters, preemption
 from .events import EventRecorder
-from .filters import (
-    VOLUME_BIND_CONFLICT,
-    VOLUME_NODE_CONFLICT,
-    NodeUsage,
-    Rejection,
-    filter_node,
-    fit_error,
-    node_selector_matches,
-    request_amounts,
-    topology_matches,
-)
+from .filters import NodeUsage, Rejection, filter_node, fit_error, request_amounts
 from .quantity import parse_json_quantity
 from .settings import SimSettings
 from .store import Change, Store, now_rfc3339
@@ -293,14 +283,14 @@ class Scheduler:
             volume = (pvc.get("spec") or {}).get("volumeName")
             pv = self.store.peek("persistentvolumes", "", volume) if volume else None
             required = (((pv or {}).get("spec") or {}).get("nodeAffinity") or {}).get("required")
-            if required and not node_selector_matches(required, node):
-                reasons.append(VOLUME_NODE_CONFLICT)
+            if required and not filters.node_selector_matches(required, node):
+                reasons.append(filters.VOLUME_NODE_CONFLICT)
         for claim in delayed:
             pvc = self.store.peek("persistentvolumeclaims", ns, claim) or {}
             klass = (pvc.get("spec") or {}).get("storageClassName")
             sc = self.store.peek("storageclasses", "", klass) if klass else None
-            if sc is not None and not topology_matches(sc.get("allowedTopologies"), node):
-                reasons.append(VOLUME_BIND_CONFLICT)
+            if sc is not None and not filters.topology_matches(sc.get("allowedTopologies"), node):
+                reasons.append(filters.VOLUME_BIND_CONFLICT)
         return tuple(dict.fromkeys(reasons))
 
     def _read_write_once_pod_conflict(self, pod: Obj) -> bool:
