@@ -43,6 +43,12 @@ REGISTRY_RESPONSES = Counter(
     "or 'failed' when no response came).",
     ["kind", "status"],
 )
+CREATE_REFUSALS = Counter(
+    "prevalidate_create_refusals",
+    "Creates (pod, claim, namespace) Kubernetes refused after the spawn began, by what refused "
+    "(quota-exceeded, limitrange, webhook-denied, webhook-unavailable, invalid, ...) and object.",
+    ["kind", "object"],
+)
 CACHE_KINDS = Gauge(
     "prevalidate_cluster_cache_known_kinds",
     "Kinds (Node, Pod, ResourceQuota, ...) the live cluster cache currently holds a complete "

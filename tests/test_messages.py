@@ -49,6 +49,7 @@ from prevalidate.messages import (
 from prevalidate.model.admission import AdmissionConfig
 from prevalidate.model.findings import Code, Finding, Severity, Verdict
 from prevalidate.model.image_facts import ImageFacts, ImageStatus, Platform
+from prevalidate.model.refusals import parse_status, refusal_findings
 
 BASE = base_objects()
 GIB = 2**30
@@ -597,6 +598,21 @@ SCENARIOS: dict[str, Scenario] = {
         lambda: verdict(pod(), view=cluster(known={"Node"}), checks=["quota"]),
         ("ResourceQuota",),
         "skipped",
+    ),
+    "create-refused-limitrange": Scenario(
+        Code.CREATE_REFUSED,
+        lambda: Verdict.of(refusal_findings(parse_status(403, {"code": 403, "message": (
+            'pods "jupyter-alice" is forbidden: maximum cpu usage per Container is 2, but limit is 4')}))),
+        ("2 CPUs", "4 CPUs"),
+        "Choose at most 2 CPUs",
+    ),
+    "admission-unavailable": Scenario(
+        Code.ADMISSION_UNAVAILABLE,
+        lambda: Verdict.of(refusal_findings(parse_status(500, {"code": 500, "message": (
+            'Internal error occurred: failed calling webhook "policy.example.com": failed to call '
+            "webhook: Post \"https://p.example.svc:443/v?timeout=3s\": context deadline exceeded")}))),
+        ('"policy.example.com"',),
+        "try again in a few minutes",
     ),
 }
 

@@ -71,6 +71,23 @@ class SpawnRejected(_Base):
         return f"{self.status_code} prevalidate rejected the spawn ({', '.join(self.codes)})"
 
 
+class SpawnFailed(HTTPError):
+    """Kubernetes refused the create for a reason that is not the user's (an admission webhook
+    that does not answer, the hub's RBAC): told in a sentence like a rejection, but a 5xx plain
+    ``HTTPError``, so that JupyterHub (5 and 6) counts it toward ``consecutive_failure_limit`` —
+    a hub whose cluster is broken should still restart."""
+
+    def __init__(self, rejection: Rejection) -> None:
+        self.rejection = rejection
+        self.codes = list(rejection.codes) or ["prevalidate"]
+        super().__init__(rejection.status if rejection.status >= 500 else 500, "%s", rejection.text())
+        self.jupyterhub_message = rejection.text()
+        self.jupyterhub_html_message = rejection.html()
+
+    def __str__(self) -> str:
+        return f"{self.status_code} Kubernetes refused to create the server ({', '.join(self.codes)})"
+
+
 def not_a_failure(spawner: Any) -> None:
     """Call just before a ``SpawnRejected`` leaves a spawn that has begun (the pre-spawn hook, or
     ``start``), so that a user's refused choice never counts toward ``consecutive_failure_limit``.

@@ -9,7 +9,8 @@ Two places, because spawns arrive two ways:
   ``load_user_options`` — the first thing KubeSpawner's ``_start`` does, before it creates the
   namespace, the PVC or the pod — validates the fully applied spawner.
 Warnings (an unverified image, an autoscaler that must add a node first) are shown as the
-first lines of the spawn progress page.
+first lines of the spawn progress page. What Kubernetes still refuses at create time (a quota
+race, another admission webhook) is told in a sentence too (``refusals.TellRefusals``).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from .errors import SpawnRejected, not_a_failure
 from .formrender import render_profile_form
 from .logs import use_hub_log
 from .podbuild import SHADOW_FLAG, options_problem
+from .refusals import TellRefusals
 from .service import service_for
 
 # Tasks started from __init__, kept referenced until done (the event loop holds only weak ones).
@@ -38,7 +40,7 @@ _background: set[asyncio.Future[None]] = set()
 _FORM_STYLE = "<style>.spawn-error-msg { white-space: pre-line; }</style>\n"
 
 
-class PrevalidatingKubeSpawner(KubeSpawner):
+class PrevalidatingKubeSpawner(TellRefusals, KubeSpawner):
     """A KubeSpawner that validates every spawn first. Configure it with ``c.Prevalidator.*``."""
 
     _prevalidate_shadow = False

@@ -18,6 +18,7 @@ from ..model.settings import DEFAULT_ADMIN_CONTACT
 from .admission import admission_refused, runtimeclass_not_found
 from .inputs import input_invalid, namespace, options_unusable
 from .objects import image, key_missing, object_missing, pvc
+from .refusals import admission_unavailable, create_refused
 from .resources import (
     insufficient,
     limitrange,
@@ -67,6 +68,8 @@ _RENDERERS: dict[Code, Callable[[Mapping[str, Any]], str]] = {
     ),
     Code.RUNTIMECLASS_NOT_FOUND: runtimeclass_not_found,
     Code.ADMISSION_REFUSED: admission_refused,
+    Code.CREATE_REFUSED: create_refused,
+    Code.ADMISSION_UNAVAILABLE: admission_unavailable,
     Code.CHECK_SKIPPED: lambda f: (
         f"The {f['kind']} check could not run on these options and was skipped; your server will still start."
         if f.get("failed")

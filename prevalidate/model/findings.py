@@ -88,6 +88,12 @@ class Code(str, Enum):
     QUOTA_NOT_SYNCED = "quota-not-synced"
     PREEMPTION_EXPECTED = "preemption-expected"  # no room, but lower-priority pods make way (info)
     PRIORITYCLASS_NOT_FOUND = "priorityclass-not-found"  # the apiserver refuses the pod (403)
+    # Kubernetes refused KubeSpawner's create after validation (model/refusals.py): a
+    # LimitRange, a webhook's or a policy's denial, a 422, any other 403 (a quota's refusal is
+    # told as quota-exceeded / quota-must-specify)
+    CREATE_REFUSED = "create-refused"
+    # a validating webhook could not be called and fails closed: the cluster's fault (503)
+    ADMISSION_UNAVAILABLE = "admission-unavailable"
 
 
 @dataclass(frozen=True)

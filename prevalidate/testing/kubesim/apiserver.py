@@ -1,7 +1,7 @@
 """The HTTP face of kubesim: a tornado app speaking the Kubernetes REST API over plain HTTP.
 
 Routes `/api/v1/...` and `/apis/<group>/<version>/...` (collections, objects, the `status`
-subresource), discovery, `/version` and health checks. Lists and watches honour
+subresource, pods' `log`: podlogs.py), discovery, `/version` and health checks. Lists and watches honour
 `labelSelector`, `fieldSelector`, `resourceVersion` and `timeoutSeconds`; a watch is a chunked
 stream of `{"type": …, "object": …}` lines. Every failure is a `Status` body. Each request is
 appended to `request_log` so tests can list exactly what a client (KubeSpawner) called.
@@ -21,6 +21,7 @@ from tornado.iostream import StreamClosedError
 from . import discovery
 from .authz import authorize
 from .patch import merge_patch
+from .podlogs import PodLogs, read_log
 from .registry import Registry
 from .resources import BY_PLURAL, Resource
 from .selectors import Selector
@@ -87,7 +88,7 @@ def resolve(path: str) -> Target | Obj:
         raise unknown_path()
     name = rest[1] if len(rest) >= 2 else None
     sub = rest[2] if len(rest) == 3 else None
-    if sub not in (None, "status"):
+    if sub not in (None, "status") and not (sub == "log" and resource.plural == "pods"):
         raise unknown_path()
     return Target(resource, namespace, name, sub)
 
@@ -101,10 +102,11 @@ class ApiHandler(web.RequestHandler):
     sim_settings: SimSettings
 
     def initialize(
-        self, store: Store, registry: Registry, request_log: list[str], settings: SimSettings
+        self, store: Store, registry: Registry, request_log: list[str], settings: SimSettings,
+        pod_logs: PodLogs,
     ) -> None:
         self.store, self.registry, self.request_log = store, registry, request_log
-        self.sim_settings = settings
+        self.sim_settings, self.pod_logs = settings, pod_logs
         self._watcher: Any = None
 
     def check_xsrf_cookie(self) -> None:  # an API server, not a browser form
@@ -159,6 +161,8 @@ class ApiHandler(web.RequestHandler):
                     raise method_not_allowed()
                 self.send(200, target)
                 return
+            if target.sub == "log" and method != "GET":
+                raise method_not_allowed()
             self._authorize(method, target)
             await getattr(self, f"_{method.lower()}")(target)
         except ApiError as exc:
@@ -203,6 +207,15 @@ class ApiHandler(web.RequestHandler):
 
     # -- verbs -----------------------------------------------------------------------
     async def _get(self, t: Target) -> None:
+        if t.sub == "log":
+            args = {k: v for k in ("container", "tailLines", "limitBytes", "previous")
+                    if (v := self._arg(k)) is not None}
+            text = read_log(self.store.peek("pods", t.namespace or "", t.name or ""), self.pod_logs,
+                            t.name or "", args)
+            self.set_status(200)
+            self.set_header("Content-Type", "text/plain")
+            self.finish(text)
+            return
         if t.name is not None:
             self.send(200, self.store.get(t.resource.plural, t.namespace or "", t.name))
             return
@@ -361,13 +374,15 @@ class HealthHandler(web.RequestHandler):
 
 
 def make_app(
-    store: Store, registry: Registry, request_log: list[str], settings: SimSettings | None = None
+    store: Store, registry: Registry, request_log: list[str], settings: SimSettings | None = None,
+    pod_logs: PodLogs | None = None,
 ) -> web.Application:
     args = {
         "store": store,
         "registry": registry,
         "request_log": request_log,
         "settings": settings or SimSettings(),
+        "pod_logs": pod_logs or PodLogs(),
     }
     return web.Application(
         [

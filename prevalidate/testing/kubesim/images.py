@@ -110,12 +110,45 @@ def _platform_missing(ref: ImageRef) -> str:
     )
 
 
+def transient_error(ref: ImageRef, kind: str) -> str:
+    """Pull failures that go away by themselves (runtime-backstop.md §7): a registry's rate
+    limit, a 502 from the token endpoint, the kubelet's own pull throttle, a network timeout."""
+    head = f'rpc error: code = Unknown desc = failed to pull and unpack image "{ref}": '
+    url = f"https://{ref.host}/v2/{ref.repository}/manifests/{ref.reference}"
+    if kind == "qps":
+        return "pull QPS exceeded"
+    if kind == "502":
+        return (f'{head}failed to resolve reference "{ref}": failed to authorize: failed to fetch '
+                f"oauth token: unexpected status from GET request to https://{ref.host}/token?scope="
+                f"repository%3A{ref.repository.replace('/', '%2F')}%3Apull: 502 Bad Gateway")
+    if kind == "timeout":
+        return (f'{head}failed to resolve reference "{ref}": failed to do request: Head "{url}": '
+                f"dial tcp {ref.host.split(':')[0]}:443: i/o timeout")
+    return (f'{head}failed to resolve reference "{ref}": unexpected status from HEAD request to {url}: '
+            "429 Too Many Requests - Server message: toomanyrequests: You have reached your pull rate "
+            "limit. You may increase the limit by authenticating and upgrading: "
+            "https://www.docker.com/increase-rate-limit")
+
+
 class ImageResolver:
     def __init__(self, catalog: ImageCatalog) -> None:
         self.catalog = catalog
 
+    def entry(self, ref: ImageRef) -> CatalogImage | None:
+        """The catalogue's facts about an image (also for one a real registry serves)."""
+        return self.catalog.images.get(str(ref))
+
     def _catalog_entry(self, ref: ImageRef) -> CatalogImage | None:
         return self.catalog.images.get(str(ref))
+
+    def behaviour(self, image: str) -> CatalogImage | None:
+        """The catalogue entry of a started container's image when it says what the
+        container does (crash, OOM kill, eviction, logs), else None."""
+        try:
+            entry = self._catalog_entry(parse_image(image))
+        except InvalidImage:
+            return None
+        return entry if entry is not None and entry.behaves else None
 
     def _known_host(self, host: str) -> bool:
         return any(key.split("/", 1)[0] == host for key in self.catalog.images)

@@ -17,7 +17,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from . import preemption
+from . import filters, preemption
 from .events import EventRecorder
 from .filters import NodeUsage, Rejection, filter_node, fit_error, request_amounts
 from .quantity import parse_json_quantity
@@ -72,7 +72,7 @@ class Scheduler:
         store.listeners.append(self._on_change)
 
     def _on_change(self, change: Change) -> None:
-        if change.resource in ("nodes", "persistentvolumeclaims", "storageclasses"):
+        if change.resource in ("nodes", "persistentvolumeclaims", "storageclasses", "persistentvolumes"):
             self.wake.set()
         elif change.resource == "pods":
             unbound_added = change.type == "ADDED" and not change.obj["spec"].get("nodeName")
@@ -191,6 +191,13 @@ class Scheduler:
                     # VolumeRestrictions runs after NodeResourcesFit in the default profile.
                     rejection = Rejection((RWOP_CONFLICT,), False)
                 if rejection is None:
+                    # VolumeBinding's Filter (after VolumeRestrictions): a bound volume's
+                    # nodeAffinity (a zonal disk) excludes the node, and so does a claim still to
+                    # be provisioned whose class's allowedTopologies the node is outside of
+                    # (checkVolumeProvisions); both UnschedulableAndUnresolvable
+                    reasons = self._volume_binding(pod, node, delayed)
+                    rejection = Rejection(reasons, True) if reasons else None
+                if rejection is None:
                     feasible.append(node)
                 else:
                     rejections[name] = rejection
@@ -266,6 +273,26 @@ class Scheduler:
 
         self.store.mutate("pods", pod["metadata"]["namespace"], pod["metadata"]["name"], write)
 
+    def _volume_binding(self, pod: Obj, node: Obj, delayed: list[str]) -> tuple[str, ...]:
+        """VolumeBinding's reasons against `node`: a claim bound to a PersistentVolume whose
+        required nodeAffinity (e.g. `topology.kubernetes.io/zone In [b]`) the node does not
+        match; a WaitForFirstConsumer claim whose StorageClass's allowedTopologies exclude it."""
+        ns, reasons = pod["metadata"]["namespace"], []
+        for claim in claim_names(pod):
+            pvc = self.store.peek("persistentvolumeclaims", ns, claim) or {}
+            volume = (pvc.get("spec") or {}).get("volumeName")
+            pv = self.store.peek("persistentvolumes", "", volume) if volume else None
+            required = (((pv or {}).get("spec") or {}).get("nodeAffinity") or {}).get("required")
+            if required and not filters.node_selector_matches(required, node):
+                reasons.append(filters.VOLUME_NODE_CONFLICT)
+        for claim in delayed:
+            pvc = self.store.peek("persistentvolumeclaims", ns, claim) or {}
+            klass = (pvc.get("spec") or {}).get("storageClassName")
+            sc = self.store.peek("storageclasses", "", klass) if klass else None
+            if sc is not None and not filters.topology_matches(sc.get("allowedTopologies"), node):
+                reasons.append(filters.VOLUME_BIND_CONFLICT)
+        return tuple(dict.fromkeys(reasons))
+
     def _read_write_once_pod_conflict(self, pod: Obj) -> bool:
         """Another live pod already uses one of this pod's ReadWriteOncePod claims."""
         ns = pod["metadata"]["namespace"]
@@ -310,6 +337,7 @@ class Scheduler:
                 f"Successfully assigned {ns}/{name} to {node_name}",
                 COMPONENT,
                 action="Binding",
+                series=True,
             )
 
     def _mark_unschedulable(self, pod: Obj, message: str) -> None:
@@ -325,7 +353,8 @@ class Scheduler:
         updated = pod
         if current is None or current.get("message") != message or current.get("status") != "False":
             updated = self.store.mutate("pods", ns, name, mark) or pod
-        self.recorder.record(updated, "Warning", "FailedScheduling", message, COMPONENT, action="Scheduling")
+        self.recorder.record(updated, "Warning", "FailedScheduling", message, COMPONENT, action="Scheduling",
+                             series=True)
 
 
 class _PassState:

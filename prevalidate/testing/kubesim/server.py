@@ -70,7 +70,7 @@ class KubeSim:
         self.host, self.port = host, port
         self.store = Store(history=self.settings.history)
         self.registry = Registry(self.store, self.settings)
-        self.recorder = EventRecorder(self.store)
+        self.recorder = EventRecorder(self.store, self.settings)
         self.request_log: list[str] = []
         self.scheduler = Scheduler(
             self.store, self.recorder, self.settings,
@@ -167,7 +167,7 @@ class KubeSim:
         return self
 
     def _serve(self) -> None:
-        app = make_app(self.store, self.registry, self.request_log, self.settings)
+        app = make_app(self.store, self.registry, self.request_log, self.settings, self.kubelet.logs)
         sockets = bind_sockets(self.port, self.host, family=socket.AF_INET)  # SO_REUSEADDR
         self.port = sockets[0].getsockname()[1]
         self._server = HTTPServer(app, idle_connection_timeout=3600)
