@@ -1,4 +1,4 @@
-"""The demo hub's configuration for `prevalidate audit`, plus one misconfigured profile.
+"""The demo hub's spawner configuration for `prevalidate audit`, plus one misconfigured profile.
 
 The profiles are the demo's (prevalidate/demo/profiles.py: "custom" with image/CPU/memory/storage
 choices, "small", "gpu"); "broken" is what an administrator's typo looks like: an image tag that
@@ -7,22 +7,26 @@ does not exist (scipy-notebok) and 128 CPUs on a cluster whose largest node has 
     prevalidate audit --config examples/audit/jupyterhub_config.py \
         --cluster examples/audit/cluster-gpu-full.yaml --offline
 
-The registry the images live in is $AUDIT_REGISTRY (the demo's local registry; default
-127.0.0.1:5000, never contacted with --offline).
+The images live in the registry $AUDIT_REGISTRY (the demo's local one; default 127.0.0.1:5000,
+never contacted with --offline).
 """
 
 import os
 
-from prevalidate.demo.profiles import hub_config
-from prevalidate.testing.hubprocess import kubespawner_config
+from prevalidate.demo.profiles import profile_list
 
 c = get_config()  # noqa: F821
 
 REGISTRY = os.environ.get("AUDIT_REGISTRY", "127.0.0.1:5000")
-exec(kubespawner_config("jhub", f"{REGISTRY}/jupyter/minimal-notebook:2024.1", 60))
-exec(hub_config(REGISTRY))
 
-c.KubeSpawner.profile_list.append(
+c.JupyterHub.spawner_class = "prevalidate.PrevalidatingKubeSpawner"
+c.KubeSpawner.namespace = "jhub"
+c.KubeSpawner.image = f"{REGISTRY}/jupyter/minimal-notebook:2024.1"
+c.KubeSpawner.cpu_guarantee = 0.5
+c.KubeSpawner.mem_guarantee = "1G"
+c.KubeSpawner.mem_limit = "2G"
+c.KubeSpawner.profile_list = [
+    *profile_list(REGISTRY),
     {
         "display_name": "Broken (a typo'd image, 128 CPUs)",
         "slug": "broken",
@@ -32,5 +36,7 @@ c.KubeSpawner.profile_list.append(
                 "resources": {"requests": {"cpu": "128"}, "limits": {"cpu": "128"}},
             },
         },
-    }
-)
+    },
+]
+c.Prevalidator.allowed_registries = [REGISTRY]
+c.Prevalidator.insecure_registries = [REGISTRY]
