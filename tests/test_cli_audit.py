@@ -180,6 +180,13 @@ c.KubeSpawner.profile_list.append({
         "verdict": "never",
         "codes": ["pvc-not-found"],
     }
+    # Without --user the pods are a made-up user's: a claim named after them proves nothing
+    code, report = audit_json(capsys, *args)
+    assert code == 0 and by_profile(report, "home")[0]["verdict"] == "fits"
+    # ... but a fixed name that does not exist still is "never"
+    config = demo_config(tmp_path, home.replace("claim-{username}", "claim-nobody"))
+    code, report = audit_json(capsys, "--config", config, "--cluster", str(DEMO_CLUSTER), "--offline")
+    assert code == 1 and by_profile(report, "home")[0]["codes"] == ["pvc-not-found"]
 
 
 def test_a_huge_product_is_audited_one_choice_at_a_time_with_a_note(

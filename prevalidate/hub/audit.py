@@ -92,10 +92,13 @@ async def audit_spawner(
     *,
     cap: int = MAX_COMBINATIONS,
     overrides: Mapping[str, str] | None = None,
+    stand_in: bool = False,
 ) -> AuditReport:
     """Audit ``spawner``'s profile list against ``view`` (read at each validation: a live view
-    stays live) and its emptied copy (taken once, now)."""
+    stays live) and its emptied copy (taken once, now). ``stand_in``: the spawner's user is
+    made up, so objects named after it (a ``claim-{username}``) do not decide an entry."""
     started = time.perf_counter()
+    personal = _user_in_names(spawner) if stand_in else ""
     now = ValidationService(settings, FixedView(view), registry)
     empty = ValidationService(settings, FixedView(view.emptied()), registry)
     report = AuditReport()
@@ -105,9 +108,10 @@ async def audit_spawner(
             report.notes.append(selection.note)
         name = str(profile.get("display_name") or selection.slug)
         for choices in selection.choices:
-            report.entries.append(
-                await _audit_one(spawner, selection.slug, name, choices, now, empty, overrides)
+            entry = await _audit_one(
+                spawner, selection.slug, name, choices, (now, empty), overrides, personal
             )
+            report.entries.append(entry)
     report.seconds = time.perf_counter() - started
     return report
 
@@ -117,9 +121,9 @@ async def _audit_one(
     slug: str,
     name: str,
     choices: dict[str, str],
-    now: ValidationService,
-    empty: ValidationService,
+    services: tuple[ValidationService, ValidationService],
     overrides: Mapping[str, str] | None,
+    personal: str,
 ) -> AuditEntry:
     user_options: dict[str, Any] = {"profile": slug, **choices}
     try:
@@ -132,9 +136,9 @@ async def _audit_one(
             slug, name, choices, cannot_build(), (f"KubeSpawner cannot build the pod: {problem}",)
         )
     request = plan.request
-    verdict_now = await now.validate(request, path="audit")
-    verdict_empty = await empty.validate(request, path="audit")
-    outcome = classify(verdict_now, verdict_empty)
+    verdict_now = await services[0].validate(request, path="audit")
+    verdict_empty = await services[1].validate(request, path="audit")
+    outcome = classify(verdict_now, verdict_empty, personal)
     return AuditEntry(slug, name, choices, outcome, _reasons(verdict_now, verdict_empty, overrides))
 
 
@@ -143,3 +147,11 @@ def _reasons(now: Verdict, empty: Verdict, overrides: Mapping[str, str] | None) 
     # use); "not-now": what a user pressing Start today would read.
     findings = empty.errors or now.errors
     return tuple(dict.fromkeys(render(f, overrides) for f in findings))
+
+
+def _user_in_names(spawner: Any) -> str:
+    """The user's name as KubeSpawner writes it into object names (``{username}``)."""
+    try:
+        return str(spawner._expand_user_properties("{username}"))
+    except Exception:  # another KubeSpawner version: the plain name
+        return str(spawner.user.name)

@@ -33,7 +33,9 @@ from ..model.findings import shown
 from ..model.settings import Settings
 from .audit import AuditReport, NoProfiles, audit_spawner
 
-AUDIT_USER = "audit"  # the stand-in user without --user (pod jupyter-audit, claim claim-audit)
+# The made-up user without --user: its pod and claim names are KubeSpawner's for this name, and
+# a missing object named after it does not decide an entry (``validators.audit.classify``).
+AUDIT_USER = "prevalidate-audit"
 LIVE_READY_TIMEOUT = 30.0
 EXIT_FITS, EXIT_NEVER, EXIT_UNUSABLE = 0, 1, 2
 log = logging.getLogger("prevalidate")
@@ -223,7 +225,9 @@ async def run_audit(
                     )
                 )
             try:
-                return await audit_spawner(spawner, settings, view, registry, overrides=overrides)
+                return await audit_spawner(
+                    spawner, settings, view, registry, overrides=overrides, stand_in=user is None
+                )
             except NoProfiles as exc:
                 raise AuditInputError(f"--config {shown(config_path)}: {exc}") from None
 

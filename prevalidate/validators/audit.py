@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
-from ..model.findings import Verdict
+from ..model.findings import Code, Finding, Severity, Verdict
 
 # Past this many choice combinations in one profile, the audit tries each choice once (the
 # other options at their defaults) instead of the full product: 3 options of 10 choices are
@@ -51,17 +51,41 @@ class Outcome:
     warnings: tuple[str, ...] = ()  # warning codes on the cluster as it is (never decide)
 
 
-def classify(now: Verdict, empty: Verdict) -> Outcome:
+# Objects a pod may name after its user (``claim-{username}``, a per-user secret).
+_PERSONAL = frozenset(
+    {
+        Code.PVC_NOT_FOUND,
+        Code.SECRET_NOT_FOUND,
+        Code.CONFIGMAP_NOT_FOUND,
+        Code.SECRET_KEY_NOT_FOUND,
+        Code.CONFIGMAP_KEY_NOT_FOUND,
+    }
+)
+
+
+def classify(now: Verdict, empty: Verdict, stand_in: str = "") -> Outcome:
     """The verdict of one entry from its validation on the cluster (``now``) and on the same
-    cluster emptied (``empty``); see the module docstring."""
-    codes = _unique([f.code.value for f in now.errors] + [f.code.value for f in empty.errors])
-    persistent = _unique([f.code.value for f in empty.errors])
-    warnings = _unique([f.code.value for f in now.findings if f.severity.value == "warning"])
-    if empty.errors:
+    cluster emptied (``empty``); see the module docstring.
+
+    ``stand_in``: the pods were built for a made-up user (the name as it appears in object
+    names). A missing claim, secret or config map named after that user says nothing about a
+    real user's, so it does not decide the entry; it is kept among the warnings."""
+    now_errors = [f for f in now.errors if not _personal(f, stand_in)]
+    empty_errors = [f for f in empty.errors if not _personal(f, stand_in)]
+    codes = _unique([f.code.value for f in now_errors] + [f.code.value for f in empty_errors])
+    persistent = _unique([f.code.value for f in empty_errors])
+    warnings = _unique(
+        [f.code.value for f in now.findings if f.severity is Severity.WARNING or _personal(f, stand_in)]
+    )
+    if empty_errors:
         return Outcome(Fit.NEVER, codes, persistent, warnings)
-    if now.errors:
+    if now_errors:
         return Outcome(Fit.NOT_NOW, codes, (), warnings)
     return Outcome(Fit.FITS, (), (), warnings)
+
+
+def _personal(finding: Finding, stand_in: str) -> bool:
+    return bool(stand_in) and finding.code in _PERSONAL and stand_in in finding.subject
 
 
 def cannot_build(code: str = "input-invalid") -> Outcome:

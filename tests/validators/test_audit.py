@@ -118,3 +118,12 @@ def test_over_the_cap_each_choice_once_from_the_defaults() -> None:
         {"a": "y", "b": "v"},
     )
     assert "6 combinations of 2 options (more than 5)" in selection.note
+
+
+def test_a_missing_object_named_after_a_made_up_user_does_not_decide() -> None:
+    missing = Verdict.of([Finding(Code.PVC_NOT_FOUND, Severity.ERROR, "claim-prevalidate-audit")])
+    result = classify(missing, missing, stand_in="prevalidate-audit")
+    assert result.fit is Fit.FITS and result.warnings == ("pvc-not-found",)
+    assert classify(missing, missing).fit is Fit.NEVER  # a real user's claim does
+    other = Verdict.of([Finding(Code.PVC_NOT_FOUND, Severity.ERROR, "data-shared-typo")])
+    assert classify(other, other, stand_in="prevalidate-audit").fit is Fit.NEVER
