@@ -329,3 +329,28 @@ def test_without_cluster_the_live_cluster_of_the_kubeconfig_is_audited(tmp_path:
     assert done.returncode == 1, done.stderr
     verdicts = {e["profile"]: e["verdict"] for e in json.loads(done.stdout)["entries"] if not e["options"]}
     assert verdicts == {"small": "fits", "gpu": "not-now", "broken": "never"}
+
+
+def test_a_profile_that_needs_typed_text_is_skipped_with_a_note(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    extra = """
+c.KubeSpawner.profile_list.append({"display_name": "Typed", "slug": "typed", "profile_options": {
+    "image": {
+        "display_name": "Image",
+        "unlisted_choice": {"enabled": True, "kubespawner_override": {"image": "{value}"}},
+    },
+}})
+"""
+    code, out, err = audit(
+        capsys,
+        "--config",
+        demo_config(tmp_path, extra),
+        "--cluster",
+        str(DEMO_CLUSTER),
+        "--offline",
+        "--json",
+    )
+    assert code == 0  # KubeSpawner cannot build it without a typed value: not a "never"
+    assert by_profile(json.loads(out), "typed") == []
+    assert "prevalidate: note: profile typed: option image takes free text only" in err

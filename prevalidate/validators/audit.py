@@ -113,15 +113,18 @@ def profile_selection(profile: Mapping[str, Any], cap: int = MAX_COMBINATIONS) -
     """The listed choices of an *initialized* KubeSpawner profile (slugs set, one default choice
     per option: ``KubeSpawner._get_initialized_profile_list``) to audit: every combination, or
     when there are more than ``cap``, each choice once with the other options at their
-    defaults. Free-text ("Other…") values cannot be enumerated; an option with no listed choice
-    keeps KubeSpawner's default handling (no entry of its own)."""
+    defaults. Free-text ("Other…") values cannot be enumerated: a profile with an option that
+    has no listed choice is not audited (a note says so)."""
     slug = str(profile.get("slug", ""))
     options: dict[str, list[str]] = {}
     defaults: dict[str, str] = {}
     for name, option in (profile.get("profile_options") or {}).items():
         choices = option.get("choices") if isinstance(option, Mapping) else None
         if not isinstance(choices, Mapping) or not choices:
-            continue
+            # Free text only: every spawn of the profile needs a typed value (KubeSpawner has no
+            # default to fall back on), which an audit cannot invent.
+            note = f"profile {slug}: option {name} takes free text only; the profile is not audited"
+            return Selection(slug, (), note)
         keys = [str(k) for k in choices]
         options[str(name)] = keys
         defaults[str(name)] = next(

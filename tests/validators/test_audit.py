@@ -93,13 +93,23 @@ def test_every_combination_of_listed_choices() -> None:
         "profile_options": {
             "cpu": {"choices": {"1": {}, "2": {"default": True}}},
             "image": {"choices": {"a": {}, "b": {}, "c": {}}, "unlisted_choice": {"enabled": True}},
-            "free": {"choices": {}, "unlisted_choice": {"enabled": True}},  # nothing to enumerate
         },
     }
     selection = profile_selection(profile)
     assert len(selection.choices) == 6 and not selection.note
     assert selection.choices[0] == {"cpu": "1", "image": "a"}
     assert profile_selection({"slug": "plain"}).choices == ({},)
+
+
+def test_a_profile_that_needs_typed_text_is_not_audited_and_says_so() -> None:
+    # KubeSpawner refuses such a profile without a typed value: no choice would be a false "never"
+    profile = {
+        "slug": "p",
+        "profile_options": {"free": {"choices": {}, "unlisted_choice": {"enabled": True}}},
+    }
+    selection = profile_selection(profile)
+    assert selection.choices == ()
+    assert selection.note == "profile p: option free takes free text only; the profile is not audited"
 
 
 def test_over_the_cap_each_choice_once_from_the_defaults() -> None:
