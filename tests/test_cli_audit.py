@@ -354,3 +354,42 @@ c.KubeSpawner.profile_list.append({"display_name": "Typed", "slug": "typed", "pr
     assert code == 0  # KubeSpawner cannot build it without a typed value: not a "never"
     assert by_profile(json.loads(out), "typed") == []
     assert "prevalidate: note: profile typed: option image takes free text only" in err
+
+
+def test_options_kubespawner_refuses_are_never_and_a_pod_that_cannot_be_built_here_is_a_note(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    extra = """
+c.KubeSpawner.profile_list.append({"display_name": "Bad", "slug": "bad",
+                                   "kubespawner_override": {"cpu_guarantee": "lots"}})
+
+def hook(spawner, pod):
+    if spawner.image.endswith(":latest") and spawner.cpu_guarantee == 0.5:
+        raise RuntimeError("the hook needs the hub's database")
+    return pod
+
+c.KubeSpawner.modify_pod_hook = hook
+"""
+    code, out, err = audit(
+        capsys,
+        "--config",
+        demo_config(tmp_path, extra),
+        "--cluster",
+        str(DEMO_CLUSTER),
+        "--offline",
+        "--json",
+    )
+    report = json.loads(out)
+    # a TraitError in load_user_options: KubeSpawner's _start would raise it for every user
+    assert by_profile(report, "bad") == [
+        {"profile": "bad", "options": {}, "verdict": "never", "codes": ["input-invalid"]}
+    ]
+    assert code == 1
+    # the hook raised for the :latest images (36 of "custom", and "gpu"): no verdict, and why
+    custom = by_profile(report, "custom")
+    assert len(custom) == 18 and {e["options"]["image"] for e in custom} == {"minimal-notebook-2024.1"}
+    assert (
+        err.count("KubeSpawner could not build the pod here (the hook needs the hub's database); not audited")
+        == 37
+    )
+    assert by_profile(report, "gpu") == [] and "prevalidate: note: profile gpu: KubeSpawner could not" in err

@@ -12,6 +12,7 @@ no metrics observer: an audit is not a user's spawn and must not count as one.
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import time
 from collections.abc import Mapping
@@ -25,6 +26,10 @@ from ..model.settings import Settings
 from ..service import FixedView, ImageRegistry, ValidationService
 from ..validators.audit import MAX_COMBINATIONS, Fit, Outcome, cannot_build, classify, profile_selection
 from .podbuild import OptionsError, build_plan, make_shadow, options_problem
+
+
+class NotBuilt(Exception):
+    """KubeSpawner accepted the options but building the pod failed: the entry has no verdict."""
 
 
 class NoProfiles(Exception):
@@ -108,10 +113,17 @@ async def audit_spawner(
             report.notes.append(selection.note)
         name = str(profile.get("display_name") or selection.slug)
         for choices in selection.choices:
-            entry = await _audit_one(
-                spawner, selection.slug, name, choices, (now, empty), overrides, personal
-            )
+            try:
+                entry = await _audit_one(
+                    spawner, selection.slug, name, choices, (now, empty), overrides, personal
+                )
+            except NotBuilt as exc:
+                which = f"profile {selection.slug}" + (f" {choices}" if choices else "")
+                report.notes.append(f"{which}: {exc}; not audited")
+                continue
             report.entries.append(entry)
+            # A hub serves other requests meanwhile: an audit is many small steps, not one block.
+            await asyncio.sleep(0)
     report.seconds = time.perf_counter() - started
     return report
 
@@ -130,11 +142,11 @@ async def _audit_one(
         plan = await build_plan(make_shadow(spawner, user_options), apply_options=True)
     except OptionsError as exc:
         return AuditEntry(slug, name, choices, cannot_build(), (f"KubeSpawner refuses these options: {exc}",))
-    except Exception as exc:  # get_pod_manifest or a modify_pod_hook raised: _start would too
-        problem = shown(options_problem(exc))
-        return AuditEntry(
-            slug, name, choices, cannot_build(), (f"KubeSpawner cannot build the pod: {problem}",)
-        )
+    except Exception as exc:
+        # get_pod_manifest or a modify_pod_hook raised. In the hub _start would raise the same,
+        # but outside it (the CLI's stand-in user and hub, a hook that calls the API) it may be
+        # ours: no verdict rather than a false "never".
+        raise NotBuilt(f"KubeSpawner could not build the pod here ({shown(options_problem(exc))})") from exc
     request = plan.request
     verdict_now = await services[0].validate(request, path="audit")
     verdict_empty = await services[1].validate(request, path="audit")
