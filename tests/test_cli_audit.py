@@ -101,6 +101,12 @@ def test_the_gpu_profile_does_not_fit_now_when_the_gpu_node_is_full(
     assert {e["verdict"] for e in report["entries"] if e["profile"] != "gpu"} == {"fits"}
 
 
+def test_not_now_whatever_the_capacity_policy(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    config = demo_config(tmp_path, 'c.Prevalidator.capacity_policy = "warn"\n')
+    code, report = audit_json(capsys, "--config", config, "--cluster", str(GPU_FULL), "--offline")
+    assert code == 0 and by_profile(report, "gpu")[0]["verdict"] == "not-now"
+
+
 def test_a_misconfigured_profile_can_never_start(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     config = demo_config(tmp_path, broken())
     code, report = audit_json(capsys, "--config", config, "--cluster", str(GPU_FULL), "--offline")

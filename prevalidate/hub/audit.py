@@ -16,7 +16,7 @@ import asyncio
 import inspect
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ..messages import render
@@ -104,6 +104,10 @@ async def audit_spawner(
     made up, so objects named after it (a ``claim-{username}``) do not decide an entry."""
     started = time.perf_counter()
     personal = _user_in_names(spawner) if stand_in else ""
+    # "Not now" is a fact about the cluster, not a policy: a hub that lets such spawns wait
+    # (capacity_policy "warn") still wants to see them. A node pool that fits stays a warning:
+    # the autoscaler makes room, so the entry fits.
+    settings = replace(settings, capacity_policy="reject")
     now = ValidationService(settings, FixedView(view), registry)
     empty = ValidationService(settings, FixedView(view.emptied()), registry)
     report = AuditReport()

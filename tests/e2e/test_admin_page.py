@@ -121,6 +121,10 @@ async def test_an_admin_sees_the_audit_and_the_rejections_by_code(hub: RunningHu
     assert {v[0] for k, v in audit.items() if k[0] == "Custom"} == {"fits"}
     assert audit[("Custom", "image=minimal-notebook-2024.1, cpu=4, memory=8Gi, storage=shared")][0] == "fits"
 
+    as_bob = await page_as(hub, "ada", "/hub/prevalidate?user=bob")
+    assert as_bob.status_code == 200 and "for user <b>bob</b>" in as_bob.text
+    assert (await page_as(hub, "ada", "/hub/prevalidate?user=nobody")).status_code == 404
+
     rejections = dict((r[0], int(r[1])) for r in rows(page, "prevalidate-rejections"))
     assert rejections.get("no-node-fits", 0) >= 1 and rejections.get("quota-exceeded", 0) >= 1
     # the audit's own 57 x 2 validations are not spawns: they are not counted
