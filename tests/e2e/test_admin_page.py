@@ -23,6 +23,7 @@ import pytest_asyncio
 
 from prevalidate.demo import IMAGES, profile_list
 from prevalidate.testing.hubprocess import RunningHub, kubespawner_config, start_hub, visible_text
+from prevalidate.testing.kubesim import KubeSim
 from prevalidate.testing.kubesim.pytest_plugin import StartKubeSim
 from prevalidate.testing.registry import RunningRegistry, run_registry
 
@@ -68,15 +69,20 @@ c.KubeSpawner.profile_list = {profiles!r}
 
 
 @pytest_asyncio.fixture
-async def hub(
+async def stack(
     start_kubesim: StartKubeSim, registry: RunningRegistry, tmp_path: Path
-) -> AsyncIterator[RunningHub]:
+) -> AsyncIterator[tuple[KubeSim, RunningHub]]:
     sim = await start_kubesim(GPU_FULL, catalog(registry))
     kubeconfig = sim.write_kubeconfig(tmp_path / "kubeconfig", namespace="jhub")
     image = f"{registry.host}/{IMAGES[0][0]}:{IMAGES[0][1]}"
     config = kubespawner_config("jhub", image, 30) + hub_config(registry) + admin_config(registry)
     async with start_hub(config, env={"KUBECONFIG": str(kubeconfig)}) as running:
-        yield running
+        yield sim, running
+
+
+@pytest.fixture
+def hub(stack: tuple[KubeSim, RunningHub]) -> RunningHub:
+    return stack[1]
 
 
 async def page_as(hub: RunningHub, user: str | None, path: str = "/hub/prevalidate") -> httpx.Response:
@@ -129,6 +135,24 @@ async def test_an_admin_sees_the_audit_and_the_rejections_by_code(hub: RunningHu
     assert rejections.get("no-node-fits", 0) >= 1 and rejections.get("quota-exceeded", 0) >= 1
     # the audit's own 57 x 2 validations are not spawns: they are not counted
     assert rejections["no-node-fits"] < 5
+
+
+async def test_the_page_follows_the_live_cluster(stack: tuple[KubeSim, RunningHub]) -> None:
+    """dave's GPU server stops: the hub's watch sees it, and the GPU profile fits again."""
+    sim, hub = stack
+
+    async def gpu_verdict() -> str:
+        page = (await page_as(hub, "ada")).text
+        return next(r[2] for r in rows(page, "prevalidate-audit") if r[0] == "GPU")
+
+    assert await gpu_verdict() == "not-now"
+    sim.store.delete("pods", "jhub", "jupyter-dave")
+    deadline = asyncio.get_running_loop().time() + 60
+    verdict = await gpu_verdict()
+    while verdict != "fits" and asyncio.get_running_loop().time() < deadline:
+        await asyncio.sleep(0.5)  # the hub's watch delivers the deletion; nothing to wait on here
+        verdict = await gpu_verdict()
+    assert verdict == "fits"
 
 
 async def test_a_non_admin_gets_403_and_a_stranger_the_login_page(hub: RunningHub) -> None:
