@@ -399,3 +399,24 @@ c.KubeSpawner.modify_pod_hook = hook
         == 37
     )
     assert by_profile(report, "gpu") == [] and "prevalidate: note: profile gpu: KubeSpawner could not" in err
+
+
+def test_a_live_cluster_that_cannot_be_listed_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    """No API server behind the kubeconfig: the cache's retries are not shown, one line is."""
+    kubeconfig = tmp_path / "kubeconfig"
+    kubeconfig.write_text(
+        "apiVersion: v1\nkind: Config\n"
+        'clusters: [{name: none, cluster: {server: "http://127.0.0.1:9"}}]\n'
+        "users: [{name: none, user: {}}]\n"
+        "contexts: [{name: none, context: {cluster: none, user: none}}]\ncurrent-context: none\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "prevalidate.cli", "audit", "--config", demo_config(tmp_path), "--offline"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "KUBECONFIG": str(kubeconfig)},
+        timeout=300,
+    )
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr.count("\n") == 1, done.stderr
+    assert done.stderr.startswith("prevalidate: the cluster could not be listed within 30 s")

@@ -178,18 +178,39 @@ async def live_view(namespaces: tuple[str, ...] | None) -> AsyncIterator[Cluster
 
     from ..kube.live import LiveCluster
 
-    async with ApiClient() as api:
-        live = LiveCluster(api, namespaces=namespaces, log=log)
-        await live.start()
-        try:
-            if not await live.wait_ready(LIVE_READY_TIMEOUT):
-                raise AuditInputError(
-                    f"the cluster could not be listed within {LIVE_READY_TIMEOUT:.0f} s "
-                    f"(known so far: {', '.join(sorted(live.view.known)) or 'nothing'}); pass --cluster"
-                )
-            yield live.view
-        finally:
-            await live.stop()
+    # The cache logs each outage and retry; for a command that is noise around one answer:
+    # kept, then printed once as warnings if the audit runs, replaced by one line if not.
+    said = _Collected()
+    cache_log = logging.getLogger("prevalidate.audit.live")
+    cache_log.propagate = False
+    cache_log.addHandler(said)
+    try:
+        async with ApiClient() as api:
+            live = LiveCluster(api, namespaces=namespaces, log=cache_log)
+            await live.start()
+            try:
+                if not await live.wait_ready(LIVE_READY_TIMEOUT):
+                    known = ", ".join(sorted(live.view.known)) or "nothing"
+                    raise AuditInputError(
+                        f"the cluster could not be listed within {LIVE_READY_TIMEOUT:.0f} s "
+                        f"(known so far: {known}); pass --cluster"
+                    )
+                for line in dict.fromkeys(said.lines):
+                    print(f"prevalidate: warning: {line}", file=sys.stderr)
+                yield live.view
+            finally:
+                await live.stop()
+    finally:
+        cache_log.removeHandler(said)
+
+
+class _Collected(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(record.getMessage().removeprefix("prevalidate: "))
 
 
 async def run_audit(
