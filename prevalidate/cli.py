@@ -139,9 +139,43 @@ def build_parser() -> argparse.ArgumentParser:
     )
     plane_cli.add_arguments(plane)
     plane.set_defaults(run=plane_cli.run)
+    _add_audit(sub)
     _add_demo(sub)
     _add_plugged_commands(sub)
     return parser
+
+
+def _add_audit(sub: Any) -> None:
+    audit = sub.add_parser(
+        "audit",
+        help="which profiles and choices of a hub's profile_list can never start, or not now",
+        description="Build the pod of every profile x choice of a jupyterhub_config.py's "
+        "profile_list with KubeSpawner itself and check it against the cluster as it is and "
+        "emptied: never (no empty cluster would run it), not-now (it needs room), fits. "
+        "Exit 0 when nothing is never, 1 when something is, 2 for unusable input.",
+    )
+    audit.add_argument(
+        "--config", required=True, metavar="jupyterhub_config.py", help="the hub's configuration"
+    )
+    audit.add_argument(
+        "--cluster",
+        metavar="CLUSTER.yaml",
+        help="a cluster file as `prevalidate check` reads it (default: the live cluster of the kubeconfig)",
+    )
+    audit.add_argument(
+        "--user", metavar="NAME", help="audit as this user (their pod, claim and namespace names)"
+    )
+    audit.add_argument(
+        "--offline", action="store_true", help="no network: image checks are reference syntax and policy only"
+    )
+    audit.add_argument("--json", action="store_true", help='print {"entries": [...]} as JSON')
+    audit.set_defaults(run=_audit)
+
+
+def _audit(args: argparse.Namespace) -> int:
+    from .hub.auditcli import run  # JupyterHub and KubeSpawner: only when asked
+
+    return run(args)
 
 
 # Commands of optional parts of the distribution (the admission webhook, `prevalidate_webhook`)

@@ -99,3 +99,14 @@ class PrometheusObserver:
     def cache_state(self, known_kinds: int, ready: bool) -> None:
         CACHE_KINDS.set(known_kinds)
         CACHE_READY.set(1 if ready else 0)
+
+
+def rejection_counts() -> dict[str, int]:
+    """Error findings reported since the process started, by code: why spawns were refused
+    (``FINDINGS``, as ``/hub/metrics`` serves it; the hub's admin page shows it)."""
+    counts: dict[str, int] = {}
+    for metric in FINDINGS.collect():
+        for sample in metric.samples:
+            if sample.name.endswith("_total") and sample.labels.get("severity") == "error" and sample.value:
+                counts[sample.labels["code"]] = int(sample.value)
+    return counts

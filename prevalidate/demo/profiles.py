@@ -18,6 +18,7 @@ SPAWNER_CLASS = "prevalidate.PrevalidatingKubeSpawner"
 NAMESPACE = "jhub"
 PROFILE = "custom"  # the slug of the free-text profile (the default)
 ADMIN_CONTACT = "This is the prevalidate demo: edit the options and try again."
+DEMO_ADMIN = "admin"  # the user who may open /hub/prevalidate
 
 # (repository, tag) pushed into the demo's local registry.
 IMAGES: tuple[tuple[str, str], ...] = (
@@ -175,4 +176,8 @@ c.KubeSpawner.default_url = "/prevalidate-demo"
 c.Prevalidator.allowed_registries = [{registry_host!r}]
 c.Prevalidator.insecure_registries = [{registry_host!r}]
 c.Prevalidator.admin_contact = {ADMIN_CONTACT!r}
+# The admin page: log in as "admin" and open /hub/prevalidate (which profiles can start).
+import prevalidate as _prevalidate
+c.JupyterHub.extra_handlers = _prevalidate.admin_handlers()
+c.Authenticator.admin_users = {{{DEMO_ADMIN!r}}}
 """
