@@ -84,7 +84,7 @@ def profile_list(registry_host: str) -> list[dict[str, Any]]:
                 },
                 "cpu": {
                     "display_name": "CPUs",
-                    "choices": _quantity_choices("cpu", ("1", "2", "4"), "CPU"),
+                    "choices": _quantity_choices("cpu", ("1", "2", "4", "16", "64"), "CPU"),
                     "unlisted_choice": {
                         "enabled": True,
                         "display_name": "CPUs (a Kubernetes quantity: 8, 1.5, 500m)",

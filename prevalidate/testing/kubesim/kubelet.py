@@ -50,15 +50,15 @@ class Kubelet:
         self._stopping: set[asyncio.Future[None]] = set()
         # Real processes need addresses no other kubesim on this machine uses: a random /16
         # of the loopback /8 (127.0.0.0/16 is left to the hub and the proxy).
-        network = (f"127.{random.randint(1, 254)}.0.0/16" if settings.start_processes
-                   else "10.244.0.0/16")
+        network = f"127.{random.randint(1, 254)}.0.0/16" if settings.start_processes else "10.244.0.0/16"
         self._ips = ipaddress.ip_network(network).hosts()
         store.listeners.append(self._on_change)
 
     # -- store callbacks -----------------------------------------------------------------
     def _on_change(self, change: Change) -> None:
         if change.resource in ("secrets", "configmaps") or (
-                change.resource == "pods" and change.type == "DELETED"):
+            change.resource == "pods" and change.type == "DELETED"
+        ):
             self.references_changed.set()  # a missing reference or a volume user may be gone
         if change.resource in ("secrets", "configmaps"):
             return
@@ -105,12 +105,17 @@ class Kubelet:
     # -- helpers ---------------------------------------------------------------------------
     def _allocate_ip(self, pod: Obj) -> str:
         """The next pod IP; with real processes, one whose container ports are free."""
-        ports = [p.get("containerPort") for c in pod["spec"].get("containers") or []
-                 for p in c.get("ports") or [] if p.get("containerPort")] or [8888]
+        ports = [
+            p.get("containerPort")
+            for c in pod["spec"].get("containers") or []
+            for p in c.get("ports") or []
+            if p.get("containerPort")
+        ] or [8888]
         while True:
             ip = str(next(self._ips))
             if not self.settings.start_processes or all(_port_free(ip, int(p)) for p in ports):
                 return ip
+
     def _current(self, pod: Obj) -> Obj | None:
         current = self.store.peek("pods", pod["metadata"]["namespace"], pod["metadata"]["name"])
         if current is None or current["metadata"].get("uid") != pod["metadata"].get("uid"):
@@ -224,8 +229,9 @@ class Kubelet:
             attach = podstatus.multi_attach_conflict(self.store, self._current(pod) or pod)
             if attach:
                 if not attach_reported:  # the attach/detach controller reports it once
-                    self.recorder.record(pod, "Warning", "FailedAttachVolume", attach,
-                                         "attachdetach-controller")
+                    self.recorder.record(
+                        pod, "Warning", "FailedAttachVolume", attach, "attachdetach-controller"
+                    )
                     attach_reported = True
                 await self._wait_for_references()
                 continue
@@ -270,8 +276,9 @@ class Kubelet:
             message = f'Container image "{image}" is not present with pull policy of Never'
             self._event(pod, "Warning", "ErrImageNeverPull", message, name)
             self._event(pod, "Warning", "Failed", "Error: ErrImageNeverPull", name)
-            self._set_container(pod, status_key, index,
-                                podstatus.waiting(container, "ErrImageNeverPull", message))
+            self._set_container(
+                pod, status_key, index, podstatus.waiting(container, "ErrImageNeverPull", message)
+            )
             await asyncio.Event().wait()  # only a new pod can change this
         backoff = self.settings.image_backoff
         while True:
@@ -279,8 +286,8 @@ class Kubelet:
             self._event(pod, "Normal", "Pulling", f'Pulling image "{image}"', name)
             started = time.monotonic()
             result = await self.resolver.resolve(
-                ref, podstatus.node_platform(node),
-                credentials_for(f"{ref.host}/{ref.repository}", secrets))
+                ref, podstatus.node_platform(node), credentials_for(f"{ref.host}/{ref.repository}", secrets)
+            )
             if result.ok:
                 await asyncio.sleep(self.settings.pull_seconds)
                 took = f"{time.monotonic() - started:.3f}s"
@@ -322,9 +329,13 @@ class Kubelet:
         found = [s for s in (self.store.peek("secrets", ns, n) for n in names) if s is not None]
         missing = [n for n in names if self.store.peek("secrets", ns, n) is None]
         if missing:
-            self._event(pod, "Warning", "FailedToRetrieveImagePullSecret",
-                        f"Unable to retrieve some image pull secrets ({', '.join(missing)}); "
-                        "attempting to pull the image may not succeed.")
+            self._event(
+                pod,
+                "Warning",
+                "FailedToRetrieveImagePullSecret",
+                f"Unable to retrieve some image pull secrets ({', '.join(missing)}); "
+                "attempting to pull the image may not succeed.",
+            )
         return found
 
     async def _check_config(self, pod: Obj, container: Obj, status_key: str, index: int) -> None:
