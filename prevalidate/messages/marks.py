@@ -110,7 +110,9 @@ def _no_node(facts: Mapping[str, Any]) -> str:
         asked = amount(r, facts["requested"][r], milli=True)
         have = largest.get(r, 0)
         parts.append(
-            f"needs {asked}; the largest node has {_bare(r, have, True)}" if have else f"no node has {_noun(r)}"
+            f"needs {asked}; the largest node has {_bare(r, have, True)}"
+            if have
+            else f"no node has {_noun(r)}"
         )
     return "; ".join(parts) or "too big for any single node"
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from prevalidate import demo
 from prevalidate.demo.profiles import profile_list
 from prevalidate.hub import formmarks
