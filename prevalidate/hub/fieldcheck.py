@@ -73,7 +73,7 @@ async def check_fields(spawner: Any, form: Mapping[str, list[str]]) -> dict[str,
     verdict = await service.validate(plan.request, path="form-check", observe=False)
     profile_list = spawner._get_initialized_profile_list(await _profile_list(spawner))
     grouped = field_messages(told(verdict, config.messages), find_profile(profile_list, slug))
-    return {key: " ".join(lines) for key, lines in grouped.items()}
+    return {key: "\n".join(lines) for key, lines in grouped.items()}
 
 
 async def _profile_list(spawner: Any) -> list[dict[str, Any]]:

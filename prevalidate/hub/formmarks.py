@@ -31,7 +31,7 @@ from typing import Any
 from cachetools import LRUCache
 
 from ..messages.marks import headroom_line, mark
-from ..model.findings import Verdict
+from ..model.findings import Code, Verdict
 from ..model.request import PodRequest
 from ..validators.headroom import largest_free_node, quota_room
 from .check import prevalidator_for
@@ -110,7 +110,9 @@ async def _verdict(
 def _marks_of(verdict: Verdict, profile: Mapping[str, Any], option: str) -> list[str]:
     """Marks of the errors that belong to ``option`` ("" for the profile itself)."""
     wanted = option or PROFILE_FIELD
-    words = [mark(f) for f in verdict.errors if wanted in fields_of(f, profile)]
+    # "Never" before "not now": no node big enough says more than a quota that may free up.
+    errors = sorted(verdict.errors, key=lambda f: f.code is not Code.NO_NODE_FITS)
+    words = [mark(f) for f in errors if wanted in fields_of(f, profile)]
     return list(dict.fromkeys(words))[:MAX_WORDS]
 
 

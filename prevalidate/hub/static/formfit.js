@@ -41,7 +41,7 @@
   }
 
   for (const [slug, fields] of Object.entries(data.errors || {})) {
-    for (const [key, lines] of Object.entries(fields)) show(slug, key, lines.join(" "));
+    for (const [key, lines] of Object.entries(fields)) show(slug, key, lines.join("\n"));
   }
   if (!data.endpoint) return;
   // JupyterHub's page.html puts the token its API handlers check in window.jhdata.
