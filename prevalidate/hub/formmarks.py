@@ -5,7 +5,9 @@ Each mark comes from the one validation (``ValidationService.validate``) of the 
 would build, built by KubeSpawner itself on a shadow spawner (``podbuild``), as a submit would.
 The form must render fast and never wait on the network, so:
 
-- the registry is read from its cache only (an image not looked up yet gets no mark);
+- the registry is read from its cache only (an image not looked up yet gets no mark); the
+  images of the form's pods are looked up in the background, at most once a minute each, so
+  the next view finds them cached;
 - pods are built once per (user, server, profile, option, choice) and kept: a pod depends on
   the configuration and the user, not on the cluster;
 - verdicts are kept per pod and cluster generation (``ClusterView.generation`` bumps on every
@@ -49,6 +51,9 @@ _PODS: LRUCache[tuple[Any, ...], PodRequest | None] = LRUCache(maxsize=8192)
 # same key -> (cluster generation, verdict)
 _VERDICTS: LRUCache[tuple[Any, ...], tuple[int, Verdict]] = LRUCache(maxsize=8192)
 _background: dict[tuple[Any, ...], asyncio.Task[None]] = {}
+_warming: set[asyncio.Future[None]] = set()
+_WARMED: dict[str, float] = {}  # image -> when the background last looked it up (monotonic)
+WARM_EVERY = 60.0  # seconds between background lookups of one image
 
 
 @dataclass
@@ -169,7 +174,51 @@ async def form_marks(spawner: Any, profile_list: list[dict[str, Any]]) -> FormMa
     marks.pending = len(late)
     if late:
         _finish_later(spawner, service, identity, late, generation)
+    _warm_images(service, identity, profile_list, generation)
     return marks
+
+
+def _images_of(request: PodRequest) -> set[str]:
+    spec = request.pod.get("spec") if isinstance(request.pod, Mapping) else None
+    spec = spec if isinstance(spec, Mapping) else {}
+    containers = [*(spec.get("containers") or ()), *(spec.get("initContainers") or ())]
+    return {str(c["image"]) for c in containers if isinstance(c, Mapping) and c.get("image")}
+
+
+def _warm_images(
+    service: Any, identity: tuple[Any, ...], profile_list: list[dict[str, Any]], generation: int
+) -> None:
+    """Look up, in the background, the images of the form's pods the registry cache may not
+    hold (each at most once per ``WARM_EVERY``): the render never waits on a registry, and the
+    next view finds the answers cached. The full verdict is kept for the cluster as it was."""
+    if service.registry is None:
+        return
+    now = time.monotonic()
+    todo: list[tuple[tuple[Any, ...], PodRequest]] = []
+    for profile in profile_list:
+        slug, digest = str(profile.get("slug")), _digest(profile)
+        for option, choice in _variants(profile):
+            key = (*identity, slug, digest, option, choice)
+            request = _PODS.get(key)
+            fresh = request is not None and [
+                i for i in _images_of(request) if now - _WARMED.get(i, -1e9) > WARM_EVERY
+            ]
+            if request is not None and fresh:
+                _WARMED.update(dict.fromkeys(fresh, now))
+                todo.append((key, request))
+    if not todo:
+        return
+
+    async def warm() -> None:
+        for key, request in todo:
+            verdict = await service.validate(request, path="form-marks", observe=False)
+            kept = _VERDICTS.get(key)
+            if kept is None or kept[0] <= generation:
+                _VERDICTS[key] = (generation, verdict)
+
+    task = asyncio.ensure_future(warm())
+    _warming.add(task)
+    task.add_done_callback(_warming.discard)
 
 
 def _finish_later(
@@ -196,6 +245,7 @@ def forget() -> None:
     """Drop every kept pod and verdict (tests, benchmarks: a cold render)."""
     _PODS.clear()
     _VERDICTS.clear()
+    _WARMED.clear()
 
 
 __all__ = ["RENDER_BUDGET", "FormMarks", "forget", "form_marks"]

@@ -166,3 +166,63 @@ async def test_what_the_budget_leaves_is_finished_in_the_background(make_spawner
     finally:
         formmarks.RENDER_BUDGET = budget
     assert "over your quota" in option_text(form, "custom", "cpu", "16")
+
+
+class CountingRegistry:
+    """The service's registry seam with a cache, as RegistryClient keeps one: a tag named
+    "lastest" does not exist; every other image does. Counts the lookups that were asked."""
+
+    def __init__(self) -> None:
+        self.cache: dict[str, Any] = {}
+        self.asked: list[str] = []
+        self.cache_hits = self.cache_misses = 0
+
+    async def images_facts(
+        self, images: Any, secrets: Any = (), want_platforms: bool = True
+    ) -> dict[str, Any]:
+        from prevalidate.model.image_facts import ImageFacts, ImageStatus
+
+        for image in images:
+            self.asked.append(image)
+            status = ImageStatus.NOT_FOUND if image.endswith(":lastest") else ImageStatus.EXISTS
+            self.cache[image] = ImageFacts(
+                image, status, suggestions=("latest",) if status != ImageStatus.EXISTS else ()
+            )
+        return {image: self.cache[image] for image in images}
+
+    def cached_facts(self, images: Any, secrets: Any = (), want_platforms: bool = True) -> dict[str, Any]:
+        return {image: self.cache[image] for image in images if image in self.cache}
+
+
+async def test_images_are_looked_up_in_the_background_and_marked_on_the_next_view(
+    make_spawner: Callable[..., Any],
+) -> None:
+    registry = CountingRegistry()
+    service = ValidationService(
+        Settings(insecure_registries=(REGISTRY,), allowed_registries=(REGISTRY,)),
+        FixedView(demo_view()),
+        registry,
+    )
+    await service.ensure_started()
+    _services[(id(asyncio.get_running_loop()), "", ("jhub",))] = service
+    profiles = profile_list(REGISTRY)
+    profiles[0]["profile_options"]["image"]["choices"]["typo"] = {
+        "display_name": "scipy (typo)",
+        "kubespawner_override": {"image": f"{REGISTRY}/jupyter/scipy-notebook:lastest"},
+    }
+    spawner = make_spawner(
+        {"KubeSpawner.profile_list": profiles, "Prevalidator.allowed_registries": [REGISTRY]}
+    )
+    first = await spawner.get_options_form()
+    assert "⚠" not in option_text(first, "custom", "image", "typo")  # never waited on the registry
+    for _ in range(600):
+        if not formmarks._warming:
+            break
+        await asyncio.sleep(0.05)
+    assert f"{REGISTRY}/jupyter/scipy-notebook:lastest" in registry.asked
+    second = await spawner.get_options_form()
+    assert "image not found" in option_text(second, "custom", "image", "typo")
+    assert "⚠" not in option_text(second, "custom", "image", "scipy-notebook-latest")
+    asked = len(registry.asked)
+    await spawner.get_options_form()
+    assert len(registry.asked) == asked  # at most once a minute per image
