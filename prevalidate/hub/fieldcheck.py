@@ -61,7 +61,7 @@ async def check_fields(spawner: Any, form: Mapping[str, list[str]]) -> dict[str,
     """{field: sentence} for the blocking findings of the pod this form would build; {} when it
     could start or the check could not decide (the submit has the last word)."""
     config = prevalidator_for(spawner)
-    if not config.enabled:
+    if not config.enabled or config.dry_run:
         return {}
     options = await _maybe(spawner.options_from_form(dict(form)))
     slug = str(options.get("profile") or "")

@@ -144,7 +144,7 @@ def _add_marks(
 async def form_marks(spawner: Any, profile_list: list[dict[str, Any]]) -> FormMarks | None:
     """The marks for an initialized profile list, or None (disabled, caches not ready)."""
     config = prevalidator_for(spawner)
-    if not config.enabled:
+    if not config.enabled or config.dry_run:  # a dry run shows users nothing, as it rejects nothing
         return None
     try:
         service = service_for(spawner, config)

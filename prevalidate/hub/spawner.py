@@ -146,7 +146,7 @@ class PrevalidatingKubeSpawner(KubeSpawner):
             return ""
         config = prevalidator_for(self)
         marks, endpoint = None, ""
-        if config.enabled:
+        if config.enabled and not config.dry_run:
             try:  # the form must render whatever happens here: without marks if need be
                 marks = await form_marks(self, profile_list)
                 endpoint = ensure_route()

@@ -104,9 +104,10 @@ async def test_a_full_gpu_node_marks_the_gpu_profile_on_the_next_render(
 async def test_without_prevalidate_or_caches_the_form_is_kubespawners(
     make_spawner: Callable[..., Any],
 ) -> None:
-    spawner = demo_spawner(make_spawner, **{"Prevalidator.enabled": False})
-    form = await spawner.get_options_form()
-    assert "⚠" not in form and "prevalidate-headroom" not in form and "prevalidate-form-data" not in form
+    for off in ({"Prevalidator.enabled": False}, {"Prevalidator.dry_run": True}):
+        await started_service(demo_view())
+        form = await demo_spawner(make_spawner, **off).get_options_form()
+        assert "⚠" not in form and "prevalidate-headroom" not in form and "prevalidate-form-data" not in form
 
     class NeverReady(FixedView):
         @property
