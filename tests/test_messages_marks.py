@@ -41,6 +41,16 @@ def pod(cpu: str = "1", gpu: str = "", claim: str = "") -> dict[str, Any]:
     return {"kind": "Pod", "metadata": {"name": "jupyter-x", "namespace": "jhub"}, "spec": spec}
 
 
+def _node(cluster: Any, name: str) -> dict[str, Any]:
+    """A node of the view back as the object a watch would send (enough for apply)."""
+    node = cluster.nodes[name]
+    return {
+        "kind": "Node",
+        "metadata": {"name": name, "labels": dict(node.labels)},
+        "status": {"allocatable": {k: str(v) for k, v in node.allocatable.items()}},
+    }
+
+
 def errors(p: dict[str, Any], cluster: Any = None) -> dict[Code, Finding]:
     verdict = run_all(p, cluster or view(), Settings(offline=True))
     return {f.code: f for f in verdict.errors}
@@ -91,8 +101,26 @@ def test_the_headroom_line_of_the_demo_cluster() -> None:
     assert node is not None and node["cpu"] == Decimal("62.5")
     line = headroom_line(room, node)
     assert line == (
-        "Free in your quota: 14 of 40 CPUs, 80 GiB of 160 GiB memory. Largest free node: 62.5 CPUs, 250 GiB."
+        "Free in your quota: 14 of 40 CPUs, 80 GiB of 160 GiB memory. Largest free node: 62.5 CPUs, 250 GiB. "
+        "GPUs free on one node: 4."
     )
+    # The tainted GPU node is never "the largest free node" for CPUs (an ordinary server cannot
+    # go there), but its GPUs count; when they are all taken, the line says so.
+    cordoned = view()
+    cordoned.apply({**_node(cordoned, "big-1"), "spec": {"unschedulable": True}})
+    assert largest_free_node(cordoned)["cpu"] == Decimal("15.5")  # type: ignore[index]
+    cordoned.apply(
+        {
+            "kind": "Pod",
+            "metadata": {"name": "train", "namespace": "default"},
+            "spec": {
+                "nodeName": "gpu-1",
+                "containers": [{"name": "c", "resources": {"requests": {"nvidia.com/gpu": "4"}}}],
+            },
+            "status": {"phase": "Running"},
+        }
+    )
+    assert headroom_line({}, largest_free_node(cordoned)).endswith("GPUs free on one node: none.")
 
 
 def test_no_numbers_from_kinds_that_could_not_be_listed() -> None:

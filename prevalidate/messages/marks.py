@@ -181,18 +181,19 @@ def headroom_line(
 ) -> str:
     """ "Free in your quota: 14 of 40 CPUs, 96 GiB of 160 GiB memory. Largest free node: 12 CPUs,
     40 GiB." — ``quota_free`` maps a base resource to (free, hard), ``node`` the free room of
-    the node with the most free CPU (natural units), or None when nodes cannot be read."""
+    the node with the most free CPU (natural units) and the most GPUs free on one node, or None
+    when nodes cannot be read."""
     parts = []
     if quota_free:
         items = [_free(resource, free, hard) for resource, (free, hard) in quota_free.items()]
         parts.append("Free in your quota: " + ", ".join(items) + ".")
     if node is not None:
-        room = [
-            amount(r, v) if not r.endswith("/gpu") else f"{trim(v)} GPU{'s' if v != 1 else ''}"
-            for r, v in node.items()
-            if v > 0
-        ]
+        room = [amount(r, v) for r, v in node.items() if v > 0 and not r.endswith("/gpu")]
         parts.append("Largest free node: " + (", ".join(room) if room else "none has room now") + ".")
+        gpus = [v for r, v in node.items() if r.endswith("/gpu")]
+        if gpus:
+            most = max(gpus)
+            parts.append(f"GPUs free on one node: {trim(most) if most > 0 else 'none'}.")
     return " ".join(parts)
 
 

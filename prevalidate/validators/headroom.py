@@ -39,26 +39,41 @@ def quota_room(view: ClusterView, namespace: str) -> dict[str, tuple[Decimal, De
     return room
 
 
+def _free_on(view: ClusterView, name: str) -> dict[str, Decimal]:
+    """Allocatable minus what bound pods request on node ``name``: CPU, memory, GPUs."""
+    node = view.nodes[name]
+    usage = view.usage.get(name)
+    used = usage.requested if usage else {}
+    free: dict[str, Decimal] = {}
+    for resource, total in node.allocatable.items():
+        if resource == PODS or not (resource in (CPU, MEMORY) or resource.endswith(_GPU_SUFFIX)):
+            continue
+        taken = Decimal(used.get(resource, 0))
+        free[resource] = total - (taken / 1000 if resource == CPU else taken)
+    return free
+
+
 def largest_free_node(view: ClusterView) -> dict[str, Decimal] | None:
-    """The free CPU, memory and GPUs of the schedulable node with the most free CPU (natural
-    units), or None when nodes or pods cannot be read."""
+    """The free CPU, memory and GPUs (natural units) of the node with the most free CPU among
+    those an ordinary server can use (not cordoned, no NoSchedule/NoExecute taint), and the
+    most GPUs free on any node (tainted GPU nodes included: a GPU profile tolerates them).
+    None when nodes or pods cannot be read."""
     if not (view.knows("Node") and view.knows("Pod")):
         return None
     best: dict[str, Decimal] | None = None
+    gpus: dict[str, Decimal] = {}
     for name, node in view.nodes.items():
         if node.unschedulable:
             continue
-        usage = view.usage.get(name)
-        used = usage.requested if usage else {}
-        free: dict[str, Decimal] = {}
-        for resource, total in node.allocatable.items():
-            if resource == PODS or not (resource in (CPU, MEMORY) or resource.endswith(_GPU_SUFFIX)):
-                continue
-            taken = Decimal(used.get(resource, 0))
-            free[resource] = total - (taken / 1000 if resource == CPU else taken)
+        free = _free_on(view, name)
+        for resource, value in free.items():
+            if resource.endswith(_GPU_SUFFIX) and value > gpus.get(resource, Decimal(-1)):
+                gpus[resource] = value
+        if any(t.effect in ("NoSchedule", "NoExecute") for t in node.taints):
+            continue
         if best is None or free.get(CPU, Decimal(0)) > best.get(CPU, Decimal(0)):
-            best = free
-    return best
+            best = {r: v for r, v in free.items() if not r.endswith(_GPU_SUFFIX)}
+    return {**(best or {}), **gpus} if best is not None or gpus else {}
 
 
 __all__ = ["largest_free_node", "quota_room"]
