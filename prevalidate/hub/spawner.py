@@ -79,22 +79,22 @@ class PrevalidatingKubeSpawner(KubeSpawner):
             # typed (120, claim-alcie), not the defaults, next to the message.
             if not self.active:
                 self.user_options = dict(options or {})
-            self._prevalidate_field_errors = self._field_errors(rejected, options or {})
+            self._prevalidate_field_errors = await self._field_errors(rejected, options or {})
             raise
         return options
 
-    def _field_errors(
+    async def _field_errors(
         self, rejected: SpawnRejected, options: dict[str, Any]
     ) -> dict[str, dict[str, list[str]]]:
         """The rejection's sentences by the form field that produced them (our form only)."""
         if not self._profile_form_is_ours(callable_too=True):
             return {}
-        slug = str(options.get("profile") or "")
         try:
-            profiles = self._get_initialized_profile_list(self._sorted_dict_values(self.profile_list))
-        except Exception:  # a callable profile_list: its last rendering is what the user saw
-            profiles = list(getattr(self, "_profile_list", None) or [])
-        profile = find_profile(profiles, slug)
+            profiles = await self._initialized_profiles()
+        except Exception:  # the banner has the whole message anyway
+            self.log.warning("prevalidate: no per-field messages (profile_list failed)", exc_info=True)
+            return {}
+        profile = find_profile(profiles, str(options.get("profile") or ""))
         if profile is None:
             return {}
         slug = str(profile.get("slug"))
@@ -102,6 +102,14 @@ class PrevalidatingKubeSpawner(KubeSpawner):
             return {slug: {PROFILE_FIELD: rejected.rejection.sentences()}}
         config = prevalidator_for(self)
         return {slug: field_messages(told(rejected.verdict, config.messages), profile)}
+
+    async def _initialized_profiles(self) -> list[dict[str, Any]]:
+        """The profile list as KubeSpawner's form shows it (a callable one evaluated now)."""
+        profiles = self.profile_list
+        if callable(profiles):
+            result = profiles(self)
+            profiles = await result if inspect.isawaitable(result) else result
+        return list(self._get_initialized_profile_list(self._sorted_dict_values(profiles)))
 
     async def load_user_options(self) -> None:
         if getattr(self, SHADOW_FLAG, False):
@@ -137,11 +145,7 @@ class PrevalidatingKubeSpawner(KubeSpawner):
         if not self._profile_form_is_ours(callable_too=True):
             form = await super().get_options_form()  # a custom options_form: the banner only
             return _FORM_STYLE + form if form else form
-        profiles = self.profile_list
-        if callable(profiles):
-            result = profiles(self)
-            profiles = await result if inspect.isawaitable(result) else result
-        profile_list = self._get_initialized_profile_list(self._sorted_dict_values(profiles))
+        profile_list = await self._initialized_profiles()
         if not profile_list:
             return ""
         config = prevalidator_for(self)

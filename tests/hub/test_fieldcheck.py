@@ -119,3 +119,20 @@ def test_each_user_may_check_five_times_a_second() -> None:
     assert allow("bob", now=100.0)  # per user
     assert allow("alice", now=100.25)  # a token back after 0.2 s
     assert not allow("alice", now=100.25)
+
+
+async def test_a_callable_profile_list_gets_marks_and_field_messages_too(
+    make_spawner: Callable[..., Any],
+) -> None:
+    from prevalidate.demo.profiles import profile_list
+
+    await started_service(demo_view())
+
+    async def profiles(spawner: Any) -> list[dict[str, Any]]:
+        return profile_list("127.0.0.1:5000")
+
+    spawner = make_spawner({"KubeSpawner.profile_list": profiles})
+    assert "over your quota" in await spawner.get_options_form()
+    with pytest.raises(SpawnRejected):
+        await spawner.run_options_from_form({"profile": ["custom"], CPU + "--unlisted-choice": ["120"]})
+    assert list(form_errors(await spawner.get_options_form())["custom"]) == ["cpu"]
