@@ -51,7 +51,10 @@ def _home(claim: str, mount: str = "/home/jovyan/work", read_only: bool = False)
 
 def _quantity_choices(kind: str, values: tuple[str, ...], label: str) -> dict[str, Any]:
     return {
-        value: {"display_name": f"{value} {label}", "kubespawner_override": _resources(kind, value)}
+        value: {
+            "display_name": f"{value} {label}{'s' if label == 'CPU' and value != '1' else ''}",
+            "kubespawner_override": _resources(kind, value),
+        }
         for value in values
     }
 
