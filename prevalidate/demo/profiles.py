@@ -52,7 +52,10 @@ def _home(claim: str, mount: str = "/home/jovyan/work", read_only: bool = False)
 
 def _quantity_choices(kind: str, values: tuple[str, ...], label: str) -> dict[str, Any]:
     return {
-        value: {"display_name": f"{value} {label}", "kubespawner_override": _resources(kind, value)}
+        value: {
+            "display_name": f"{value} {label}{'s' if label == 'CPU' and value != '1' else ''}",
+            "kubespawner_override": _resources(kind, value),
+        }
         for value in values
     }
 
@@ -85,7 +88,7 @@ def profile_list(registry_host: str) -> list[dict[str, Any]]:
                 },
                 "cpu": {
                     "display_name": "CPUs",
-                    "choices": _quantity_choices("cpu", ("1", "2", "4"), "CPU"),
+                    "choices": _quantity_choices("cpu", ("1", "2", "4", "16", "64"), "CPU"),
                     "unlisted_choice": {
                         "enabled": True,
                         "display_name": "CPUs (a Kubernetes quantity: 8, 1.5, 500m)",

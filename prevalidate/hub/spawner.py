@@ -22,10 +22,14 @@ from typing import Any
 
 from kubespawner import KubeSpawner
 
+from ..messages import told
 from ..messages.rejection import Rejection
 from ..model.findings import Severity
 from .check import check_spawn, prevalidator_for, reject_options
 from .errors import SpawnRejected, not_a_failure
+from .fieldcheck import ensure_route
+from .fields import PROFILE_FIELD, field_messages, find_profile
+from .formmarks import form_marks
 from .formrender import render_profile_form
 from .logs import use_hub_log
 from .podbuild import SHADOW_FLAG, options_problem
@@ -45,6 +49,8 @@ class PrevalidatingKubeSpawner(TellRefusals, KubeSpawner):
 
     _prevalidate_shadow = False
     _prevalidate_notes: list[str]
+    # slug -> field -> sentences of the last rejected submit, shown once by the re-rendered form
+    _prevalidate_field_errors: dict[str, dict[str, list[str]]] | None = None
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -70,13 +76,42 @@ class PrevalidatingKubeSpawner(TellRefusals, KubeSpawner):
         options = await result if inspect.isawaitable(result) else result
         try:
             await check_spawn(self, path="form", user_options=options or {})
-        except SpawnRejected:
+        except SpawnRejected as rejected:
             # KubeSpawner's form pre-selects from user_options: the user gets back what they
             # typed (120, claim-alcie), not the defaults, next to the message.
             if not self.active:
                 self.user_options = dict(options or {})
+            self._prevalidate_field_errors = await self._field_errors(rejected, options or {})
             raise
         return options
+
+    async def _field_errors(
+        self, rejected: SpawnRejected, options: dict[str, Any]
+    ) -> dict[str, dict[str, list[str]]]:
+        """The rejection's sentences by the form field that produced them (our form only)."""
+        if not self._profile_form_is_ours(callable_too=True):
+            return {}
+        try:
+            profiles = await self._initialized_profiles()
+        except Exception:  # the banner has the whole message anyway
+            self.log.warning("prevalidate: no per-field messages (profile_list failed)", exc_info=True)
+            return {}
+        profile = find_profile(profiles, str(options.get("profile") or ""))
+        if profile is None:
+            return {}
+        slug = str(profile.get("slug"))
+        if rejected.verdict is None:  # options KubeSpawner cannot apply: the profile's
+            return {slug: {PROFILE_FIELD: rejected.rejection.sentences()}}
+        config = prevalidator_for(self)
+        return {slug: field_messages(told(rejected.verdict, config.messages), profile)}
+
+    async def _initialized_profiles(self) -> list[dict[str, Any]]:
+        """The profile list as KubeSpawner's form shows it (a callable one evaluated now)."""
+        profiles = self.profile_list
+        if callable(profiles):
+            result = profiles(self)
+            profiles = await result if inspect.isawaitable(result) else result
+        return list(self._get_initialized_profile_list(self._sorted_dict_values(profiles)))
 
     async def load_user_options(self) -> None:
         if getattr(self, SHADOW_FLAG, False):
@@ -108,21 +143,38 @@ class PrevalidatingKubeSpawner(TellRefusals, KubeSpawner):
             yield event
 
     async def get_options_form(self) -> str:
-        if self._profile_form_is_ours() and self.user_options:
-            # KubeSpawner renders a static profile_list once and keeps the string; render it
-            # again so the choices of a rejected submit are pre-selected.
-            form = self._render_options_form(self._sorted_dict_values(self.profile_list))
-        else:
-            form = await super().get_options_form()
-        return _FORM_STYLE + form if form else form
+        errors, self._prevalidate_field_errors = self._prevalidate_field_errors, None
+        if not self._profile_form_is_ours(callable_too=True):
+            form = await super().get_options_form()  # a custom options_form: the banner only
+            return _FORM_STYLE + form if form else form
+        profile_list = await self._initialized_profiles()
+        if not profile_list:
+            return ""
+        config = prevalidator_for(self)
+        marks, endpoint = None, ""
+        if config.enabled and not config.dry_run:
+            try:  # the form must render whatever happens here: without marks if need be
+                marks = await form_marks(self, profile_list)
+                endpoint = ensure_route()
+            except Exception:
+                self.log.warning("prevalidate: the spawn form's marks failed; shown without", exc_info=True)
+        # Rendered on every view, not once as KubeSpawner does for a static profile_list: the
+        # marks follow the cluster, and a rejected submit's choices are pre-selected.
+        form = render_profile_form(
+            self, profile_list, marks=marks, errors=errors, endpoint=endpoint, initialized=True
+        )
+        return _FORM_STYLE + form
 
     def _render_options_form(self, profile_list: list[dict[str, Any]]) -> str:
         return render_profile_form(self, profile_list)
 
-    def _profile_form_is_ours(self) -> bool:
-        """KubeSpawner's own form from a static profile_list, no options_form configured."""
+    def _profile_form_is_ours(self, callable_too: bool = False) -> bool:
+        """KubeSpawner's own form from a profile_list (static, or a callable with
+        ``callable_too``), no options_form configured."""
         configured = any(
             "options_form" in self.config.get(section, {})
             for section in ("Spawner", "KubeSpawner", type(self).__name__)
         )
-        return not configured and bool(self.profile_list) and not callable(self.profile_list)
+        return (
+            not configured and bool(self.profile_list) and (callable_too or not callable(self.profile_list))
+        )

@@ -158,6 +158,8 @@ class ClusterView:
         self._pods: dict[tuple[str, str], PodPlacement] = {}
         self._claim_users: dict[tuple[str, str], dict[str, str | None]] = {}
         self.node_generation = 0  # bumps when any node's static shape changes (cache key)
+        # Bumps on every change (objects, what is known): caches of verdicts key on it.
+        self.generation = 0
         self._derived: dict[str, object] = {}  # caches the checks derive from this view
 
     # ---- what the source could list -------------------------------------------------------
@@ -174,6 +176,7 @@ class ClusterView:
 
     def mark_known(self, kind: str, namespace: str | None = None) -> None:
         """The source listed ``kind`` cluster-wide (``namespace`` None) or in ``namespace``."""
+        self.generation += 1
         if namespace is None:
             self._scoped.pop(kind, None)
         else:  # scoped before known: a kind must never look known in namespaces not listed
@@ -183,6 +186,7 @@ class ClusterView:
     def mark_unknown(self, kind: str, namespace: str | None = None) -> None:
         """The source can no longer list ``kind`` (RBAC revoked, never listed) cluster-wide or
         in ``namespace``; the kind stays known where other namespaces' lists still hold."""
+        self.generation += 1
         if namespace is None:
             self._known.discard(kind)
             self._scoped.pop(kind, None)
@@ -205,6 +209,7 @@ class ClusterView:
 
     def apply(self, obj: Mapping[str, Any]) -> None:
         """Add or replace one object (a watch ADDED/MODIFIED event or a dump item)."""
+        self.generation += 1
         kind = obj.get("kind")
         ns, name = namespace_of(obj), name_of(obj)
         if kind == "Pod":
@@ -247,6 +252,7 @@ class ClusterView:
 
     def remove(self, obj: Mapping[str, Any]) -> None:
         """Forget one object (a watch DELETED event)."""
+        self.generation += 1
         kind = obj.get("kind")
         ns, name = namespace_of(obj), name_of(obj)
         if kind == "Pod":

@@ -153,8 +153,9 @@ class ImageResolver:
     def _known_host(self, host: str) -> bool:
         return any(key.split("/", 1)[0] == host for key in self.catalog.images)
 
-    async def resolve(self, ref: ImageRef, platform: str,
-                      credentials: list[Credential] | None = None) -> PullResult:
+    async def resolve(
+        self, ref: ImageRef, platform: str, credentials: list[Credential] | None = None
+    ) -> PullResult:
         """Pull `ref` for `platform`, trying `credentials` (from the keyring) in order."""
         credentials = credentials or []
         if ref.host in self.catalog.http_registries:
@@ -167,8 +168,10 @@ class ImageResolver:
             return PullResult(
                 False, _unreachable(ref, "https", f"dial tcp: lookup {host} on 10.96.0.10:53: no such host")
             )
-        if entry.denied or (entry.credentials and not any(
-                f"{user}:{password}" in entry.credentials for user, password in credentials)):
+        if entry.denied or (
+            entry.credentials
+            and not any(f"{user}:{password}" in entry.credentials for user, password in credentials)
+        ):
             return PullResult(False, _denied(ref))
         if not entry.exists:
             return PullResult(False, _not_found(ref))
@@ -176,8 +179,7 @@ class ImageResolver:
             return PullResult(False, _platform_missing(ref))
         return PullResult(True, size=entry.size, digest=entry.digest)
 
-    async def _ask_registry(self, ref: ImageRef, platform: str,
-                            credentials: list[Credential]) -> PullResult:
+    async def _ask_registry(self, ref: ImageRef, platform: str, credentials: list[Credential]) -> PullResult:
         answer = await head_manifest(ref.host, ref.repository, ref.reference, credentials)
         if answer.status == 200:
             if answer.platforms is not None and platform not in answer.platforms:
@@ -188,9 +190,13 @@ class ImageResolver:
         url = f"http://{ref.host}/v2/{ref.repository}/manifests/{ref.reference}"
         if answer.status in (401, 403):
             reason = "401 Unauthorized" if answer.status == 401 else "403 Forbidden"
-            return PullResult(False, (
-                f'rpc error: code = Unknown desc = failed to pull and unpack image "{ref}": '
-                f'failed to resolve reference "{ref}": unexpected status from HEAD request to '
-                f"{url}: {reason}"))
+            return PullResult(
+                False,
+                (
+                    f'rpc error: code = Unknown desc = failed to pull and unpack image "{ref}": '
+                    f'failed to resolve reference "{ref}": unexpected status from HEAD request to '
+                    f"{url}: {reason}"
+                ),
+            )
         why = f"unexpected status code {answer.status}" if answer.status else answer.error
         return PullResult(False, _unreachable(ref, "http", why))

@@ -202,14 +202,20 @@ def multi_attach_conflict(store: Store, pod: Obj) -> str | None:
         if pvc is None or "ReadWriteOnce" not in modes:
             continue
         users = sorted(
-            other["metadata"]["name"] for other in store.items("pods", ns)
+            other["metadata"]["name"]
+            for other in store.items("pods", ns)
             if other["metadata"]["uid"] != pod["metadata"]["uid"]
             and other["spec"].get("nodeName") not in (None, node)
             and (other.get("status") or {}).get("phase") not in ("Succeeded", "Failed")
-            and any((v.get("persistentVolumeClaim") or {}).get("claimName") == claim
-                    for v in other["spec"].get("volumes") or []))
+            and any(
+                (v.get("persistentVolumeClaim") or {}).get("claimName") == claim
+                for v in other["spec"].get("volumes") or []
+            )
+        )
         if users:
             volume_name = pvc["spec"].get("volumeName") or f"pvc-{pvc['metadata'].get('uid')}"
-            return (f'Multi-Attach error for volume "{volume_name}" Volume is already used by '
-                    f"pod(s) {', '.join(users)}")
+            return (
+                f'Multi-Attach error for volume "{volume_name}" Volume is already used by '
+                f"pod(s) {', '.join(users)}"
+            )
     return None

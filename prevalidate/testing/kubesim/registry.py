@@ -27,8 +27,7 @@ Obj = dict[str, Any]
 DEFAULT_CLASS_ANNOTATION = "storageclass.kubernetes.io/is-default-class"
 BETA_DEFAULT_CLASS = "storageclass.beta.kubernetes.io/is-default-class"
 PVC_PROTECTION = "kubernetes.io/pvc-protection"
-SYSTEM_PRIORITY_CLASSES = {"system-cluster-critical": 2000000000,
-                           "system-node-critical": 2000001000}
+SYSTEM_PRIORITY_CLASSES = {"system-cluster-critical": 2000000000, "system-node-critical": 2000001000}
 
 
 def _random_suffix() -> str:
@@ -300,9 +299,12 @@ class Registry:
         return any(
             (pod.get("status") or {}).get("phase") not in ("Succeeded", "Failed")
             and (pod.get("spec") or {}).get("nodeName")  # only scheduled pods hold a claim
-            and any((v.get("persistentVolumeClaim") or {}).get("claimName") == claim
-                    for v in (pod.get("spec") or {}).get("volumes") or [])
-            for pod in self.store.items("pods", namespace))
+            and any(
+                (v.get("persistentVolumeClaim") or {}).get("claimName") == claim
+                for v in (pod.get("spec") or {}).get("volumes") or []
+            )
+            for pod in self.store.items("pods", namespace)
+        )
 
     def _delete_pod(self, pod: Obj, grace_seconds: int | None) -> Obj:
         meta = pod["metadata"]

@@ -27,8 +27,7 @@ from .store import Change, Store, now_rfc3339
 log = logging.getLogger("kubesim.scheduler")
 Obj = dict[str, Any]
 COMPONENT = "default-scheduler"
-RWOP_CONFLICT = ("node has pod using PersistentVolumeClaim with the same name and "
-                 "ReadWriteOncePod access mode")
+RWOP_CONFLICT = "node has pod using PersistentVolumeClaim with the same name and ReadWriteOncePod access mode"
 
 
 def is_active(pod: Obj) -> bool:
@@ -169,8 +168,11 @@ class Scheduler:
         """The node's usage plus the pods nominated to it with at least this pod's priority."""
         usage = state.on_node[name]
         mine, uid = preemption.priority(pod), pod["metadata"].get("uid")
-        ahead = [p for p in state.nominated_on.get(name, [])
-                 if p["metadata"].get("uid") != uid and preemption.priority(p) >= mine]
+        ahead = [
+            p
+            for p in state.nominated_on.get(name, [])
+            if p["metadata"].get("uid") != uid and preemption.priority(p) >= mine
+        ]
         if not ahead:
             return usage
         merged = NodeUsage(usage.pods, dict(usage.used))
@@ -211,7 +213,11 @@ class Scheduler:
         self._mark_unschedulable(pod, message)
 
     def _post_filter(
-        self, pod: Obj, nodes: list[Obj], rejections: dict[str, Rejection], prefilter: str | None,
+        self,
+        pod: Obj,
+        nodes: list[Obj],
+        rejections: dict[str, Rejection],
+        prefilter: str | None,
         state: _PassState,
     ) -> str | None:
         """DefaultPreemption: None when it is off or it nominated a node (the FitError then has
@@ -244,17 +250,26 @@ class Scheduler:
                 continue  # graceful deletion already under way
 
             def disrupt(obj: Obj) -> None:
-                set_condition(obj, "DisruptionTarget", "True", preemption.PREEMPTED_REASON,
-                              f"{scheduler}: preempting to accommodate a higher priority pod")
+                set_condition(
+                    obj,
+                    "DisruptionTarget",
+                    "True",
+                    preemption.PREEMPTED_REASON,
+                    f"{scheduler}: preempting to accommodate a higher priority pod",
+                )
 
             marked = self.store.mutate("pods", ns, name, disrupt)
             if marked is None:
                 continue
             self.evict(ns, name)
             self.recorder.record(
-                marked, "Normal", "Preempted",
+                marked,
+                "Normal",
+                "Preempted",
                 f"Preempted by pod {pod['metadata'].get('uid')} on node {best.node}",
-                COMPONENT, action="Preempting", related=pod,
+                COMPONENT,
+                action="Preempting",
+                related=pod,
             )
         mine = preemption.priority(pod)
         for other in state.nominated_on.get(best.node, []):
@@ -296,13 +311,22 @@ class Scheduler:
     def _read_write_once_pod_conflict(self, pod: Obj) -> bool:
         """Another live pod already uses one of this pod's ReadWriteOncePod claims."""
         ns = pod["metadata"]["namespace"]
-        claims = {claim for claim in claim_names(pod)
-                  if "ReadWriteOncePod" in ((self.store.peek("persistentvolumeclaims", ns, claim)
-                                             or {}).get("spec") or {}).get("accessModes", [])}
+        claims = {
+            claim
+            for claim in claim_names(pod)
+            if "ReadWriteOncePod"
+            in ((self.store.peek("persistentvolumeclaims", ns, claim) or {}).get("spec") or {}).get(
+                "accessModes", []
+            )
+        }
         if not claims:
             return False
-        return any(other["metadata"]["uid"] != pod["metadata"]["uid"] and is_active(other)
-                   and claims & set(claim_names(other)) for other in self.store.items("pods", ns))
+        return any(
+            other["metadata"]["uid"] != pod["metadata"]["uid"]
+            and is_active(other)
+            and claims & set(claim_names(other))
+            for other in self.store.items("pods", ns)
+        )
 
     @staticmethod
     def _load(node: Obj, usage: NodeUsage) -> tuple[float, str]:
@@ -374,8 +398,11 @@ class _PassState:
 
 
 def claim_names(pod: Obj) -> list[str]:
-    return [claim for v in (pod.get("spec") or {}).get("volumes") or []
-            if (claim := (v.get("persistentVolumeClaim") or {}).get("claimName"))]
+    return [
+        claim
+        for v in (pod.get("spec") or {}).get("volumes") or []
+        if (claim := (v.get("persistentVolumeClaim") or {}).get("claimName"))
+    ]
 
 
 def bind_volume(pvc: Obj) -> None:

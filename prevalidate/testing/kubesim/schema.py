@@ -201,8 +201,14 @@ SCHEMAS: dict[str, Struct] = {
     "Secret": Struct("v1.Secret", metadata=META, data=STRINGS, stringData=STRINGS, type=str),
     "ConfigMap": Struct("v1.ConfigMap", metadata=META, data=STRINGS, binaryData=STRINGS),
     "ServiceAccount": Struct("v1.ServiceAccount", metadata=META, imagePullSecrets=ListOf(NAME_REF)),
-    "PriorityClass": Struct("v1.PriorityClass", metadata=META, value=int, globalDefault=bool,
-                            preemptionPolicy=str, description=str),
+    "PriorityClass": Struct(
+        "v1.PriorityClass",
+        metadata=META,
+        value=int,
+        globalDefault=bool,
+        preemptionPolicy=str,
+        description=str,
+    ),
     "RuntimeClass": Struct(
         "v1.RuntimeClass",
         metadata=META,

@@ -73,7 +73,9 @@ class KubeSim:
         self.recorder = EventRecorder(self.store, self.settings)
         self.request_log: list[str] = []
         self.scheduler = Scheduler(
-            self.store, self.recorder, self.settings,
+            self.store,
+            self.recorder,
+            self.settings,
             evict=lambda ns, name: self.registry.delete(BY_KIND["Pod"], ns, name, None),
         )
         self.kubelet = Kubelet(

@@ -131,8 +131,10 @@ def default_pod(pod: Obj) -> None:
     # a toleration with this key or no key, and effect NoExecute or none, already covers it.
     tolerations = spec.setdefault("tolerations", [])
     for key in ("node.kubernetes.io/not-ready", "node.kubernetes.io/unreachable"):
-        if not any(t.get("key") in (key, "", None) and t.get("effect") in ("NoExecute", "", None)
-                   for t in tolerations):
+        if not any(
+            t.get("key") in (key, "", None) and t.get("effect") in ("NoExecute", "", None)
+            for t in tolerations
+        ):
             tolerations.append(
                 {"key": key, "operator": "Exists", "effect": "NoExecute", "tolerationSeconds": 300}
             )

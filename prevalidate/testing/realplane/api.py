@@ -63,7 +63,11 @@ class Api:
         self.http.close()
 
     def request(
-        self, method: str, path: str, body: object = None, params: Mapping[str, str] | None = None,
+        self,
+        method: str,
+        path: str,
+        body: object = None,
+        params: Mapping[str, str] | None = None,
         content_type: str = "application/json",
     ) -> tuple[int, Obj]:
         response = self.http.request(
@@ -119,7 +123,9 @@ class Api:
 
     def patch(self, kind: str, name: str, patch: Mapping[str, Any], namespace: str | None = None) -> Obj:
         return self.checked(
-            "PATCH", f"{collection(kind, namespace)}/{name}", dict(patch),
+            "PATCH",
+            f"{collection(kind, namespace)}/{name}",
+            dict(patch),
             content_type="application/merge-patch+json",
         )
 

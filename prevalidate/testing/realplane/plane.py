@@ -43,8 +43,7 @@ DISABLED_PLUGINS = "TaintNodesByCondition,StorageObjectInUseProtection"
 # serviceaccount(-token) give each namespace its default ServiceAccount, which the
 # ServiceAccount admission plugin requires before any pod is accepted.
 CONTROLLERS = (
-    "namespace-controller,serviceaccount-controller,serviceaccount-token-controller,"
-    "resourcequota-controller"
+    "namespace-controller,serviceaccount-controller,serviceaccount-token-controller,resourcequota-controller"
 )
 
 
@@ -189,6 +188,7 @@ class ControlPlane:
             "--secure-port=0",
             "--profiling=false",
         )
+
         # The default namespace's ServiceAccount proves the controller-manager is working.
         def controllers_working() -> object:
             self._check_alive()

@@ -103,7 +103,8 @@ def await_scheduling(api: Api, created: Mapping[str, Any], timeout: float = 30.0
 def failed_scheduling_events(api: Api, namespace: str, pod_name: str) -> list[str]:
     """The messages of the `FailedScheduling` events on the pod, oldest first."""
     events = api.list(
-        "Event", namespace,
+        "Event",
+        namespace,
         fieldSelector=f"involvedObject.name={pod_name},reason=FailedScheduling",
     )
     return [str(e.get("message") or e.get("note") or "") for e in events]
