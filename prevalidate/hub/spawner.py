@@ -132,8 +132,11 @@ class PrevalidatingKubeSpawner(TellRefusals, KubeSpawner):
         except SpawnRejected:
             not_a_failure(self)  # JupyterHub 5 would count it toward consecutive_failure_limit
             raise
+        # Warnings, then the info notes (a lower-priority pod that will make way): both are
+        # true of this spawn and explain a wait the user would otherwise not understand.
+        told = Rejection.of(verdict, "", config.messages) if verdict else None
         self._prevalidate_notes = (
-            Rejection.of(verdict, "", config.messages).sentences(Severity.WARNING) if verdict else []
+            [*told.sentences(Severity.WARNING), *told.sentences(Severity.INFO)] if told else []
         )
 
     async def progress(self) -> AsyncIterator[dict[str, Any]]:
