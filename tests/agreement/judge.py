@@ -225,7 +225,9 @@ class RoundRunner:
             last = now
         return last
 
-    def _await_baseline(self, timeout: float = 10) -> None:
+    def _await_baseline(self, timeout: float = 60) -> None:
+        # 60 s, not 10: the quota controller's recalculation after a delete lagged past 10 s
+        # when the shared machine was loaded, and the run failed on that, not on a verdict.
         if not self.baseline:
             return
         deadline = time.monotonic() + timeout
