@@ -114,6 +114,7 @@ async def test_a_valid_spawn_reaches_a_running_server_scheduled_by_the_real_sche
     assert (form.status == 200 and "spawn-pending" in form.url) or "/user/alice" in form.url, form.text[:400]
     outcome = await stack.hub.spawn("bob", {"profile": "small"})
     assert outcome.ready, (outcome.message, stack.kubelet.log, stack.hub.log()[-3000:])
+    print(f"valid spawn on the real plane: ready in {outcome.seconds:.2f} s")
     pod = stack.cluster.api.get("Pod", "jupyter-bob", stack.ns)
     assert pod is not None and pod["status"]["phase"] == "Running"
     assert pod["spec"]["nodeName"] in {"worker-1", "worker-2"}  # bound by kube-scheduler
