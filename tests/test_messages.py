@@ -668,8 +668,12 @@ SCENARIOS.update(
             Code.CONTAINER_CRASHED, _runtime("18-crashloop"), ("exit code 1",), "choose another image"
         ),
         "oom-killed": Scenario(Code.OOM_KILLED, _runtime("20-oom"), ("1Gi",), "Choose more memory"),
-        "evicted": Scenario(Code.EVICTED, _runtime("21-evicted"), ("low on resource: memory",), "Please try again"),
-        "pod-failed": Scenario(Code.POD_FAILED, _runtime("22-kubelet-rejected"), ("OutOfcpu",), "Please try again"),
+        "evicted": Scenario(
+            Code.EVICTED, _runtime("21-evicted"), ("low on resource: memory",), "Please try again"
+        ),
+        "pod-failed": Scenario(
+            Code.POD_FAILED, _runtime("22-kubelet-rejected"), ("OutOfcpu",), "Please try again"
+        ),
         "admin-fatal-event": Scenario(
             Code.ADMIN_FATAL_EVENT, _runtime("23-admin-rule"), ("notebook server is broken",), None
         ),

@@ -65,10 +65,12 @@ RENDERERS: dict[Code, Render] = {
         f"affinity conflict). Ask your administrator to add a node in its zone or to move it.{_detail(f)}"
     ),
     Code.CLAIM_UNBOUND: lambda f: (
-        f"Your storage volume could not be provisioned or bound. Ask your administrator to check its storage class.{_detail(f)}"
+        "Your storage volume could not be provisioned or bound. Ask your administrator to check its "
+        f"storage class.{_detail(f)}"
     ),
     Code.MOUNT_FAILED: lambda f: (
-        f"Your server's volumes could not be mounted. Please try again; if it keeps failing, contact your administrator.{_detail(f)}"
+        "Your server's volumes could not be mounted. Please try again; if it keeps failing, contact "
+        f"your administrator.{_detail(f)}"
     ),
     Code.CONTAINER_CONFIG_ERROR: lambda f: (
         f"Your server's container cannot be created: a secret, config map or key it needs is "
@@ -87,7 +89,8 @@ RENDERERS: dict[Code, Render] = {
         f"The node evicted your server while it was starting. Please try again.{_detail(f, 'message')}"
     ),
     Code.POD_FAILED: lambda f: (
-        f"The node refused to run your server ({f.get('reason') or 'Failed'}). Please try again.{_detail(f, 'message')}"
+        f"The node refused to run your server ({f.get('reason') or 'Failed'}). Please try again."
+        + _detail(f, "message")
     ),
     Code.ADMIN_FATAL_EVENT: lambda f: str(f.get("say", "")),
 }
