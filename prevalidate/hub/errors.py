@@ -88,3 +88,18 @@ def not_a_failure(spawner: Any) -> None:
     if not isinstance(settings, dict) or not callable(done) or done():
         return
     settings["failure_count"] = settings.get("failure_count", 0) - 1
+
+
+class SpawnBroke(SpawnRejected):
+    """Raised by the runtime backstop when a created pod cannot start (``hub.backstop``): same
+    rendering as ``SpawnRejected``; 422 when the user's choice caused it (their image, their
+    code, their memory size), 503 when the cluster did."""
+
+    def __init__(
+        self, rejection: Rejection, *, verdict: Verdict | None = None, user_caused: bool = False
+    ) -> None:
+        self.user_caused = user_caused
+        super().__init__(rejection, verdict=verdict)
+
+    def __str__(self) -> str:
+        return f"{self.status_code} the spawn's pod could not start ({', '.join(self.codes)})"
