@@ -605,7 +605,7 @@ def _runtime(replay: str) -> Callable[[], Verdict]:
     """The finding the backstop's judge makes of a recorded spawn (tests/backstop/replays)."""
 
     def make() -> Verdict:
-        from backstop.replay import load, run
+        from prevalidate.testing.replays import load, run
 
         outcome = run(load(replay))
         assert outcome.code is not None

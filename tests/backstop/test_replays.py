@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from .replay import load_all, run
+from prevalidate.testing.replays import load_all, run
 
 REPLAYS = load_all()
 

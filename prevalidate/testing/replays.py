@@ -1,4 +1,5 @@
-"""Drives the pure judge through a recorded spawn (tests/backstop/replays/*.yaml).
+"""Drives the backstop's pure judge through a recorded spawn (tests/backstop/replays/*.yaml;
+the tests and benchmarks/backstop_spawn.py read them).
 
 A replay is the pod snapshots and the pod's events in the order and at the times (seconds after
 the spawn's pod create) they reached the hub, in a short notation (``pod_of``), with the decision
@@ -17,7 +18,7 @@ import yaml
 
 from prevalidate.validators.backstop import Judge, Policy, normalise
 
-REPLAYS = Path(__file__).parent / "replays"
+REPLAYS = Path(__file__).resolve().parents[2] / "tests" / "backstop" / "replays"
 UID = "7f0c2f4e-0000-4000-8000-000000000001"
 
 
