@@ -76,7 +76,7 @@ async def test_explain_mode_never_fails_a_spawn(stack: StartStack, registry: Run
 async def test_five_typos_in_a_row_do_not_stop_the_hub(stack: StartStack, registry: RunningRegistry) -> None:
     """JupyterHub 5 exits after consecutive_failure_limit failed spawns (z2jh: 5); a user's own
     typo must not count (scripts/test runs this on 5.x too)."""
-    _sim, hub = await stack(profiles(registry) + "c.JupyterHub.consecutive_failure_limit = 3\n")
+    _sim, hub = await stack(profiles(registry) + "c.Spawner.consecutive_failure_limit = 3\n")
     for _ in range(5):
         outcome = await hub.spawn("dot", {"profile": "typo"})
         assert outcome.failed and "does not exist" in outcome.message, outcome.message
