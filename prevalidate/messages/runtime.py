@@ -17,6 +17,8 @@ Render = Callable[[Mapping[str, Any]], str]
 
 def _detail(f: Mapping[str, Any], key: str = "detail") -> str:
     text = str(f.get(key) or "").strip()
+    if len(text) > 160:  # CRI errors nest causes left to right: the last words say what went wrong
+        text = "…" + text[-150:]
     return f' (Kubernetes said: "{shown(text, 160)}")' if text else ""
 
 
