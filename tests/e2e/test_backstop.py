@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import time
 
+import httpx
 import pytest
 
 from prevalidate.testing.registry import RunningRegistry
@@ -82,3 +83,19 @@ async def test_five_typos_in_a_row_do_not_stop_the_hub(stack: StartStack, regist
         assert outcome.failed and "does not exist" in outcome.message, outcome.message
     assert (await hub.api("GET", "/users/dot")).status_code == 200
     assert "consecutive spawn failures" not in hub.log()
+
+
+async def test_a_slow_image_pull_starts_normally_and_says_so(
+    stack: StartStack, registry: RunningRegistry
+) -> None:
+    slow = "---\napiVersion: kubesim.prevalidate.dev/v1\nkind: SimSettings\nspec:\n  pullSeconds: 12\n"
+    _sim, hub = await stack(
+        profiles(registry) + "c.JupyterHub.authenticate_prometheus = False\n", sim_extra=slow
+    )
+    outcome = await hub.spawn("eve", {"profile": "good"})
+    assert outcome.ready, outcome.message
+    lines = [str(e.get("message", "")) for e in outcome.events]
+    assert "Pulling your server's image (large images take a few minutes)" in lines, lines
+    async with httpx.AsyncClient(timeout=30) as http:
+        metrics = (await http.get(f"{hub.url}/hub/metrics", headers=hub.headers)).text
+    assert 'prevalidate_backstop_outcomes_total{reason="started"} 1.0' in metrics
