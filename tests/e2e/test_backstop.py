@@ -4,6 +4,8 @@ and the traps start normally."""
 
 from __future__ import annotations
 
+import asyncio
+import re
 import time
 
 import httpx
@@ -99,3 +101,58 @@ async def test_a_slow_image_pull_starts_normally_and_says_so(
     async with httpx.AsyncClient(timeout=30) as http:
         metrics = (await http.get(f"{hub.url}/hub/metrics", headers=hub.headers)).text
     assert 'prevalidate_backstop_outcomes_total{reason="started"} 1.0' in metrics
+
+
+def blockers() -> str:
+    """10 of the 16 CPUs of each node taken by a pod in another namespace: a spawn of 8 CPUs
+    passes the quota (12) but finds no room (Insufficient cpu) until one of them ends."""
+    return "".join(
+        f"""---
+apiVersion: v1
+kind: Pod
+metadata: {{name: blocker-{n}, namespace: default}}
+spec:
+  nodeName: worker-{n}
+  containers: [{{name: c, image: busybox, resources: {{requests: {{cpu: "10"}}}}}}]
+status: {{phase: Running}}
+"""
+        for n in (1, 2)
+    )
+
+
+ROOMLESS = """
+c.Prevalidator.capacity_policy = "warn"
+c.KubeSpawner.cpu_guarantee = 8
+"""
+
+
+async def test_no_room_that_frees_up_within_capacity_wait_starts_normally(
+    stack: StartStack, registry: RunningRegistry
+) -> None:
+    sim, hub = await stack(
+        ROOMLESS + "c.Prevalidator.capacity_wait = 90\nc.KubeSpawner.start_timeout = 120\n",
+        sim_extra=blockers(),
+    )
+
+    async def a_pod_ends() -> None:
+        await asyncio.sleep(4)
+        async with httpx.AsyncClient(timeout=30) as http:
+            gone = await http.delete(f"http://127.0.0.1:{sim.port}/api/v1/namespaces/default/pods/blocker-1")
+            assert gone.status_code == 200, gone.text
+
+    outcome, _ = await asyncio.gather(hub.spawn("fay"), a_pod_ends())
+    assert outcome.ready, outcome.message
+    lines = [str(e.get("message", "")) for e in outcome.events]
+    assert any(line.startswith("Waiting for room on a node") for line in lines), lines
+
+
+async def test_no_room_past_capacity_wait_fails_with_how_long_it_waited(
+    stack: StartStack, registry: RunningRegistry
+) -> None:
+    _sim, hub = await stack(ROOMLESS + "c.Prevalidator.capacity_wait = 3\n", sim_extra=blockers())
+    outcome = await hub.spawn("gus")
+    assert outcome.failed, outcome.message
+    assert re.search(r"The cluster has had no room for your server for [34] seconds", outcome.message), (
+        outcome.message
+    )
+    assert "Insufficient cpu" in outcome.message
