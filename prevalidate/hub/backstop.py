@@ -154,7 +154,9 @@ class SpawnWatch:
                     self.explained = True
                     observe_backstop("would_fail")
                     log.warning(
-                        "prevalidate backstop (explain) would fail %s: %s", self.ref_key, decision.code
+                        "prevalidate backstop (explain) would fail %s: %s",
+                        self.ref_key,
+                        decision.code.value if decision.code else "?",
                     )
             if self.loop.time() >= deadline:
                 return False
