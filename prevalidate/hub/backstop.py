@@ -34,7 +34,7 @@ from ..model.image_facts import ImageStatus
 from ..validators.backstop import Decision, Ev, Judge, normalise
 from ..validators.backstop.judge import USER_CAUSED, WAIT
 from .check import prevalidator_for
-from .errors import SpawnBroke, not_a_failure
+from .errors import ClusterBroke, SpawnBroke, not_a_failure
 
 log = logging.getLogger("prevalidate")
 
@@ -188,7 +188,8 @@ class SpawnWatch:
         await self._delete_pod()
         if user_caused:
             not_a_failure(self.spawner)  # five typos must not restart a JupyterHub 5 hub
-        raise SpawnBroke(rejection, verdict=verdict, user_caused=user_caused)
+            raise SpawnBroke(rejection, verdict=verdict, user_caused=True)
+        raise ClusterBroke(rejection, verdict=verdict)
 
     def _rule_user_caused(self, facts: dict[str, Any]) -> bool:
         return any(r.say == facts.get("say") and r.user_caused for r in self.judge.policy.fatal_events)

@@ -14,7 +14,7 @@ from traitlets.config import Config
 
 from prevalidate.hub.backstop import SpawnWatch
 from prevalidate.hub.config import Prevalidator
-from prevalidate.hub.errors import SpawnBroke
+from prevalidate.hub.errors import ClusterBroke, SpawnBroke
 from prevalidate.testing.replays import event_of, pod_of
 
 NOT_FOUND = 'failed to resolve reference "r/nb:typo": r/nb:typo: not found'
@@ -79,6 +79,20 @@ async def test_a_missing_image_fails_the_wait_with_the_sentence_and_deletes_the_
     assert caught.value.user_caused and caught.value.status_code == 422
     assert spawner.deleted == ["jupyter-alice"]
     assert not watch.armed
+
+
+async def test_a_cluster_problem_is_a_503_that_jupyterhub_counts_as_an_error() -> None:
+    spawner = fake_spawner()
+    watch = SpawnWatch(spawner, "fail")
+    put_pod(
+        spawner, {"phase": "Failed", "reason": "Evicted", "message": "The node was low on memory."}, uid="new"
+    )
+    with pytest.raises(ClusterBroke) as caught:
+        await asyncio.wait_for(watch.running(), 30)
+    assert caught.value.status_code == 503 and not isinstance(caught.value, SpawnBroke)
+    assert "The node evicted your server while it was starting" in caught.value.jupyterhub_message
+    assert "(a cluster problem)" in caught.value.jupyterhub_message
+    assert spawner.deleted == ["jupyter-alice"]
 
 
 async def test_explain_mode_waits_out_the_start_timeout() -> None:
