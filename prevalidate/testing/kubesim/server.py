@@ -133,6 +133,8 @@ class KubeSim:
         meta.pop("resourceVersion", None)
         if resource.kind == "Namespace":
             obj.setdefault("status", {"phase": "Active"})
+            # the apiserver labels every namespace with its name (webhooks select on it)
+            meta.setdefault("labels", {})["kubernetes.io/metadata.name"] = meta["name"]
         elif resource.kind == "Pod":
             validation.default_pod(obj)
             status = obj.setdefault("status", {})

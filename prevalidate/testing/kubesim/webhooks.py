@@ -235,7 +235,7 @@ class WebhookDispatcher:
         self.calls.append(review)
         return review
 
-    def _endpoint(self, hook: Obj) -> Endpoint:
+    def _endpoint(self, hook: Obj, timeout: int) -> Endpoint:
         cc = hook.get("clientConfig") or {}
         name = hook.get("name") or ""
         if cc.get("url"):
@@ -248,7 +248,7 @@ class WebhookDispatcher:
         if not target:
             raise CallingError(
                 name,
-                f'failed to call webhook: Post "{url}": '
+                f'failed to call webhook: Post "{url}?timeout={timeout}s": '
                 f'no endpoints available for service "{svc.get("name")}"',
             )
         return Endpoint(url, f"https://{target}{path}", host)
@@ -266,7 +266,7 @@ class WebhookDispatcher:
     async def _post(self, hook: Obj, review: Obj) -> Obj:
         name = hook.get("name") or ""
         timeout = int(hook.get("timeoutSeconds") or 10)
-        endpoint = self._endpoint(hook)
+        endpoint = self._endpoint(hook, timeout)
         shown = f"{endpoint.url}?timeout={timeout}s"
         try:
             context = self._ssl_context(hook)
@@ -318,7 +318,9 @@ def _x509_text(exc: aiohttp.ClientConnectorCertificateError, endpoint: Endpoint)
     if code == 62:  # X509_V_ERR_HOSTNAME_MISMATCH
         host = endpoint.server_hostname or (exc.host or "")
         return f"tls: failed to verify certificate: x509: certificate is not valid for {host}"
-    if code in (18, 19, 20, 21):  # self-signed, self-signed in chain, unknown issuer, unable to verify
+    # signature failure (an issuer of the same name, another key), self-signed, self-signed in
+    # chain, unknown issuer, unable to verify: Go's UnknownAuthorityError
+    if code in (7, 18, 19, 20, 21):
         return "tls: failed to verify certificate: x509: certificate signed by unknown authority"
     if code == 10:
         return "tls: failed to verify certificate: x509: certificate has expired or is not yet valid"
