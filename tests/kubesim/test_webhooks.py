@@ -15,9 +15,9 @@ import pytest
 import yaml
 
 from prevalidate.testing.kubesim import KubeSim, load_cluster
+from prevalidate.testing.webhookstandin import Answer, StandinWebhook, ca_bundle, configuration, make_certs
 
 from .conftest import CLUSTER, notebook_pod
-from .webhook_standin import Answer, StandinWebhook, ca_bundle, configuration, make_certs
 
 VWC = "/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations"
 PODS = "/api/v1/namespaces/jhub/pods"

@@ -1,4 +1,4 @@
-"""A stand-in validating admission webhook for kubesim's and the real plane's tests: a real
+"""A stand-in validating admission webhook for the tests of kubesim and the real plane: a real
 HTTPS AdmissionReview server (aiohttp, TLS from a throwaway CA) whose answer each test sets.
 
 It stands in for `prevalidate webhook serve` (built in `webhook/prevalidate_webhook/` by
@@ -130,7 +130,7 @@ class StandinWebhook:
         await site.start()
         server = site._server
         assert server is not None
-        self.port = server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.port = server.sockets[0].getsockname()[1]  # type: ignore[attr-defined]
         return self
 
     async def stop(self) -> None:
@@ -168,3 +168,24 @@ def configuration(
                                       "values": ["kube-system", "prevalidate"]}]},
         }],
     }
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m prevalidate.testing.webhookstandin webhook certs --service S --namespace NS
+    --out DIR`: the stand-in for `prevalidate webhook certs` (same arguments, same files)."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="prevalidate")
+    parser.add_argument("group", choices=["webhook"])
+    parser.add_argument("command", choices=["certs"])
+    parser.add_argument("--service", required=True)
+    parser.add_argument("--namespace", required=True)
+    parser.add_argument("--out", required=True, type=Path)
+    args = parser.parse_args(argv)
+    make_certs(args.out, args.service, args.namespace)
+    print(f"wrote {args.out}/ca.crt, tls.crt, tls.key for {args.service}.{args.namespace}.svc")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
