@@ -15,6 +15,7 @@ import pytest
 import yaml
 
 from prevalidate.testing.kubesim import KubeSim, load_cluster
+from prevalidate.testing.kubesim.webhooks import WarningRecorder
 from prevalidate.testing.webhookstandin import Answer, StandinWebhook, ca_bundle, configuration, make_certs
 
 from .conftest import CLUSTER, notebook_pod
@@ -251,6 +252,19 @@ async def test_configurations_are_defaulted_and_validated_as_the_apiserver_does(
         'webhooks[0].clientConfig.url: Invalid value: "http": '
         "'https' is the only allowed URL scheme; desired format: https://host[/path]]"
     )
+
+
+def test_warnings_are_cut_to_256_runes_each_once_they_pass_4096_in_all() -> None:
+    recorder = WarningRecorder()
+    for i in range(20):
+        recorder.add(f"{i:02d}" + "é" * 298)
+    recorder.add("00" + "é" * 298)  # a repeat is sent once
+    headers = recorder.headers()
+    assert len(headers) == 20
+    assert all(h == f'299 - "{i:02d}' + "é" * 254 + '"' for i, h in enumerate(headers))
+    small = WarningRecorder()
+    small.add('say "hi" \\ there')  # one backslash
+    assert small.headers() == ['299 - "say \\"hi\\" \\\\ there"']
 
 
 KUBECTL = shutil.which("kubectl")
