@@ -299,3 +299,36 @@ async def test_a_real_kubectl_prints_the_denial_and_the_warnings_as_users_see_th
         "allocatable. Choose at most 8.",
     ]
     assert webhook.reviews[0]["request"]["object"]["metadata"]["labels"] == NOTEBOOK_LABELS
+
+
+async def test_a_kubespawner_pod_created_with_kubernetes_asyncio_gets_the_denial_as_an_api_exception(
+    sim: KubeSim, webhook: StandinWebhook, certs: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What KubeSpawner's create sees when the webhook refuses its pod: a 403 ApiException whose
+    body carries the apiserver's sentence (the hub's translation starts from this)."""
+    from kubernetes_asyncio import client
+    from kubernetes_asyncio.client.exceptions import ApiException
+    from kubernetes_asyncio.config import kube_config
+    from kubespawner import KubeSpawner
+    from traitlets.config import Config
+
+    kubeconfig = sim.write_kubeconfig(tmp_path / "kubeconfig", namespace="jhub")
+    monkeypatch.setattr(kube_config, "KUBE_CONFIG_DEFAULT_LOCATION", str(kubeconfig))
+    config = Config()
+    config.KubeSpawner.namespace = "jhub"
+    config.KubeSpawner.image = "quay.io/jupyterhub/k8s-singleuser-sample:4.0.0"
+    spawner = KubeSpawner(_mock=True, config=config)
+    manifest = await spawner.get_pod_manifest()
+    webhook.answer = Answer(allowed=False, message="The image tag does not exist. Did you mean 4.0.0?")
+    async with httpx.AsyncClient(base_url=sim.url) as http:
+        await register(http, url_config(webhook, certs))
+    async with client.ApiClient(client.Configuration(host=sim.url)) as api:
+        with pytest.raises(ApiException) as caught:
+            await client.CoreV1Api(api).create_namespaced_pod("jhub", manifest)
+    assert caught.value.status == 403
+    body = yaml.safe_load(caught.value.body)
+    assert body["message"] == (
+        f'admission webhook "{HOOK}" denied the request: The image tag does not exist. Did you mean 4.0.0?'
+    )
+    sent = webhook.reviews[0]["request"]["object"]["metadata"]
+    assert sent["labels"]["component"] == "singleuser-server" and sent["name"] == manifest.metadata.name
