@@ -125,7 +125,9 @@ async def test_an_allowed_pod_is_stored_and_pods_outside_the_selectors_are_never
         cm = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c", "labels": NOTEBOOK_LABELS}}
         assert (await http.post("/api/v1/namespaces/jhub/configmaps", json=cm)).status_code == 201
     assert len(webhook.reviews) == 1
-    assert sim.store.peek("pods", "jhub", "jupyter-carol") is not None
+    stored = sim.store.peek("pods", "jhub", "jupyter-carol")
+    assert stored is not None
+    assert stored["metadata"]["uid"] == webhook.reviews[0]["request"]["object"]["metadata"]["uid"]
 
 
 @pytest.mark.parametrize("policy", ["Ignore", "Fail"])
@@ -332,3 +334,4 @@ async def test_a_kubespawner_pod_created_with_kubernetes_asyncio_gets_the_denial
     )
     sent = webhook.reviews[0]["request"]["object"]["metadata"]
     assert sent["labels"]["component"] == "singleuser-server" and sent["name"] == manifest.metadata.name
+    assert sent["uid"] and sent["creationTimestamp"]  # filled before the validating phase

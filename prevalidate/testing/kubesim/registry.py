@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import copy
 import secrets
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -105,6 +106,9 @@ class Registry:
             meta["name"] = meta["generateName"] + _random_suffix()
         for server_set in ("uid", "resourceVersion", "creationTimestamp", "deletionTimestamp"):
             meta.pop(server_set, None)
+        # rest.FillObjectMetaSystemFields runs before admission's validating phase: validating
+        # webhooks (and a dry run's answer) see the uid and creationTimestamp that are stored.
+        meta["uid"], meta["creationTimestamp"] = str(uuid.uuid4()), now_rfc3339()
         if resource.namespaced and namespace:
             self._namespace_usable(resource, namespace)
         if resource.plural == "pods":
