@@ -27,6 +27,7 @@ from prevalidate.model.admission import AdmissionConfig
 from prevalidate.model.settings import Settings
 from prevalidate.testing.realplane import Api, RealCluster, admit, await_scheduling
 from prevalidate.testing.realplane.api import wait_for
+from prevalidate.testing.realplane.sync import await_stable
 from prevalidate.validators import run_all
 
 from .scenarios import NS, Round
@@ -288,17 +289,14 @@ class RoundRunner:
                 return False
         return True
 
-    def _await_baseline(self, timeout: float = 60) -> None:
-        # 60 s, not 10: the quota controller's recalculation after a delete lagged past 10 s
-        # when the shared machine was loaded, and the run failed on that, not on a verdict.
+    def _await_baseline(self) -> None:
+        # Waited for as long as the quota controller keeps changing the usage (a loaded machine
+        # delays its recalculation by tens of seconds), failing only after 120 s with no change.
+        # Polled every 0.2 s: a tighter loop was itself a load on the apiserver it waited for.
         if not self.baseline:
             return
-        deadline = time.monotonic() + timeout
-        while _quota_usage(self.cluster.api, self.ns) != self.baseline:
-            if time.monotonic() > deadline:
-                now = _quota_usage(self.cluster.api, self.ns)
-                raise TimeoutError(f"quota usage in {self.ns} did not return to {self.baseline}: {now}")
-            time.sleep(0.02)
+        await_stable(lambda: _quota_usage(self.cluster.api, self.ns), lambda now: now == self.baseline,
+                     f"quota usage in {self.ns} returning to {self.baseline}")
 
 
 def run_rounds(make_cluster: Any, rounds: Iterable[Round]) -> list[Comparison]:

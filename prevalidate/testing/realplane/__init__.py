@@ -10,6 +10,7 @@ from .binaries import BinariesMissing, binaries_dir
 from .loader import Loaded, Loader, LoadError, read_objects
 from .plane import ControlPlane, PlaneError
 from .session import RealCluster, clean_plane
+from .sync import await_scheduler_nodes, await_stable
 from .verdicts import Admission, Scheduling, admit, await_scheduling, failed_scheduling_events, schedule
 
 __all__ = [
@@ -25,7 +26,9 @@ __all__ = [
     "RealCluster",
     "Scheduling",
     "admit",
+    "await_scheduler_nodes",
     "await_scheduling",
+    "await_stable",
     "binaries_dir",
     "clean_plane",
     "failed_scheduling_events",

@@ -25,6 +25,7 @@ from typing import Any
 import yaml
 
 from .api import KINDS, Api, ApiError, wait_for
+from .sync import await_scheduler_nodes
 
 Obj = dict[str, Any]
 
@@ -177,6 +178,10 @@ class Loader:
             for obj in by_kind.get(kind, []):
                 self._load_one(obj, loaded)
         self._await_quota_status(loaded)
+        if by_kind.get("Node") or by_kind.get("Pod"):
+            # A pod created next must meet a scheduler that holds these nodes and pods, which
+            # its informers deliver late on a loaded machine ("no nodes available").
+            await_scheduler_nodes(self.api)
         return loaded
 
     # --- one object ----------------------------------------------------------------------------

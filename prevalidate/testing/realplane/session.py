@@ -12,6 +12,7 @@ from typing import Any
 from .api import Api
 from .loader import SYSTEM_NAMESPACES, Loaded, Loader
 from .plane import ControlPlane
+from .sync import await_scheduler_nodes
 
 _counter = itertools.count(1)
 # Cluster-scoped kinds a cluster file may add; the apiserver's own objects are kept.
@@ -54,9 +55,14 @@ def clean_plane(api: Api, namespaces: set[str] | None = None) -> None:
     for ns in sorted(namespaces or ()):
         api.request("DELETE", f"/api/v1/namespaces/{ns}/pods", params={"gracePeriodSeconds": "0"})
         api.request("DELETE", f"/api/v1/namespaces/{ns}")
+    nodes = bool(api.list("Node"))
     for kind in _CLUSTER_KINDS:
         for obj in api.list(kind):
             meta = obj["metadata"]
             if kind == "PriorityClass" and meta["name"].startswith("system-"):
                 continue
             api.delete(kind, meta["name"])
+    if nodes:
+        # The next test may reuse these node names: a scheduler still holding the old ones (and
+        # their statuses) would pass for one holding the new ones, so see them gone first.
+        await_scheduler_nodes(api)
