@@ -27,7 +27,7 @@ from prevalidate.model.admission import AdmissionConfig
 from prevalidate.model.settings import Settings
 from prevalidate.testing.realplane import Api, RealCluster, admit, await_scheduling
 from prevalidate.testing.realplane.api import wait_for
-from prevalidate.testing.realplane.sync import await_stable
+from prevalidate.testing.realplane.sync import await_scheduler_nodes, await_stable
 from prevalidate.validators import run_all
 
 from .scenarios import NS, Round
@@ -215,26 +215,23 @@ class RoundRunner:
         if not admission.allowed:
             family = real_family(admission.status, admission.message)
             return Outcome(False, frozenset({family}), f"{admission.status}: {admission.message}")
-        for _attempt in range(3):
-            created = admit(api, pod, dry_run=False)
-            if not created.allowed:  # cannot happen once usage is back at baseline; say so if it does
-                return Outcome(False, frozenset({"unstable"}), f"real create: {created.message}")
-            verdict = await_scheduling(api, created.pod, timeout=20)
-            api.delete("Pod", pod["metadata"]["name"], self.ns)
-            if verdict.nominated:
-                self._restore_victims()
-                # The victims are new pods now: read the cluster again, as both sides will.
-                self.baseline = self._settled_usage()
-                self.cluster_file.write_text(yaml.safe_dump(dump(api, self.ns)))
-            self._await_baseline()
-            if pod["spec"].get("nodeName"):
-                break  # bound by its author: the scheduler's cache plays no part
-            stale = (verdict.node is not None and verdict.node not in self.nodes) or (
-                not verdict.scheduled and f"0/{len(self.nodes)} nodes" not in verdict.message
-                and "nodes are available" in verdict.message)
-            if not stale:
-                break
-            time.sleep(0.3)  # the scheduler's cache still held the previous round's nodes
+        # No retry: the loader proved the scheduler holds this round's nodes before any pod is
+        # judged, and each bound pod's deletion is seen by it before the next (below), so a
+        # verdict here is the scheduler's real answer and a disagreement is a real one.
+        created = admit(api, pod, dry_run=False)
+        if not created.allowed:  # cannot happen once usage is back at baseline; say so if it does
+            return Outcome(False, frozenset({"unstable"}), f"real create: {created.message}")
+        verdict = await_scheduling(api, created.pod, timeout=60)
+        api.delete("Pod", pod["metadata"]["name"], self.ns)
+        if verdict.nominated:
+            self._restore_victims()  # loads them: the loader awaits the scheduler's view
+            # The victims are new pods now: read the cluster again, as both sides will.
+            self.baseline = self._settled_usage()
+            self.cluster_file.write_text(yaml.safe_dump(dump(api, self.ns)))
+        elif verdict.scheduled:
+            # The scheduler must drop the deleted pod from its node before the next pod meets it.
+            await_scheduler_nodes(api)
+        self._await_baseline()
         if verdict.scheduled:
             return Outcome(True, frozenset(), f"bound to {verdict.node}")
         if verdict.nominated:

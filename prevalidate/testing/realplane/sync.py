@@ -76,8 +76,9 @@ def _canary(names: list[str]) -> Obj:
     }
     if names:
         spec["affinity"] = {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {
+            # One term per name (terms are ORed): a field selector takes a single value.
             "nodeSelectorTerms": [{"matchFields": [
-                {"key": "metadata.name", "operator": "In", "values": names}]}]}}}
+                {"key": "metadata.name", "operator": "In", "values": [name]}]} for name in names]}}}
     name = f"prevalidate-scheduler-canary-{secrets.token_hex(4)}"
     return {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "namespace": CANARY_NAMESPACE},
             "spec": spec}
