@@ -164,8 +164,8 @@ def main() -> None:
 
 The demo's profiles plus a misconfigured one (`examples/audit/jupyterhub_config.py`, {entries}
 entries: {fit} fit, {now} not now (GPU, and the 16-CPU choices: quota), {never} never
-(the 64-CPU choices, and the typo'd image with 128 CPUs)) against `examples/audit/cluster-gpu-full.yaml`, on 2 cores shared with
-other work (single runs move by ±30%).
+(the 64-CPU choices, and the typo'd image with 128 CPUs)) against
+`examples/audit/cluster-gpu-full.yaml`, on 2 cores shared with other work (single runs move by ±30%).
 
 {chr(10).join(rows)}
 
