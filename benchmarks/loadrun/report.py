@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import statistics
 from collections import Counter
 from collections.abc import Callable
@@ -38,7 +39,7 @@ def _ms(value: float | None) -> str:
     return "< 50" if value is None else f"{value:.0f}"
 
 
-def _how_bad_ended(run: BurstRun, kind: str) -> str:
+def _how_bad_ended(run: BurstRun, *, kind: str) -> str:
     answers = [a for a in run.answers if a.kind == kind]
     ends = Counter(
         "inline 4xx" if inline(a) else f"{a.where} {a.status} → {a.outcome or 'no outcome'}" for a in answers
@@ -104,7 +105,7 @@ def report(runs: dict[str, BurstRun], host_note: str) -> str:
     row("first submit → last answer (s)", lambda r: f"{r.burst_s:.1f}")
     row("load average before → after", lambda r: f"{r.load[0]:.1f} → {r.load[1]:.1f}")
     for kind in BAD_KINDS:
-        row(f"how `{kind}` ended", lambda r, k=kind: _how_bad_ended(r, k))
+        row(f"how `{kind}` ended", functools.partial(_how_bad_ended, kind=kind))
     samples = {
         m: next((a.message for a in r.answers if a.kind != "good" and inline(a)), "") for m, r in runs.items()
     }
