@@ -18,7 +18,7 @@ import tempfile
 from pathlib import Path
 
 from benchmarks._results import write_section
-from benchmarks.loadrun.burst import BurstRun, run_burst
+from benchmarks.loadrun.burst import MEMORY_DB, BurstRun, run_burst
 from benchmarks.loadrun.report import report, verdict
 from benchmarks.loadrun.setup import REPOSITORY, TAG
 from prevalidate.testing.registry import run_registry
@@ -27,7 +27,7 @@ USERS, WINDOW = 200, 10.0
 
 
 async def measure(
-    users: int, window: float, modes: tuple[str, ...] = ("prevalidate", "stock")
+    users: int, window: float, modes: tuple[str, ...] = ("prevalidate", "stock", "prevalidate" + MEMORY_DB)
 ) -> dict[str, BurstRun]:
     runs: dict[str, BurstRun] = {}
     with run_registry("open") as registry, tempfile.TemporaryDirectory(prefix="bench-load-") as tmp:

@@ -29,6 +29,7 @@ from prevalidate.testing.hubprocess import RunningHub, free_port, start_hub, vis
 from prevalidate.testing.registry import RunningRegistry
 
 REPO = Path(__file__).resolve().parents[2]
+MEMORY_DB = "+memory-db"  # a mode suffix
 OUTCOME_TIMEOUT = 240.0  # seconds a user waits for ready/failed after the answer (generous)
 
 
@@ -47,7 +48,7 @@ class Answer:
 
 @dataclass
 class BurstRun:
-    mode: str  # "prevalidate" or "stock"
+    mode: str  # "prevalidate" or "stock", optionally + MEMORY_DB
     users: int
     window: float
     answers: list[Answer] = field(default_factory=list)
@@ -60,11 +61,18 @@ class BurstRun:
     hub_errors: list[str] = field(default_factory=list)  # tracebacks / 500s in the hub log
 
 
+# With LOAD_PROFILE set: a cProfile of the hub's main thread from start, dumped at each SIGUSR2
+# (JupyterHub keeps SIGUSR1 for itself): once as the burst starts, once when it has settled; the
+# difference of the two dumps is the burst.
 _PROFILE = """
-import atexit as _atexit, cProfile as _cProfile
+import cProfile as _cProfile, signal as _signal
 _profile = _cProfile.Profile()
 _profile.enable()
-_atexit.register(lambda: (_profile.disable(), _profile.dump_stats({path!r})))
+_dumps = [{path!r} + ".before", {path!r}]
+def _dump(*_):
+    _profile.dump_stats(_dumps.pop(0) if len(_dumps) > 1 else _dumps[0])
+    _profile.enable()
+_signal.signal(_signal.SIGUSR2, _dump)
 """
 
 
@@ -177,7 +185,11 @@ async def run_burst(
         env = {"KUBECONFIG": str(kubeconfig), "PYTHONPATH": str(REPO)}
         if os.environ.get("LOAD_ASYNCIO_DEBUG"):  # to find what blocks the hub's loop: asyncio
             env["PYTHONASYNCIODEBUG"] = "1"  # logs each callback that runs over 100 ms, by name
-        config = hub_config(host, mode == "prevalidate", sys.executable)
+        config = hub_config(host, mode.startswith("prevalidate"), sys.executable)
+        if mode.endswith(MEMORY_DB):
+            # JupyterHub's database in memory (z2jh's `hub.db.type: sqlite-memory`): no commit
+            # waits for the disk while holding the event loop.
+            config += 'c.JupyterHub.db_url = "sqlite://"\n'
         if os.environ.get("LOAD_PROFILE"):  # a cProfile of the hub's main thread, dumped at exit
             config += _PROFILE.format(path=f"{os.environ['LOAD_PROFILE']}-{mode}.prof")
         async with start_hub(config, env=env, timeout=120, stop_timeout=60) as hub:
@@ -204,6 +216,9 @@ async def _burst(run: BurstRun, hub: RunningHub, browsers: list[User], host: str
     run.load = (os.getloadavg()[0], 0.0)
     probe.start()
     await asyncio.sleep(1.0)  # a second of probes before the burst as a baseline
+    profiling = bool(os.environ.get("LOAD_PROFILE"))
+    if profiling:
+        hub.process.send_signal(signal.SIGUSR2)
     started = time.perf_counter()
     answers = [Answer(b.user, kind_of(i)) for i, b in enumerate(browsers)]
 
@@ -222,6 +237,8 @@ async def _burst(run: BurstRun, hub: RunningHub, browsers: list[User], host: str
     # server is ready (not the stock hub's bad pods still Pending until start_timeout).
     run.burst_s = time.perf_counter() - started
     probe.done.set()
+    if profiling:
+        hub.process.send_signal(signal.SIGUSR2)
     after_metrics = await metrics_snapshot(hub)
     run.loop = hub_loop_lag(before_metrics, after_metrics, hub.log()[log_mark:])
     run.load = (run.load[0], os.getloadavg()[0])

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import functools
+import re
 import statistics
 from collections import Counter
 from collections.abc import Callable
 
-from benchmarks.loadrun.burst import Answer, BurstRun
+from benchmarks.loadrun.burst import MEMORY_DB, Answer, BurstRun
 from benchmarks.loadrun.setup import BAD_KINDS
 
 
@@ -50,11 +51,7 @@ def _how_bad_ended(run: BurstRun, *, kind: str) -> str:
 
 def report(runs: dict[str, BurstRun], host_note: str) -> str:
     modes = list(runs)
-    head = (
-        "| | "
-        + " | ".join(f"prevalidate {'on' if m == 'prevalidate' else 'off (stock)'}" for m in modes)
-        + " |"
-    )
+    head = "| | " + " | ".join(_label(m) for m in modes) + " |"
     rows = [head, "|---" * (len(modes) + 1) + "|"]
 
     def row(label: str, cell: Callable[[BurstRun], str]) -> None:
@@ -132,9 +129,29 @@ def report(runs: dict[str, BurstRun], host_note: str) -> str:
         "",
         f"{host_note}",
     ]
+    for mode, r in runs.items():
+        failed = Counter(
+            _first_line(a.outcome_message or a.message or a.where)
+            for a in r.answers
+            if a.kind == "good" and a.outcome != "ready"
+        )
+        for message, n in failed.most_common(3):
+            lines += ["", f"Good servers that did not start ({mode}): {n}× “{message}”"]
     if samples.get("prevalidate"):
         lines += ["", f"A bad user's inline sentence (prevalidate on): “{samples['prevalidate'][:300]}”"]
     return "\n".join(lines)
+
+
+def _label(mode: str) -> str:
+    on = "prevalidate on" if mode.startswith("prevalidate") else "prevalidate off (stock)"
+    return on + (", hub DB in memory" if mode.endswith(MEMORY_DB) else ", hub DB on disk")
+
+
+def _first_line(text: str) -> str:
+    # a user number in the message would make every failure its own line
+    return re.sub(
+        r"load-\d+", "load-N", re.sub(r"127\.[\d.:]+", "POD-IP", text.splitlines()[0] if text else "")
+    )[:200]
 
 
 def _pair(values: list[float]) -> str:
