@@ -94,8 +94,9 @@ class User(Browser):
             answer.message = visible_text(found.group(1) if found else page.text)[:400]
             return
         progress = re.search(r'new EventSource\("([^"]+)"\)', page.text)
-        if progress is None:
-            answer.outcome = "no progress url"
+        if progress is None:  # the spawn already failed: the pending page shows why, at once
+            answer.outcome, answer.outcome_s = "failed", answer.answer_s
+            answer.outcome_message = visible_text(page.text)[:400]
             return
         async with self.http.stream(
             "GET", html.unescape(progress.group(1)), headers={"Accept": "text/event-stream"}

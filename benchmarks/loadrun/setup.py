@@ -185,6 +185,11 @@ c.Prevalidator.insecure_registries = [{registry_host!r}]
 # flight (default 100) or on running servers; a form POST waits up to 10 s (JupyterHub's default)
 # for its spawn before answering with the pending page.
 c.KubeSpawner.http_timeout = {START_TIMEOUT}
+# The hub's loop stalls for seconds on this machine (JupyterHub's own database commits, see
+# RESULTS.md): a 5 s API timeout retried for 10 s (the test preamble) fails valid pod creates
+# whose answer was waiting in the socket. 30 s retried for 90 s.
+c.KubeSpawner.k8s_api_request_timeout = 30
+c.KubeSpawner.k8s_api_request_retry_timeout = {START_TIMEOUT}
 c.JupyterHub.concurrent_spawn_limit = 0
 c.JupyterHub.active_server_limit = 0
 c.JupyterHub.api_page_max_limit = 1000
