@@ -107,7 +107,9 @@ class RunningWebhook:
             await self.process.wait()
 
 
-async def start_webhook(kubeconfig: Path, workdir: Path, *flags: str, ready_timeout: float = 120) -> RunningWebhook:
+async def start_webhook(
+    kubeconfig: Path, workdir: Path, *flags: str, ready_timeout: float = 120
+) -> RunningWebhook:
     """``prevalidate webhook serve`` on 127.0.0.1 with fresh certificates, once /readyz says
     its caches are synced. ``flags``: the settings flags of ``prevalidate check`` and more."""
     workdir.mkdir(parents=True, exist_ok=True)
@@ -126,13 +128,15 @@ async def start_webhook(kubeconfig: Path, workdir: Path, *flags: str, ready_time
     async with httpx.AsyncClient(verify=hook.verify(), timeout=10) as http:
         while True:
             if process.returncode is not None:
-                raise RuntimeError(f"prevalidate webhook serve exited {process.returncode}: {hook.log()[-2000:]}")
+                raise RuntimeError(
+                    f"prevalidate webhook serve exited {process.returncode}: {hook.log()[-2000:]}")
             with contextlib.suppress(httpx.TransportError):
                 if (await http.get(f"{hook.url}/readyz")).status_code == 200:
                     return hook
             if time.monotonic() > deadline:
                 await hook.stop()
-                raise RuntimeError(f"the webhook was not ready in {ready_timeout:.0f} s: {hook.log()[-2000:]}")
+                raise RuntimeError(
+                    f"the webhook was not ready in {ready_timeout:.0f} s: {hook.log()[-2000:]}")
             await asyncio.sleep(0.2)
 
 
@@ -145,4 +149,6 @@ async def run_webhook(kubeconfig: Path, workdir: Path, *flags: str) -> AsyncIter
         await hook.stop()
 
 
-__all__ = ["NAMESPACE", "SERVICE", "RunningWebhook", "ca_bundle", "run_webhook", "start_webhook", "write_certs"]
+__all__ = [
+    "NAMESPACE", "SERVICE", "RunningWebhook", "ca_bundle", "run_webhook", "start_webhook", "write_certs",
+]

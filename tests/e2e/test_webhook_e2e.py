@@ -24,7 +24,14 @@ from prevalidate.testing.kubesim.pytest_plugin import StartKubeSim
 from prevalidate.testing.registry import RunningRegistry
 from prevalidate.testing.webhookprocess import NAMESPACE, SERVICE, RunningWebhook, ca_bundle, start_webhook
 
-from .conftest import IMAGE_REPO, IMAGE_TAG, REST_ANSWERS_AFTER_THE_SPAWN, StartStack, needs_hub, needs_registry
+from .conftest import (
+    IMAGE_REPO,
+    IMAGE_TAG,
+    REST_ANSWERS_AFTER_THE_SPAWN,
+    StartStack,
+    needs_hub,
+    needs_registry,
+)
 
 pytestmark = [pytest.mark.e2e, needs_registry]
 
