@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import shutil
+import subprocess
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -259,3 +261,32 @@ async def test_a_stock_kubespawner_with_the_hook_tells_the_webhooks_denial(
     for raw in ("HTTP response headers", "ApiException", "Reason: Forbidden", '"kind":"Status"', "Traceback"):
         assert raw not in message, message
     assert list(sim.store.items("pods", "jhub")) == []
+
+
+KUBECTL = shutil.which("kubectl")
+
+
+@pytest.mark.skipif(KUBECTL is None, reason="kubectl is not installed (scripts/bootstrap installs it)")
+async def test_a_real_kubectl_prints_the_webhooks_denial_and_warnings(
+    sim: KubeSim, webhook: RunningWebhook, registry: RunningRegistry, tmp_path: Path
+) -> None:
+    pod = example_pod("missing-pvc", f"{registry.host}/{IMAGE_REPO}:{IMAGE_TAG}")
+    pod["spec"]["imagePullSecrets"] = [{"name": "regcred-gone"}]
+    manifest = tmp_path / "pod.yaml"
+    manifest.write_text(yaml.safe_dump(pod))
+    kubeconfig = sim.write_kubeconfig(tmp_path / "kubectl-config", namespace="jhub")
+    proc = await asyncio.create_subprocess_exec(
+        KUBECTL or "kubectl", "--kubeconfig", str(kubeconfig), "create", "-f", str(manifest),
+        "--validate=false",  # kubesim serves no OpenAPI document for kubectl's client-side check
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    out, err = await asyncio.wait_for(proc.communicate(), 120)
+    assert proc.returncode == 1, (out, err)
+    secret = ('The image pull secret "regcred-gone" does not exist in namespace jhub; '
+              "private images may fail to pull.")
+    assert err.decode().splitlines() == [
+        f"Warning: {secret}",
+        f'The request is invalid: error when creating "{manifest}": {FRAMING}: The volume claim '
+        '"claim-alcie" does not exist in namespace jhub. Did you mean "claim-alice"? PVCs in your '
+        f"namespace: claim-alice, claim-bob, data-shared. {secret} {CONTACT}",
+    ]
+    assert sim.store.peek("pods", "jhub", "jupyter-alice") is None
