@@ -261,6 +261,7 @@ async def test_a_stock_kubespawner_with_the_hook_tells_the_webhooks_denial(
     for raw in ("HTTP response headers", "ApiException", "Reason: Forbidden", '"kind":"Status"', "Traceback"):
         assert raw not in message, message
     assert list(sim.store.items("pods", "jhub")) == []
+    assert "Kubernetes refused to create the pod of" in hub.log()  # the admin's one line
 
 
 KUBECTL = shutil.which("kubectl")
