@@ -33,6 +33,7 @@ _LAZY = {
     "Prevalidator": "hub",
     "SpawnRejected": "hub",
     "pre_spawn_hook": "hub",
+    "admin_handlers": "hub",
     "LiveCluster": "kube.live",
     "RegistryClient": "registry.client",
 }
@@ -66,6 +67,7 @@ __all__ = [
     "SpawnRejected",
     "ValidationService",
     "Verdict",
+    "admin_handlers",
     "build_demand",
     "load_cluster",
     "parse_image_reference",

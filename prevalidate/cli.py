@@ -13,15 +13,14 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from .kube.admissionfile import load_admission_config
-from .kube.dump import InputFileError, load_cluster, load_node_pools, load_request
+from .cliflags import add_settings_flags, settings_from_flags
+from .kube.dump import InputFileError, load_cluster, load_request
 from .messages import finding_json
 from .messages.rejection import Rejection
-from .model.admission import PLUGINS, AdmissionConfig
 from .model.cluster import ClusterView
 from .model.findings import Verdict, shown
 from .model.request import PodRequest
-from .model.settings import DEFAULT_ADMIN_CONTACT, Settings
+from .model.settings import Settings
 from .service import FixedView, ValidationService
 
 EXIT_ALLOWED, EXIT_REJECTED, EXIT_UNUSABLE = 0, 1, 2
@@ -56,47 +55,7 @@ def _add_check(sub: Any) -> None:
         help="no network: image checks are reference syntax and registry policy only",
     )
     p.add_argument("--json", action="store_true", help="print {allowed, findings} as JSON")
-    p.add_argument(
-        "--node-pools", metavar="POOLS.yaml", help="a List of Node templates an autoscaler can add"
-    )
-    p.add_argument(
-        "--allow-registry",
-        action="append",
-        default=[],
-        metavar="HOST[:PORT]",
-        help="only these registries are contacted (repeatable)",
-    )
-    p.add_argument(
-        "--insecure-registry",
-        action="append",
-        default=[],
-        metavar="HOST[:PORT]",
-        help="registries spoken to over plain HTTP (repeatable)",
-    )
-    p.add_argument(
-        "--capacity-policy",
-        choices=("reject", "warn"),
-        default="reject",
-        help="whether no room on any node right now rejects (default) or warns",
-    )
-    p.add_argument(
-        "--time-budget", type=float, default=2.0, metavar="SECONDS", help="registry time budget (default 2)"
-    )
-    p.add_argument("--admin-contact", default=DEFAULT_ADMIN_CONTACT, help="the last line of every message")
-    p.add_argument(
-        "--admission-plugin",
-        action="append",
-        default=[],
-        metavar="NAME=on|off|auto",
-        help=f"whether the apiserver runs this admission plugin ({', '.join(PLUGINS)}); unnamed "
-        "ones are auto (RuntimeClass: on): their added tolerations are assumed, nothing else (repeatable)",
-    )
-    p.add_argument(
-        "--admission-config",
-        metavar="CONFIG.yaml",
-        help="the apiserver's AdmissionConfiguration file (PodNodeSelector and "
-        "PodTolerationRestriction configuration)",
-    )
+    add_settings_flags(p)
 
 
 async def check_request(
@@ -138,20 +97,10 @@ def _check(args: argparse.Namespace) -> int:
     try:
         cluster = load_cluster(args.cluster, warn=_warn)
         request = load_request(args.pod, from_kubespawner=args.from_kubespawner)
-        pools = load_node_pools(args.node_pools) if args.node_pools else ()
-        admission = _admission(args.admission_plugin, args.admission_config)
+        settings = settings_from_flags(args, offline=args.offline)
     except InputFileError as exc:
         print(f"prevalidate: {exc}", file=sys.stderr)
         return EXIT_UNUSABLE
-    settings = Settings(
-        allowed_registries=tuple(args.allow_registry),
-        insecure_registries=tuple(args.insecure_registry),
-        admin_contact=args.admin_contact,
-        capacity_policy=args.capacity_policy,
-        node_pools=pools,
-        offline=args.offline,
-        admission=admission,
-    )
     verdict = asyncio.run(check_request(request, cluster, settings, args.time_budget))
     if args.json:
         print(
@@ -163,20 +112,6 @@ def _check(args: argparse.Namespace) -> int:
     else:
         print("\n".join(report_lines(request, verdict, settings.admin_contact)))
     return EXIT_ALLOWED if verdict.allowed else EXIT_REJECTED
-
-
-def _admission(stated: Sequence[str], config_file: str | None) -> AdmissionConfig:
-    plugins: dict[str, str] = {}
-    for item in stated:
-        name, sep, state = item.partition("=")
-        if not sep:
-            raise InputFileError(f"--admission-plugin {item}: expected NAME=on, NAME=off or NAME=auto")
-        plugins[name.strip()] = state.strip()
-    configuration = load_admission_config(config_file) if config_file else {}
-    try:
-        return AdmissionConfig.parse(plugins, configuration)
-    except ValueError as exc:
-        raise InputFileError(f"--admission-plugin: {exc}") from None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -204,8 +139,61 @@ def build_parser() -> argparse.ArgumentParser:
     )
     plane_cli.add_arguments(plane)
     plane.set_defaults(run=plane_cli.run)
+    _add_audit(sub)
     _add_demo(sub)
+    _add_plugged_commands(sub)
     return parser
+
+
+def _add_audit(sub: Any) -> None:
+    audit = sub.add_parser(
+        "audit",
+        help="which profiles and choices of a hub's profile_list can never start, or not now",
+        description="Build the pod of every profile x choice of a jupyterhub_config.py's "
+        "profile_list with KubeSpawner itself and check it against the cluster as it is and "
+        "emptied: never (no empty cluster would run it), not-now (it needs room), fits. "
+        "Exit 0 when nothing is never, 1 when something is, 2 for unusable input.",
+    )
+    audit.add_argument(
+        "--config", required=True, metavar="jupyterhub_config.py", help="the hub's configuration"
+    )
+    audit.add_argument(
+        "--cluster",
+        metavar="CLUSTER.yaml",
+        help="a cluster file as `prevalidate check` reads it (default: the live cluster of the kubeconfig)",
+    )
+    audit.add_argument(
+        "--user", metavar="NAME", help="audit as this user (their pod, claim and namespace names)"
+    )
+    audit.add_argument(
+        "--offline", action="store_true", help="no network: image checks are reference syntax and policy only"
+    )
+    audit.add_argument("--json", action="store_true", help='print {"entries": [...]} as JSON')
+    audit.set_defaults(run=_audit)
+
+
+def _audit(args: argparse.Namespace) -> int:
+    from .hub.auditcli import run  # JupyterHub and KubeSpawner: only when asked
+
+    return run(args)
+
+
+# Commands of optional parts of the distribution (the admission webhook, `prevalidate_webhook`)
+# come in through this entry-point group, so the core never imports them: each entry point is a
+# function that adds its subparser and sets ``run`` (it imports its own heavy parts only then).
+COMMANDS_GROUP = "prevalidate.commands"
+
+
+def _add_plugged_commands(sub: Any) -> None:
+    from importlib.metadata import entry_points
+
+    for entry in sorted(entry_points(group=COMMANDS_GROUP), key=lambda e: e.name):
+        try:
+            register = entry.load()
+        except ImportError as exc:  # an extra that is not installed: the command is simply absent
+            _warn(f"command {entry.name!r} unavailable: {exc}")
+            continue
+        register(sub)
 
 
 def _add_demo(sub: Any) -> None:

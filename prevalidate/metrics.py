@@ -43,6 +43,12 @@ REGISTRY_RESPONSES = Counter(
     "or 'failed' when no response came).",
     ["kind", "status"],
 )
+CREATE_REFUSALS = Counter(
+    "prevalidate_create_refusals",
+    "Creates (pod, claim, namespace) Kubernetes refused after the spawn began, by what refused "
+    "(quota-exceeded, limitrange, webhook-denied, webhook-unavailable, invalid, ...) and object.",
+    ["kind", "object"],
+)
 CACHE_KINDS = Gauge(
     "prevalidate_cluster_cache_known_kinds",
     "Kinds (Node, Pod, ResourceQuota, ...) the live cluster cache currently holds a complete "
@@ -52,6 +58,24 @@ CACHE_READY = Gauge(
     "prevalidate_cluster_cache_ready",
     "1 when every cluster cache finished its initial list (or was forbidden by RBAC), else 0.",
 )
+
+BACKSTOP_OUTCOMES = Counter(
+    "prevalidate_backstop_outcomes",
+    "Spawns the runtime backstop followed, by how they ended: started, or the finding code that "
+    "failed them (image-pull-failed, oom-killed, ...); explain mode counts would_fail.",
+    ["reason"],
+)
+BACKSTOP_SECONDS = Histogram(
+    "prevalidate_backstop_seconds_to_failure",
+    "Seconds from the pod's appearance to the backstop failing the spawn.",
+    buckets=(0.5, 1, 2, 5, 10, 20, 30, 60, 120, 300),
+)
+
+
+def observe_backstop(reason: str, seconds: float | None = None) -> None:
+    BACKSTOP_OUTCOMES.labels(reason=reason).inc()
+    if seconds is not None:
+        BACKSTOP_SECONDS.observe(seconds)
 
 
 def observe_registry_response(kind: str, status: int) -> None:
@@ -93,3 +117,14 @@ class PrometheusObserver:
     def cache_state(self, known_kinds: int, ready: bool) -> None:
         CACHE_KINDS.set(known_kinds)
         CACHE_READY.set(1 if ready else 0)
+
+
+def rejection_counts() -> dict[str, int]:
+    """Error findings reported since the process started, by code: why spawns were refused
+    (``FINDINGS``, as ``/hub/metrics`` serves it; the hub's admin page shows it)."""
+    counts: dict[str, int] = {}
+    for metric in FINDINGS.collect():
+        for sample in metric.samples:
+            if sample.name.endswith("_total") and sample.labels.get("severity") == "error" and sample.value:
+                counts[sample.labels["code"]] = int(sample.value)
+    return counts

@@ -160,10 +160,16 @@ class ValidationService:
             self._started = True
             await self.source.start()
 
-    async def validate(self, request: PodRequest, *, path: str = "check") -> Verdict:
+    async def validate(
+        self, request: PodRequest, *, path: str = "check", cached_only: bool = False, observe: bool = True
+    ) -> Verdict:
         """The verdict on ``request``; never raises for a failure of ours (see the module
-        docstring). ``path`` labels the metrics: where the request came in."""
+        docstring). ``path`` labels the metrics: where the request came in. ``cached_only``:
+        the registry is read from its cache only, never asked (an image not cached is not
+        looked up), for answers that must not wait on the network (the spawn form's marks);
+        ``observe=False`` keeps such previews out of the validation metrics."""
         started = time.perf_counter()
+        observer = self.observer if observe else _Unobserved()
         try:
             await self.ensure_started()
             await self._wait_for_caches()
@@ -171,16 +177,27 @@ class ValidationService:
             verdict = shape_verdict(request.pod)
             if verdict is None:
                 demand = pod_demand(request, view, self.settings)
-                images = await self._lookup_images(demand, view)
+                images = (
+                    self._cached_images(demand, view)
+                    if cached_only
+                    else await self._lookup_images(demand, view)
+                )
                 verdict = run_checks(request, demand, view, self.settings, images)
         except Exception:
             pod = _label(request)
             log.warning("prevalidate: validating pod %s failed; it is allowed unchecked", pod, exc_info=True)
-            self.observer.failed(path)
+            observer.failed(path)
             return did_not_run()
-        self.observer.cache_state(len(view.known), self.source.ready)
-        self.observer.validated(path, verdict, time.perf_counter() - started)
+        observer.cache_state(len(view.known), self.source.ready)
+        observer.validated(path, verdict, time.perf_counter() - started)
         return verdict
+
+    def _cached_images(self, demand: SpawnDemand, view: ClusterView) -> dict[str, ImageFacts]:
+        registry, settings = self.registry, self.settings
+        cached = getattr(registry, "cached_facts", None)
+        if cached is None or settings.offline or not settings.enabled("image") or not demand.images:
+            return {}
+        return dict(cached(list(demand.images), pull_secret_configs(view, demand)))
 
     async def _wait_for_caches(self) -> None:
         """Only the first validations after start-up wait (bounded); later ones use whatever

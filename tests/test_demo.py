@@ -226,6 +226,16 @@ async def test_the_demo_starts_prints_things_to_try_and_ctrl_c_stops_every_proce
             assert attempt.what in text and attempt.outcome in text
         assert "any password" in text
 
+        # The admin page: every choice of the demo's profiles fits its cluster.
+        assert f"log in as admin and open {url.group(1)}/hub/prevalidate" in text
+        async with httpx.AsyncClient(base_url=url.group(1), follow_redirects=True, timeout=60) as http:
+            await http.get("/hub/login")
+            xsrf = http.cookies.get("_xsrf") or ""
+            await http.post("/hub/login", data={"username": "admin", "password": "x", "_xsrf": xsrf})
+            page = await http.get("/hub/prevalidate")
+        assert page.status_code == 200
+        assert "56 entries: 56 fit, 0 do not fit now, 0 can never start" in page.text
+
         valid = next(attempt for attempt in things_to_try(host.group(1)) if not attempt.expect)
         await _spawn_as_alice(url.group(1), valid.form)
 

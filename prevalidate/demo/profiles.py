@@ -18,6 +18,7 @@ SPAWNER_CLASS = "prevalidate.PrevalidatingKubeSpawner"
 NAMESPACE = "jhub"
 PROFILE = "custom"  # the slug of the free-text profile (the default)
 ADMIN_CONTACT = "This is the prevalidate demo: edit the options and try again."
+DEMO_ADMIN = "admin"  # the user who may open /hub/prevalidate
 
 # (repository, tag) pushed into the demo's local registry.
 IMAGES: tuple[tuple[str, str], ...] = (
@@ -51,7 +52,10 @@ def _home(claim: str, mount: str = "/home/jovyan/work", read_only: bool = False)
 
 def _quantity_choices(kind: str, values: tuple[str, ...], label: str) -> dict[str, Any]:
     return {
-        value: {"display_name": f"{value} {label}", "kubespawner_override": _resources(kind, value)}
+        value: {
+            "display_name": f"{value} {label}{'s' if label == 'CPU' and value != '1' else ''}",
+            "kubespawner_override": _resources(kind, value),
+        }
         for value in values
     }
 
@@ -84,7 +88,7 @@ def profile_list(registry_host: str) -> list[dict[str, Any]]:
                 },
                 "cpu": {
                     "display_name": "CPUs",
-                    "choices": _quantity_choices("cpu", ("1", "2", "4"), "CPU"),
+                    "choices": _quantity_choices("cpu", ("1", "2", "4", "16", "64"), "CPU"),
                     "unlisted_choice": {
                         "enabled": True,
                         "display_name": "CPUs (a Kubernetes quantity: 8, 1.5, 500m)",
@@ -175,4 +179,8 @@ c.KubeSpawner.default_url = "/prevalidate-demo"
 c.Prevalidator.allowed_registries = [{registry_host!r}]
 c.Prevalidator.insecure_registries = [{registry_host!r}]
 c.Prevalidator.admin_contact = {ADMIN_CONTACT!r}
+# The admin page: log in as "admin" and open /hub/prevalidate (which profiles can start).
+import prevalidate as _prevalidate
+c.JupyterHub.extra_handlers = _prevalidate.admin_handlers()
+c.Authenticator.admin_users = {{{DEMO_ADMIN!r}}}
 """

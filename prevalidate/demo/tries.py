@@ -77,5 +77,6 @@ def banner(url: str, registry_host: str, hub_log: str = "") -> str:
         "Things to try: in the Custom profile choose “Other…” in a list, type the value, press Start.",
     ]
     lines += [f"  {index}. {attempt.what}  → {attempt.outcome}" for index, attempt in enumerate(tries, 1)]
+    lines += ["", f"Which profiles can start: log in as admin and open {url}/hub/prevalidate"]
     lines += [""] + ([f"The hub's log: {hub_log}"] if hub_log else []) + ["Press Ctrl-C to stop everything."]
     return "\n".join(lines)

@@ -18,6 +18,7 @@ from ..model.settings import DEFAULT_ADMIN_CONTACT
 from .admission import admission_refused, runtimeclass_not_found
 from .inputs import input_invalid, namespace, options_unusable
 from .objects import image, key_missing, object_missing, pvc
+from .refusals import admission_unavailable, create_refused
 from .resources import (
     insufficient,
     limitrange,
@@ -26,6 +27,7 @@ from .resources import (
     quota_exceeded,
     quota_not_synced,
 )
+from .runtime import RENDERERS as _RUNTIME
 from .scheduling import pinned_no_fit_or, pinned_no_room_or, preemption_expected, priority_class_missing
 
 __all__ = [
@@ -67,6 +69,8 @@ _RENDERERS: dict[Code, Callable[[Mapping[str, Any]], str]] = {
     ),
     Code.RUNTIMECLASS_NOT_FOUND: runtimeclass_not_found,
     Code.ADMISSION_REFUSED: admission_refused,
+    Code.CREATE_REFUSED: create_refused,
+    Code.ADMISSION_UNAVAILABLE: admission_unavailable,
     Code.CHECK_SKIPPED: lambda f: (
         f"The {f['kind']} check could not run on these options and was skipped; your server will still start."
         if f.get("failed")
@@ -84,6 +88,7 @@ for _code in (
     _RENDERERS[_code] = image(_code)
 for _code in (Code.PVC_NOT_FOUND, Code.PVC_TERMINATING, Code.PVC_NOT_BOUND, Code.PVC_IN_USE):
     _RENDERERS[_code] = pvc(_code)
+_RENDERERS.update(_RUNTIME)  # the runtime backstop's codes
 
 
 def render(finding: Finding, overrides: Mapping[str, str] | None = None) -> str:

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from ..model.findings import Code, Severity, Verdict
+from ..model.refusals import Refusal, refusal_findings
 from ..model.settings import DEFAULT_ADMIN_CONTACT
 from . import headline, options_unusable, told
 
@@ -79,6 +80,23 @@ class Rejection:
         wrong type): there is no pod to validate, only the spawner's reason."""
         line = Line(options_unusable(problem), Severity.ERROR, Code.INPUT_INVALID)
         return cls("Your server cannot start:", (line,), admin_contact, 400, (Code.INPUT_INVALID.value,))
+
+    @classmethod
+    def refused(
+        cls,
+        refusal: Refusal,
+        admin_contact: str = DEFAULT_ADMIN_CONTACT,
+        overrides: Mapping[str, str] | None = None,
+    ) -> Rejection:
+        """Kubernetes refused to create the pod (PVC, namespace) after the spawn began. The
+        status is the apiserver's when the user's choice caused it (403 quota/LimitRange, 422
+        field errors, a webhook's own 4xx). Otherwise it is not the user's doing: 503 when it
+        should pass by itself (a webhook that did not answer, a quota not counted yet), 500
+        for a refusal of the hub's own setup (RBAC)."""
+        told_ = cls.of(Verdict.of(refusal_findings(refusal)), admin_contact, overrides)
+        user_status = refusal.status if 400 <= refusal.status < 500 else 403
+        status = user_status if refusal.user_caused else (503 if refusal.transient else 500)
+        return cls(told_.headline, told_.lines, told_.contact, status, told_.codes)
 
     @property
     def allowed(self) -> bool:

@@ -108,9 +108,7 @@ def must_specify(f: Mapping[str, Any]) -> str:
     if not admin:  # older facts, or only the user's own container lacks it
         names: list[str] = list(f.get("containers") or [user])
         who = (
-            f"container {names[0]} does not"
-            if len(names) == 1
-            else f"containers {names_list(names)} do not"
+            f"container {names[0]} does not" if len(names) == 1 else f"containers {names_list(names)} do not"
         )
         return f"{head}, and {who}. Set a {resource} {word} for your server."
     added = _admin_part(admin)

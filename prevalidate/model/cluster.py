@@ -15,7 +15,8 @@ its source could list, and where) and ``keep_derived`` (caches the checks derive
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from decimal import Decimal
 from types import MappingProxyType
 from typing import Any
 
@@ -157,6 +158,8 @@ class ClusterView:
         self._pods: dict[tuple[str, str], PodPlacement] = {}
         self._claim_users: dict[tuple[str, str], dict[str, str | None]] = {}
         self.node_generation = 0  # bumps when any node's static shape changes (cache key)
+        # Bumps on every change (objects, what is known): caches of verdicts key on it.
+        self.generation = 0
         self._derived: dict[str, object] = {}  # caches the checks derive from this view
 
     # ---- what the source could list -------------------------------------------------------
@@ -173,6 +176,7 @@ class ClusterView:
 
     def mark_known(self, kind: str, namespace: str | None = None) -> None:
         """The source listed ``kind`` cluster-wide (``namespace`` None) or in ``namespace``."""
+        self.generation += 1
         if namespace is None:
             self._scoped.pop(kind, None)
         else:  # scoped before known: a kind must never look known in namespaces not listed
@@ -182,6 +186,7 @@ class ClusterView:
     def mark_unknown(self, kind: str, namespace: str | None = None) -> None:
         """The source can no longer list ``kind`` (RBAC revoked, never listed) cluster-wide or
         in ``namespace``; the kind stays known where other namespaces' lists still hold."""
+        self.generation += 1
         if namespace is None:
             self._known.discard(kind)
             self._scoped.pop(kind, None)
@@ -204,6 +209,7 @@ class ClusterView:
 
     def apply(self, obj: Mapping[str, Any]) -> None:
         """Add or replace one object (a watch ADDED/MODIFIED event or a dump item)."""
+        self.generation += 1
         kind = obj.get("kind")
         ns, name = namespace_of(obj), name_of(obj)
         if kind == "Pod":
@@ -246,6 +252,7 @@ class ClusterView:
 
     def remove(self, obj: Mapping[str, Any]) -> None:
         """Forget one object (a watch DELETED event)."""
+        self.generation += 1
         kind = obj.get("kind")
         ns, name = namespace_of(obj), name_of(obj)
         if kind == "Pod":
@@ -370,3 +377,33 @@ class ClusterView:
         if priority > 0 and self.bound_pods > sum(self.bound_priorities.values()):
             return True  # pods at priority 0
         return any(level < priority for level in self.bound_priorities)
+
+    # ---- the same cluster, empty --------------------------------------------------------------
+
+    def emptied(self) -> ClusterView:
+        """This cluster as it would be with no pod running and no quota in use: the same nodes,
+        policies and objects, every pod gone (node usage, claim users, priorities) and every
+        quota's ``used`` at zero. What is refused here is refused whatever runs — "never fits"
+        for ``prevalidate audit``; what this view allows and the real one refuses only needs
+        room. The view shares this one's immutable objects; the tables are copies, so later
+        watch events on this view do not leak into it."""
+        empty = ClusterView(self._known)
+        empty._scoped = {kind: set(nss) for kind, nss in self._scoped.items()}
+        empty.nodes = dict(self.nodes)
+        empty.usage = {name: NodeUsage() for name in self.nodes}
+        empty.namespaces = dict(self.namespaces)
+        empty.quotas = {
+            ns: {name: replace(q, used={r: Decimal(0) for r in q.used}) for name, q in quotas.items()}
+            for ns, quotas in self.quotas.items()
+        }
+        empty.limit_ranges = {ns: dict(items) for ns, items in self.limit_ranges.items()}
+        empty.pvcs = {ns: dict(items) for ns, items in self.pvcs.items()}
+        empty.storage_classes = dict(self.storage_classes)
+        empty.service_accounts = dict(self.service_accounts)
+        empty.secrets = {ns: dict(items) for ns, items in self.secrets.items()}
+        empty.configmaps = {ns: dict(items) for ns, items in self.configmaps.items()}
+        empty.priority_classes = dict(self.priority_classes)
+        empty.runtime_classes = dict(self.runtime_classes)
+        empty.namespace_annotations = {ns: dict(a) for ns, a in self.namespace_annotations.items()}
+        empty.node_generation = self.node_generation
+        return empty

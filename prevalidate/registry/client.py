@@ -243,6 +243,19 @@ class RegistryClient:
         )
         return dict(zip(unique, results, strict=True))
 
+    def cached_facts(
+        self, images: Iterable[str], secrets: Secrets = (), want_platforms: bool = True
+    ) -> dict[str, ImageFacts]:
+        """What the caches already hold about ``images``, without a request or a wait (the
+        spawn form's marks must never wait on a registry); images not cached are left out."""
+        secrets_key = tuple(secrets)
+        found = {}
+        for image in dict.fromkeys(images):
+            cached = self._facts.get((image, secrets_key, want_platforms))
+            if cached is not None:
+                found[image] = cached
+        return found
+
     async def _image_facts(
         self,
         image: str,

@@ -48,7 +48,6 @@ __all__ = [
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 
-
 class DenialKind(str, Enum):
     """Why a registry is not contacted, as data: callers decide by kind, never by wording."""
 

@@ -49,7 +49,10 @@ async def test_120_cpus_is_unschedulable_with_the_fit_error_histogram(
                  if e["reason"] == "FailedScheduling")
     pod = sim.store.peek("pods", "default", "huge")
     assert event["type"] == "Warning" and event["message"] == message
-    assert event["source"]["component"] == "default-scheduler"
+    # the scheduler records through events.k8s.io/v1: no source, no count or timestamps in the
+    # core/v1 view, eventTime set (runtime-backstop.md §2.2, §6.2)
+    assert event["reportingComponent"] == "default-scheduler" and event["source"] == {}
+    assert event["count"] is None and event["lastTimestamp"] is None and event["eventTime"]
     assert event["involvedObject"]["uid"] == pod["metadata"]["uid"]
     assert event["involvedObject"]["kind"] == "Pod"
 

@@ -1,7 +1,7 @@
 """The HTTP face of kubesim: a tornado app speaking the Kubernetes REST API over plain HTTP.
 
 Routes `/api/v1/...` and `/apis/<group>/<version>/...` (collections, objects, the `status`
-subresource), discovery, `/version` and health checks. Lists and watches honour
+subresource, pods' `log`: podlogs.py), discovery, `/version` and health checks. Lists and watches honour
 `labelSelector`, `fieldSelector`, `resourceVersion` and `timeoutSeconds`; a watch is a chunked
 stream of `{"type": …, "object": …}` lines. Every failure is a `Status` body. Each request is
 appended to `request_log` so tests can list exactly what a client (KubeSpawner) called.
@@ -22,12 +22,15 @@ from . import discovery
 from .authz import authorize
 from .paging import Pager
 from .patch import merge_patch
+from .podlogs import PodLogs, read_log
 from .registry import Registry
 from .resources import BY_PLURAL, Resource
 from .selectors import Selector
 from .settings import SimSettings
 from .status import ApiError, bad_request, method_not_allowed, unknown_path, unsupported_media
 from .store import EXPIRED, Store, Watcher
+from .webhookconfig import Attributes
+from .webhooks import WarningRecorder, WebhookDispatcher
 
 log = logging.getLogger("kubesim.api")
 Obj = dict[str, Any]
@@ -88,7 +91,7 @@ def resolve(path: str) -> Target | Obj:
         raise unknown_path()
     name = rest[1] if len(rest) >= 2 else None
     sub = rest[2] if len(rest) == 3 else None
-    if sub not in (None, "status"):
+    if sub not in (None, "status") and not (sub == "log" and resource.plural == "pods"):
         raise unknown_path()
     return Target(resource, namespace, name, sub)
 
@@ -102,10 +105,13 @@ class ApiHandler(web.RequestHandler):
     sim_settings: SimSettings
 
     def initialize(
-        self, store: Store, registry: Registry, request_log: list[str], settings: SimSettings, pager: Pager
+        self, store: Store, registry: Registry, request_log: list[str], settings: SimSettings,
+        pod_logs: PodLogs, webhooks: WebhookDispatcher, pager: Pager,
     ) -> None:
         self.store, self.registry, self.request_log, self.pager = store, registry, request_log, pager
-        self.sim_settings = settings
+        self.sim_settings, self.pod_logs = settings, pod_logs
+        self.webhooks = webhooks
+        self.warnings = WarningRecorder()
         self._watcher: Any = None
 
     def check_xsrf_cookie(self) -> None:  # an API server, not a browser form
@@ -124,6 +130,9 @@ class ApiHandler(web.RequestHandler):
         return value if value not in (None, "") else None
 
     def send(self, code: int, body: Obj) -> None:
+        for header in self.warnings.headers():
+            # Go writes header bytes as they are (UTF-8); tornado writes latin-1 text.
+            self.add_header("Warning", header.encode().decode("latin-1"))
         self.set_status(code)
         self.set_header("Content-Type", "application/json")
         self.finish(json.dumps(body))
@@ -160,6 +169,8 @@ class ApiHandler(web.RequestHandler):
                     raise method_not_allowed()
                 self.send(200, target)
                 return
+            if target.sub == "log" and method != "GET":
+                raise method_not_allowed()
             self._authorize(method, target)
             await getattr(self, f"_{method.lower()}")(target)
         except ApiError as exc:
@@ -204,6 +215,15 @@ class ApiHandler(web.RequestHandler):
 
     # -- verbs -----------------------------------------------------------------------
     async def _get(self, t: Target) -> None:
+        if t.sub == "log":
+            args = {k: v for k in ("container", "tailLines", "limitBytes", "previous")
+                    if (v := self._arg(k)) is not None}
+            text = read_log(self.store.peek("pods", t.namespace or "", t.name or ""), self.pod_logs,
+                            t.name or "", args)
+            self.set_status(200)
+            self.set_header("Content-Type", "text/plain")
+            self.finish(text)
+            return
         if t.name is not None:
             self.send(200, self.store.get(t.resource.plural, t.namespace or "", t.name))
             return
@@ -320,8 +340,11 @@ class ApiHandler(web.RequestHandler):
         if t.resource.namespaced and t.namespace is None:
             raise method_not_allowed()
         dry_run = self._arg("dryRun") == "All"
-        created = self.registry.create(t.resource, t.namespace, self._body(), dry_run)
-        self.send(201, created)
+        obj, commit = self.registry.prepare_create(t.resource, t.namespace, self._body(), dry_run)
+        attr = Attributes(t.resource.group, t.resource.version, t.resource.plural, "",
+                          t.namespace or "", "CREATE")
+        await self.webhooks.validate(attr, t.resource.kind, obj, dry_run, self.warnings)
+        self.send(201, commit())
 
     async def _put(self, t: Target) -> None:
         if t.name is None:
@@ -378,13 +401,17 @@ class HealthHandler(web.RequestHandler):
 
 
 def make_app(
-    store: Store, registry: Registry, request_log: list[str], settings: SimSettings | None = None
+    store: Store, registry: Registry, request_log: list[str], settings: SimSettings | None = None,
+    pod_logs: PodLogs | None = None, webhooks: WebhookDispatcher | None = None,
 ) -> web.Application:
+    settings = settings or SimSettings()
     args = {
         "store": store,
         "registry": registry,
         "request_log": request_log,
-        "settings": settings or SimSettings(),
+        "settings": settings,
+        "pod_logs": pod_logs or PodLogs(),
+        "webhooks": webhooks or WebhookDispatcher(store, settings),
         "pager": Pager(store),
     }
     return web.Application(

@@ -63,9 +63,11 @@ def authorize(
     sub: str | None = None,
 ) -> None:
     """Raise the apiserver's 403 when a rule denies this request; return when allowed."""
-    if not any(rule.matches(verb, resource, namespace) for rule in rules):
-        return
     what = f"{resource}/{sub}" if sub else resource
+    # RBAC names pods/log on its own (a rule on pods does not cover it); status goes with its kind
+    ruled = what if sub == "log" else resource
+    if not any(rule.matches(verb, ruled, namespace) for rule in rules):
+        return
     where = f'in the namespace "{namespace}"' if namespace else "at the cluster scope"
     reason = f'User "{user}" cannot {verb} resource "{what}" in API group "{group}" {where}'
     qualified = f"{resource}.{group}" if group else resource

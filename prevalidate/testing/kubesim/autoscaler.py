@@ -155,11 +155,15 @@ class Autoscaler:
             # switch to taint reasons (and N grows) until the node is Ready.
             node = copy.deepcopy(node)
             node.setdefault("spec", {}).setdefault("taints", []).append(NOT_READY_TAINT)
-            node["status"]["conditions"] = [{"type": "Ready", "status": "False",
-                                             "reason": "KubeletNotReady",
-                                             "message": "container runtime network not ready"}]
-            asyncio.get_running_loop().call_later(pool.ready_seconds, self._ready,
-                                                  node["metadata"]["name"])
+            node["status"]["conditions"] = [
+                {
+                    "type": "Ready",
+                    "status": "False",
+                    "reason": "KubeletNotReady",
+                    "message": "container runtime network not ready",
+                }
+            ]
+            asyncio.get_running_loop().call_later(pool.ready_seconds, self._ready, node["metadata"]["name"])
         self.store.create("nodes", node)
         log.info("node %s registered", node["metadata"]["name"])
 
@@ -167,8 +171,13 @@ class Autoscaler:
         def ready(node: Obj) -> None:
             taints = [t for t in node.get("spec", {}).get("taints") or [] if t != NOT_READY_TAINT]
             node["spec"]["taints"] = taints
-            node["status"]["conditions"] = [{"type": "Ready", "status": "True",
-                                             "reason": "KubeletReady",
-                                             "message": "kubelet is posting ready status"}]
+            node["status"]["conditions"] = [
+                {
+                    "type": "Ready",
+                    "status": "True",
+                    "reason": "KubeletReady",
+                    "message": "kubelet is posting ready status",
+                }
+            ]
 
         self.store.mutate("nodes", "", name, ready)

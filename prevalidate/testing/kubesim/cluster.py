@@ -19,6 +19,12 @@ extra documents with `apiVersion: kubesim.prevalidate.dev/v1` (other tools ignor
           credentials: ["alice:s3cret"]             # private: needs a matching pull secret
         - image: ghcr.io/org/gone:1
           exists: false                             # registry answers not found
+        - image: quay.io/org/crashes:1              # once started (lifecycle.py):
+          exitCode: 1                               #   exits 1 -> CrashLoopBackOff
+          runSeconds: 0.2                           #   after running this long
+          logs: ["Traceback (most recent call last):", "ImportError: no module named x"]
+        - image: quay.io/org/hungry:1
+          oomKilled: true                           # OOMKilled, exit 137 (or evicted: true)
       httpRegistries: ["127.0.0.1:5000"]   # really asked: HEAD /v2/<name>/manifests/<ref>
       unknownHosts: unreachable            # or notFound: images on hosts never mentioned
     ---
@@ -94,12 +100,41 @@ def _catalog(spec: Obj, config: SimConfig) -> None:
             facts.credentials = tuple(str(c) for c in entry["credentials"])
         if entry.get("digest"):
             facts.digest = str(entry["digest"])
+        _behaviour(entry, facts)
         config.catalog.images[str(ref)] = facts
     config.catalog.http_registries.extend(spec.get("httpRegistries") or [])
     unknown = spec.get("unknownHosts", "unreachable")
     if unknown not in ("unreachable", "notFound"):
         raise ClusterFileError("ImageCatalog: unknownHosts must be unreachable or notFound")
     config.catalog.unknown_host = unknown
+
+
+def _behaviour(entry: Obj, facts: CatalogImage) -> None:
+    """What a container of the image does once started (lifecycle.py)."""
+    try:
+        if entry.get("exitCode") is not None:
+            facts.exit_code = int(entry["exitCode"])
+        facts.oom_killed = bool(entry.get("oomKilled", False))
+        facts.evicted = bool(entry.get("evicted", False))
+        facts.start_error = bool(entry.get("startError", False))
+        facts.run_seconds = float(entry.get("runSeconds", 0.0))
+        facts.transient_failures = int(entry.get("transientPullFailures", 0))
+        if entry.get("pullSeconds") is not None:
+            facts.pull_seconds = float(entry["pullSeconds"])
+    except (TypeError, ValueError):
+        raise ClusterFileError(
+            f"ImageCatalog: {entry.get('image')}: exitCode and transientPullFailures must be integers, "
+            "runSeconds and pullSeconds numbers"
+        ) from None
+    kind = str(entry.get("transientPullError", "429"))
+    if kind not in ("429", "502", "qps", "timeout"):
+        raise ClusterFileError(
+            f"ImageCatalog: transientPullError must be 429, 502, qps or timeout, not {kind}")
+    facts.transient_error = kind
+    logs = entry.get("logs") or []
+    if isinstance(logs, str):
+        logs = logs.splitlines()
+    facts.logs = tuple(str(line) for line in logs)
 
 
 def _sim_document(doc: Obj, config: SimConfig) -> None:

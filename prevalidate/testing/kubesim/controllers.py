@@ -115,7 +115,8 @@ class VolumeController:
             # terminating claim (pvc_protection_controller podUsesPVC)
             for pod in self.store.items("pods", namespace)
             if is_active(pod) and (pod.get("spec") or {}).get("nodeName")
-            for v in (pod.get("spec") or {}).get("volumes") or []}
+            for v in (pod.get("spec") or {}).get("volumes") or []
+        }
         for pvc in list(self.store.items("persistentvolumeclaims", namespace)):
             meta = pvc["metadata"]
             if "deletionTimestamp" in meta and meta["name"] not in in_use:

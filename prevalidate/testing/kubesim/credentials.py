@@ -64,7 +64,7 @@ def _normalise(key: str) -> str:
     path = parts.path
     for prefix in ("/v1/", "/v2/"):
         if path.startswith(prefix):
-            path = path[len(prefix) - 1:]
+            path = path[len(prefix) - 1 :]
     path = "" if path in ("", "/") else path
     return (parts.netloc or "") + path
 
@@ -83,8 +83,11 @@ def _matches(key: str, target: str) -> bool:
 
 def _docker_hub(repository: str) -> bool:
     first = repository.split("/", 1)[0]
-    return first in ("docker.io", "index.docker.io") or ("." not in first and ":" not in first) \
+    return (
+        first in ("docker.io", "index.docker.io")
+        or ("." not in first and ":" not in first)
         or "/" not in repository
+    )
 
 
 def credentials_for(repository: str, secrets: list[Obj]) -> list[Credential]:

@@ -70,7 +70,32 @@ def affinity_matches(pod: Obj, node: Obj) -> bool:
     )
     if not required:
         return True
-    for term in required.get("nodeSelectorTerms") or []:
+    return node_selector_matches(required, node)
+
+
+# volumebinding ErrReasonNodeConflict as of v1.31 (newer releases: "node(s) didn't match
+# PersistentVolume's node affinity", kubernetes-behaviour.md §4.2)
+VOLUME_NODE_CONFLICT = "node(s) had volume node affinity conflict"
+VOLUME_BIND_CONFLICT = "node(s) didn't find available persistent volumes to bind"  # ErrReasonBindConflict
+
+
+def topology_matches(allowed: list[Obj] | None, node: Obj) -> bool:
+    """StorageClass.allowedTopologies (v1helper.MatchTopologySelectorTerms): none allows every
+    node; else some term's every `matchLabelExpressions` entry has the node's label among its
+    values."""
+    if not allowed:
+        return True
+    labels = (node.get("metadata") or {}).get("labels") or {}
+    return any(
+        all(labels.get(e.get("key", "")) in (e.get("values") or [])
+            for e in term.get("matchLabelExpressions") or [])
+        for term in allowed)
+
+
+def node_selector_matches(selector: Obj, node: Obj) -> bool:
+    """A v1.NodeSelector (terms ORed, expressions ANDed; an empty term matches nothing)."""
+    labels = (node.get("metadata") or {}).get("labels") or {}
+    for term in selector.get("nodeSelectorTerms") or []:
         exprs = term.get("matchExpressions") or []
         fields = term.get("matchFields") or []
         if not exprs and not fields:

@@ -110,18 +110,52 @@ def _platform_missing(ref: ImageRef) -> str:
     )
 
 
+def transient_error(ref: ImageRef, kind: str) -> str:
+    """Pull failures that go away by themselves (runtime-backstop.md §7): a registry's rate
+    limit, a 502 from the token endpoint, the kubelet's own pull throttle, a network timeout."""
+    head = f'rpc error: code = Unknown desc = failed to pull and unpack image "{ref}": '
+    url = f"https://{ref.host}/v2/{ref.repository}/manifests/{ref.reference}"
+    if kind == "qps":
+        return "pull QPS exceeded"
+    if kind == "502":
+        return (f'{head}failed to resolve reference "{ref}": failed to authorize: failed to fetch '
+                f"oauth token: unexpected status from GET request to https://{ref.host}/token?scope="
+                f"repository%3A{ref.repository.replace('/', '%2F')}%3Apull: 502 Bad Gateway")
+    if kind == "timeout":
+        return (f'{head}failed to resolve reference "{ref}": failed to do request: Head "{url}": '
+                f"dial tcp {ref.host.split(':')[0]}:443: i/o timeout")
+    return (f'{head}failed to resolve reference "{ref}": unexpected status from HEAD request to {url}: '
+            "429 Too Many Requests - Server message: toomanyrequests: You have reached your pull rate "
+            "limit. You may increase the limit by authenticating and upgrading: "
+            "https://www.docker.com/increase-rate-limit")
+
+
 class ImageResolver:
     def __init__(self, catalog: ImageCatalog) -> None:
         self.catalog = catalog
 
+    def entry(self, ref: ImageRef) -> CatalogImage | None:
+        """The catalogue's facts about an image (also for one a real registry serves)."""
+        return self.catalog.images.get(str(ref))
+
     def _catalog_entry(self, ref: ImageRef) -> CatalogImage | None:
         return self.catalog.images.get(str(ref))
+
+    def behaviour(self, image: str) -> CatalogImage | None:
+        """The catalogue entry of a started container's image when it says what the
+        container does (crash, OOM kill, eviction, logs), else None."""
+        try:
+            entry = self._catalog_entry(parse_image(image))
+        except InvalidImage:
+            return None
+        return entry if entry is not None and entry.behaves else None
 
     def _known_host(self, host: str) -> bool:
         return any(key.split("/", 1)[0] == host for key in self.catalog.images)
 
-    async def resolve(self, ref: ImageRef, platform: str,
-                      credentials: list[Credential] | None = None) -> PullResult:
+    async def resolve(
+        self, ref: ImageRef, platform: str, credentials: list[Credential] | None = None
+    ) -> PullResult:
         """Pull `ref` for `platform`, trying `credentials` (from the keyring) in order."""
         credentials = credentials or []
         if ref.host in self.catalog.http_registries:
@@ -134,8 +168,10 @@ class ImageResolver:
             return PullResult(
                 False, _unreachable(ref, "https", f"dial tcp: lookup {host} on 10.96.0.10:53: no such host")
             )
-        if entry.denied or (entry.credentials and not any(
-                f"{user}:{password}" in entry.credentials for user, password in credentials)):
+        if entry.denied or (
+            entry.credentials
+            and not any(f"{user}:{password}" in entry.credentials for user, password in credentials)
+        ):
             return PullResult(False, _denied(ref))
         if not entry.exists:
             return PullResult(False, _not_found(ref))
@@ -143,8 +179,7 @@ class ImageResolver:
             return PullResult(False, _platform_missing(ref))
         return PullResult(True, size=entry.size, digest=entry.digest)
 
-    async def _ask_registry(self, ref: ImageRef, platform: str,
-                            credentials: list[Credential]) -> PullResult:
+    async def _ask_registry(self, ref: ImageRef, platform: str, credentials: list[Credential]) -> PullResult:
         answer = await head_manifest(ref.host, ref.repository, ref.reference, credentials)
         if answer.status == 200:
             if answer.platforms is not None and platform not in answer.platforms:
@@ -155,9 +190,13 @@ class ImageResolver:
         url = f"http://{ref.host}/v2/{ref.repository}/manifests/{ref.reference}"
         if answer.status in (401, 403):
             reason = "401 Unauthorized" if answer.status == 401 else "403 Forbidden"
-            return PullResult(False, (
-                f'rpc error: code = Unknown desc = failed to pull and unpack image "{ref}": '
-                f'failed to resolve reference "{ref}": unexpected status from HEAD request to '
-                f"{url}: {reason}"))
+            return PullResult(
+                False,
+                (
+                    f'rpc error: code = Unknown desc = failed to pull and unpack image "{ref}": '
+                    f'failed to resolve reference "{ref}": unexpected status from HEAD request to '
+                    f"{url}: {reason}"
+                ),
+            )
         why = f"unexpected status code {answer.status}" if answer.status else answer.error
         return PullResult(False, _unreachable(ref, "http", why))

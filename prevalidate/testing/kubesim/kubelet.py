@@ -1,6 +1,7 @@
 """The kubelet: takes every pod bound to a node from ContainerCreating to Running (or not).
 
-Per pod, in the kubelet's order: admission (nodeadmit.py: resources, pod count, node affinity,
+Per pod, in the kubelet's order (image pulls in pulls.py, what happens after `Started` in
+lifecycle.py): admission (nodeadmit.py: resources, pod count, node affinity,
 NoExecute taints; a refused pod goes Failed with `OutOfcpu` …), sandbox (podIP), volumes (a
 missing secret/configMap volume → `FailedMount`, pod stays ContainerCreating), then per container the image
 (`Pulling` → `Pulled`, or `Failed` + `Error: ErrImagePull` → `BackOff` + `Error:
@@ -18,13 +19,12 @@ import ipaddress
 import logging
 import random
 import socket
-import time
 from typing import Any
 
-from . import nodeadmit, podstatus
-from .credentials import credentials_for
+from . import containers, lifecycle, nodeadmit, podstatus, pulls
 from .events import EventRecorder
-from .images import ImageResolver, InvalidImage, parse_image
+from .images import ImageResolver
+from .podlogs import PodLogs
 from .process import LocalProcess
 from .settings import SimSettings
 from .store import Change, Store
@@ -46,6 +46,7 @@ class Kubelet:
         self.processes: dict[str, LocalProcess] = {}
         self.present: dict[str, set[str]] = {}  # node -> images already pulled there
         self.admitted: set[str] = set()  # UIDs of the pods admitted (the kubelet's pod manager)
+        self.logs = PodLogs()  # what each container run printed (pods/{name}/log)
         self.references_changed = asyncio.Event()
         self._stopping: set[asyncio.Future[None]] = set()
         # Real processes need addresses no other kubesim on this machine uses: a random /16
@@ -94,6 +95,13 @@ class Kubelet:
         self.terminating.pop(uid, None)
         self.admitted.discard(uid)
         self.recorder.forget(uid)
+        self.logs.forget(uid)
+
+    async def evict(self, namespace: str, name: str) -> None:
+        """Evict a running pod now, as node memory pressure would (tests: `sim.kubelet.evict`)."""
+        pod = self.store.peek("pods", namespace, name)
+        if pod is not None and (pod.get("status") or {}).get("phase") == "Running":
+            await lifecycle.evict(self, pod)
 
     async def stop_all(self) -> None:
         for task in list(self.tasks.values()) + list(self.terminating.values()):
@@ -111,22 +119,22 @@ class Kubelet:
             ip = str(next(self._ips))
             if not self.settings.start_processes or all(_port_free(ip, int(p)) for p in ports):
                 return ip
-    def _current(self, pod: Obj) -> Obj | None:
+    def current(self, pod: Obj) -> Obj | None:
         current = self.store.peek("pods", pod["metadata"]["namespace"], pod["metadata"]["name"])
         if current is None or current["metadata"].get("uid") != pod["metadata"].get("uid"):
             raise asyncio.CancelledError  # the pod is gone: stop working on it
         return current
 
-    def _update(self, pod: Obj, change: Any) -> Obj:
+    def update(self, pod: Obj, change: Any) -> Obj:
         updated = self.store.mutate("pods", pod["metadata"]["namespace"], pod["metadata"]["name"], change)
         if updated is None:
             raise asyncio.CancelledError
         return updated
 
-    def _event(self, pod: Obj, type_: str, reason: str, message: str, container: str | None = None) -> None:
+    def event(self, pod: Obj, type_: str, reason: str, message: str, container: str | None = None) -> None:
         field_path = f"spec.containers{{{container}}}" if container else None
         self.recorder.record(
-            self._current(pod) or pod,
+            self.current(pod) or pod,
             type_,
             reason,
             message,
@@ -135,11 +143,11 @@ class Kubelet:
             field_path=field_path,
         )
 
-    def _set_container(self, pod: Obj, key: str, index: int, status: Obj) -> Obj:
+    def set_container(self, pod: Obj, key: str, index: int, status: Obj) -> Obj:
         def change(obj: Obj) -> None:
             obj["status"][key][index] = status
 
-        return self._update(pod, change)
+        return self.update(pod, change)
 
     async def _wait_for_references(self) -> None:
         self.references_changed.clear()
@@ -151,7 +159,7 @@ class Kubelet:
         uid = pod["metadata"]["uid"]
         try:
             await asyncio.sleep(self.settings.kubelet_delay)
-            pod = self._current(pod) or pod
+            pod = self.current(pod) or pod
             node = self.store.peek("nodes", "", pod["spec"]["nodeName"])
             if node is None:
                 return  # bound to a node that does not exist: no kubelet will ever run it
@@ -159,7 +167,7 @@ class Kubelet:
                 return
             await self._runtime_handler(pod)
             pod_ip = self._allocate_ip(pod)
-            pod = self._update(pod, lambda obj: podstatus.sandbox_ready(obj, node, pod_ip))
+            pod = self.update(pod, lambda obj: podstatus.sandbox_ready(obj, node, pod_ip))
             await self._mount_volumes(pod)
             image_ids: dict[str, str] = {}
             for key, status_key in (
@@ -167,22 +175,26 @@ class Kubelet:
                 ("containers", "containerStatuses"),
             ):
                 for index, container in enumerate(pod["spec"].get(key) or []):
-                    image_ids[container["name"]] = await self._ensure_image(
-                        pod, container, status_key, index, node
+                    image_ids[container["name"]] = await pulls.ensure_image(
+                        self, pod, container, status_key, index, node
                     )
                     await self._check_config(pod, container, status_key, index)
-                    self._event(
+                    self.event(
                         pod, "Normal", "Created", f"Created container {container['name']}", container["name"]
                     )
-                    self._event(
-                        pod, "Normal", "Started", f"Started container {container['name']}", container["name"]
-                    )
+                    behaviour = self.resolver.behaviour(container.get("image", ""))
+                    if key == "containers" and behaviour is not None and behaviour.start_error:
+                        message = f"Error: {containers.start_error(container)}"
+                        self.event(pod, "Warning", "Failed", message, container["name"])
+                    else:
+                        self.event(pod, "Normal", "Started", f"Started container {container['name']}",
+                                   container["name"])
                     if key == "initContainers":
                         done = podstatus.terminated(
                             podstatus.running(container, image_ids[container["name"]]), 0
                         )
-                        pod = self._set_container(pod, status_key, index, done)
-            await self._start(pod, image_ids, pod_ip)
+                        pod = self.set_container(pod, status_key, index, done)
+            await lifecycle.start(self, pod, image_ids, pod_ip)
         except asyncio.CancelledError:
             pass
         except Exception:
@@ -197,7 +209,7 @@ class Kubelet:
         retried until the class appears."""
         name = pod["spec"].get("runtimeClassName")
         while name and self.store.peek("runtimeclasses", "", name) is None:
-            self._event(
+            self.event(
                 pod,
                 "Warning",
                 "FailedCreatePodSandBox",
@@ -214,14 +226,14 @@ class Kubelet:
             self.admitted.add(uid)
             return True
         reason, message = refused
-        self._event(pod, "Warning", reason, message)
-        self._update(pod, lambda obj: nodeadmit.rejected(obj, reason, message))
+        self.event(pod, "Warning", reason, message)
+        self.update(pod, lambda obj: nodeadmit.rejected(obj, reason, message))
         return False
 
     async def _mount_volumes(self, pod: Obj) -> None:
         attach_reported = False
         while True:
-            attach = podstatus.multi_attach_conflict(self.store, self._current(pod) or pod)
+            attach = podstatus.multi_attach_conflict(self.store, self.current(pod) or pod)
             if attach:
                 if not attach_reported:  # the attach/detach controller reports it once
                     self.recorder.record(pod, "Warning", "FailedAttachVolume", attach,
@@ -229,144 +241,25 @@ class Kubelet:
                     attach_reported = True
                 await self._wait_for_references()
                 continue
-            problems = podstatus.missing_volume_sources(self.store, self._current(pod) or pod)
+            problems = podstatus.missing_volume_sources(self.store, self.current(pod) or pod)
             if not problems:
                 return
             for volume, error in problems:
-                self._event(
+                self.event(
                     pod, "Warning", "FailedMount", f'MountVolume.SetUp failed for volume "{volume}" : {error}'
                 )
             await self._wait_for_references()
 
-    async def _ensure_image(
-        self, pod: Obj, container: Obj, status_key: str, index: int, node: Obj | None
-    ) -> str:
-        image, name = container.get("image", ""), container["name"]
-        node_name = pod["spec"]["nodeName"]
-        try:
-            ref = parse_image(image)
-        except InvalidImage as exc:
-            self._event(
-                pod, "Warning", "InspectFailed", f'Failed to apply default image tag "{image}": {exc}', name
-            )
-            self._event(pod, "Warning", "Failed", "Error: InvalidImageName", name)
-            self._set_container(
-                pod,
-                status_key,
-                index,
-                podstatus.waiting(
-                    container, "InvalidImageName", f'Failed to apply default image tag "{image}": {exc}'
-                ),
-            )
-            await asyncio.Event().wait()  # never resolves by itself, as in the kubelet
-            raise
-        present = self.present.setdefault(node_name, set())
-        if str(ref) in present and container.get("imagePullPolicy") != "Always":
-            self._event(
-                pod, "Normal", "Pulled", f'Container image "{image}" already present on machine', name
-            )
-            return f"{ref.host}/{ref.repository}@sha256:{'0' * 64}"
-        if container.get("imagePullPolicy") == "Never":
-            message = f'Container image "{image}" is not present with pull policy of Never'
-            self._event(pod, "Warning", "ErrImageNeverPull", message, name)
-            self._event(pod, "Warning", "Failed", "Error: ErrImageNeverPull", name)
-            self._set_container(pod, status_key, index,
-                                podstatus.waiting(container, "ErrImageNeverPull", message))
-            await asyncio.Event().wait()  # only a new pod can change this
-        backoff = self.settings.image_backoff
-        while True:
-            secrets = self._pull_secrets(pod)
-            self._event(pod, "Normal", "Pulling", f'Pulling image "{image}"', name)
-            started = time.monotonic()
-            result = await self.resolver.resolve(
-                ref, podstatus.node_platform(node),
-                credentials_for(f"{ref.host}/{ref.repository}", secrets))
-            if result.ok:
-                await asyncio.sleep(self.settings.pull_seconds)
-                took = f"{time.monotonic() - started:.3f}s"
-                self._event(
-                    pod,
-                    "Normal",
-                    "Pulled",
-                    f'Successfully pulled image "{image}" in {took} ({took} including '
-                    f"waiting). Image size: {result.size} bytes.",
-                    name,
-                )
-                present.add(str(ref))
-                return f"{ref.host}/{ref.repository}@{result.digest}"
-            self._event(pod, "Warning", "Failed", f'Failed to pull image "{image}": {result.error}', name)
-            self._event(pod, "Warning", "Failed", "Error: ErrImagePull", name)
-            self._set_container(
-                pod, status_key, index, podstatus.waiting(container, "ErrImagePull", result.error)
-            )
-            await asyncio.sleep(min(0.5, backoff / 4))  # next pod sync finds the back-off
-            self._event(pod, "Normal", "BackOff", f'Back-off pulling image "{image}"', name)
-            self._event(pod, "Warning", "Failed", "Error: ImagePullBackOff", name)
-            self._set_container(
-                pod,
-                status_key,
-                index,
-                podstatus.waiting(
-                    container,
-                    "ImagePullBackOff",
-                    f'Back-off pulling image "{image}": ErrImagePull: {result.error}',
-                ),
-            )
-            await asyncio.sleep(backoff)
-            backoff = min(backoff * 2, self.settings.max_image_backoff)
-
-    def _pull_secrets(self, pod: Obj) -> list[Obj]:
-        """The pod's imagePullSecrets that exist; a Warning names the missing ones."""
-        ns = pod["metadata"]["namespace"]
-        names = [ref.get("name", "") for ref in pod["spec"].get("imagePullSecrets") or []]
-        found = [s for s in (self.store.peek("secrets", ns, n) for n in names) if s is not None]
-        missing = [n for n in names if self.store.peek("secrets", ns, n) is None]
-        if missing:
-            self._event(pod, "Warning", "FailedToRetrieveImagePullSecret",
-                        f"Unable to retrieve some image pull secrets ({', '.join(missing)}); "
-                        "attempting to pull the image may not succeed.")
-        return found
-
     async def _check_config(self, pod: Obj, container: Obj, status_key: str, index: int) -> None:
         while True:
-            error = podstatus.env_error(self.store, self._current(pod) or pod, container)
+            error = podstatus.env_error(self.store, self.current(pod) or pod, container)
             if error is None:
                 return
-            self._event(pod, "Warning", "Failed", f"Error: {error}", container["name"])
-            self._set_container(
+            self.event(pod, "Warning", "Failed", f"Error: {error}", container["name"])
+            self.set_container(
                 pod, status_key, index, podstatus.waiting(container, "CreateContainerConfigError", error)
             )
             await self._wait_for_references()
-
-    async def _start(self, pod: Obj, image_ids: dict[str, str], pod_ip: str) -> None:
-        uid = pod["metadata"]["uid"]
-        containers = pod["spec"].get("containers") or []
-        if self.settings.start_processes and containers:
-            env = podstatus.resolve_env(self.store, self._current(pod) or pod, containers[0])
-            self.processes[uid] = await LocalProcess.start(containers[0], env, pod_ip, self.settings.python)
-
-        def run(obj: Obj) -> None:
-            obj["status"]["phase"] = "Running"
-            obj["status"]["containerStatuses"] = [
-                podstatus.running(c, image_ids.get(c["name"], "")) for c in containers
-            ]
-            for cond in ("Ready", "ContainersReady"):
-                podstatus.set_condition(obj, cond, "True")
-
-        self._update(pod, run)
-        process = self.processes.get(uid)
-        if process is not None:
-            code = await process.wait()
-            self.processes.pop(uid, None)
-
-            def finish(obj: Obj) -> None:
-                statuses = obj["status"]["containerStatuses"]
-                statuses[0] = podstatus.terminated(statuses[0], code)
-                obj["status"]["phase"] = "Succeeded" if code == 0 else "Failed"
-                for cond in ("Ready", "ContainersReady"):
-                    podstatus.set_condition(obj, cond, "False", "PodCompleted")
-
-            self._update(pod, finish)
 
     async def _terminate(self, pod: Obj) -> None:
         uid = pod["metadata"]["uid"]

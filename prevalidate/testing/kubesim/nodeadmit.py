@@ -26,8 +26,12 @@ from .settings import SimSettings
 from .store import Change, Store, now_rfc3339
 
 Obj = dict[str, Any]
-OUT_OF = {"cpu": "OutOfcpu", "memory": "OutOfmemory", "ephemeral-storage": "OutOfephemeral-storage",
-          "pods": "OutOfpods"}
+OUT_OF = {
+    "cpu": "OutOfcpu",
+    "memory": "OutOfmemory",
+    "ephemeral-storage": "OutOfephemeral-storage",
+    "pods": "OutOfpods",
+}
 AFFINITY = ("NodeAffinity", "node(s) didn't match Pod's node affinity/selector")
 TAINTS = ("TaintToleration", "node(s) had taints that the pod didn't tolerate")
 
@@ -47,8 +51,10 @@ def _amount(name: str, node: Obj) -> int:
 
 def _insufficient(name: str, requested: int, used: int, capacity: int) -> tuple[str, str]:
     reason = OUT_OF.get(name, f"OutOf{name}")
-    return reason, (f"Node didn't have enough resource: {name}, requested: {requested}, used: {used}, "
-                    f"capacity: {capacity}")
+    return reason, (
+        f"Node didn't have enough resource: {name}, requested: {requested}, used: {used}, "
+        f"capacity: {capacity}"
+    )
 
 
 def admit(pod: Obj, node: Obj, others: list[Obj]) -> tuple[str, str] | None:
@@ -81,7 +87,8 @@ def running_on(store: Store, node: Obj, uid: str, admitted: set[str]) -> list[Ob
     found running (a seeded cluster)."""
     name = node["metadata"]["name"]
     return [
-        p for p in store.items("pods")
+        p
+        for p in store.items("pods")
         if (p.get("spec") or {}).get("nodeName") == name
         and p["metadata"].get("uid") != uid
         and (phase := (p.get("status") or {}).get("phase")) not in ("Succeeded", "Failed")
@@ -131,9 +138,15 @@ class PodGC:
                     status["phase"] = "Failed"
                 kept = status.get("conditions") or []
                 conditions = [c for c in kept if c.get("type") != "DisruptionTarget"]
-                conditions.append({"type": "DisruptionTarget", "status": "True", "reason": "DeletionByPodGC",
-                                   "message": "PodGC: node no longer exists",
-                                   "lastTransitionTime": now_rfc3339()})
+                conditions.append(
+                    {
+                        "type": "DisruptionTarget",
+                        "status": "True",
+                        "reason": "DeletionByPodGC",
+                        "message": "PodGC: node no longer exists",
+                        "lastTransitionTime": now_rfc3339(),
+                    }
+                )
                 status["conditions"] = conditions
 
             if self.store.mutate("pods", meta["namespace"], meta["name"], fail) is not None:

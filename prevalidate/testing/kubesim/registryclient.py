@@ -19,14 +19,18 @@ import httpx
 
 from .credentials import Credential
 
-ACCEPT = ", ".join([
+ACCEPT = ", ".join(
+    [
+        "application/vnd.oci.image.index.v1+json",
+        "application/vnd.oci.image.manifest.v1+json",
+        "application/vnd.docker.distribution.manifest.list.v2+json",
+        "application/vnd.docker.distribution.manifest.v2+json",
+    ]
+)
+INDEX_TYPES = (
     "application/vnd.oci.image.index.v1+json",
-    "application/vnd.oci.image.manifest.v1+json",
     "application/vnd.docker.distribution.manifest.list.v2+json",
-    "application/vnd.docker.distribution.manifest.v2+json",
-])
-INDEX_TYPES = ("application/vnd.oci.image.index.v1+json",
-               "application/vnd.docker.distribution.manifest.list.v2+json")
+)
 
 
 @dataclass(frozen=True)
@@ -45,8 +49,9 @@ def _challenge(header: str) -> tuple[str, dict[str, str]]:
     return scheme.lower(), dict(re.findall(r'(\w+)="([^"]*)"', rest))
 
 
-async def _authorise(http: httpx.AsyncClient, challenge: str,
-                     credential: Credential | None) -> dict[str, str] | None:
+async def _authorise(
+    http: httpx.AsyncClient, challenge: str, credential: Credential | None
+) -> dict[str, str] | None:
     scheme, params = _challenge(challenge)
     basic = httpx.BasicAuth(*credential) if credential else None
     if scheme == "basic":
@@ -57,8 +62,11 @@ async def _authorise(http: httpx.AsyncClient, challenge: str,
     if scheme != "bearer" or "realm" not in params:
         return None
     query = {k: v for k, v in params.items() if k in ("service", "scope")}
-    reply = await http.get(params["realm"], params=query, auth=basic) if basic else \
-        await http.get(params["realm"], params=query)
+    reply = (
+        await http.get(params["realm"], params=query, auth=basic)
+        if basic
+        else await http.get(params["realm"], params=query)
+    )
     if reply.status_code != 200:
         return None
     body = reply.json()
@@ -66,10 +74,17 @@ async def _authorise(http: httpx.AsyncClient, challenge: str,
     return {"Authorization": f"Bearer {token}"} if token else None
 
 
-async def _platforms(http: httpx.AsyncClient, base: str, repository: str, reference: str,
-                     media_type: str, headers: dict[str, str]) -> frozenset[str] | None:
-    manifest = await http.get(f"{base}/v2/{repository}/manifests/{reference}",
-                              headers={**headers, "Accept": ACCEPT})
+async def _platforms(
+    http: httpx.AsyncClient,
+    base: str,
+    repository: str,
+    reference: str,
+    media_type: str,
+    headers: dict[str, str],
+) -> frozenset[str] | None:
+    manifest = await http.get(
+        f"{base}/v2/{repository}/manifests/{reference}", headers={**headers, "Accept": ACCEPT}
+    )
     if manifest.status_code != 200:
         return None
     body = json.loads(manifest.content)
@@ -77,20 +92,21 @@ async def _platforms(http: httpx.AsyncClient, base: str, repository: str, refere
         return frozenset(
             f"{m.get('platform', {}).get('os')}/{m.get('platform', {}).get('architecture')}"
             for m in body.get("manifests", [])
-            if m.get("platform", {}).get("architecture") != "unknown")
+            if m.get("platform", {}).get("architecture") != "unknown"
+        )
     config_digest = (body.get("config") or {}).get("digest")
     if not config_digest:
         return None
-    blob = await http.get(f"{base}/v2/{repository}/blobs/{config_digest}", headers=headers,
-                          follow_redirects=True)
+    blob = await http.get(
+        f"{base}/v2/{repository}/blobs/{config_digest}", headers=headers, follow_redirects=True
+    )
     if blob.status_code != 200:
         return None
     config = json.loads(blob.content)
     return frozenset({f"{config.get('os')}/{config.get('architecture')}"})
 
 
-async def head_manifest(host: str, repository: str, reference: str,
-                        credentials: list[Credential]) -> Answer:
+async def head_manifest(host: str, repository: str, reference: str, credentials: list[Credential]) -> Answer:
     base = f"http://{host}"
     url = f"{base}/v2/{repository}/manifests/{reference}"
     try:
@@ -111,7 +127,11 @@ async def head_manifest(host: str, repository: str, reference: str,
                 return Answer(head.status_code)
             media_type = head.headers.get("Content-Type", "").split(";")[0]
             platforms = await _platforms(http, base, repository, reference, media_type, headers)
-            return Answer(200, head.headers.get("Docker-Content-Digest", ""),
-                          int(head.headers.get("Content-Length", "0") or 0), platforms)
+            return Answer(
+                200,
+                head.headers.get("Docker-Content-Digest", ""),
+                int(head.headers.get("Content-Length", "0") or 0),
+                platforms,
+            )
     except httpx.HTTPError as exc:
         return Answer(0, error=str(exc) or type(exc).__name__)

@@ -17,7 +17,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from . import preemption
+from . import filters, preemption
 from .events import EventRecorder
 from .filters import NodeUsage, Rejection, filter_node, fit_error, request_amounts
 from .quantity import parse_json_quantity
@@ -27,8 +27,7 @@ from .store import Change, Store, now_rfc3339
 log = logging.getLogger("kubesim.scheduler")
 Obj = dict[str, Any]
 COMPONENT = "default-scheduler"
-RWOP_CONFLICT = ("node has pod using PersistentVolumeClaim with the same name and "
-                 "ReadWriteOncePod access mode")
+RWOP_CONFLICT = "node has pod using PersistentVolumeClaim with the same name and ReadWriteOncePod access mode"
 
 
 def is_active(pod: Obj) -> bool:
@@ -72,7 +71,7 @@ class Scheduler:
         store.listeners.append(self._on_change)
 
     def _on_change(self, change: Change) -> None:
-        if change.resource in ("nodes", "persistentvolumeclaims", "storageclasses"):
+        if change.resource in ("nodes", "persistentvolumeclaims", "storageclasses", "persistentvolumes"):
             self.wake.set()
         elif change.resource == "pods":
             unbound_added = change.type == "ADDED" and not change.obj["spec"].get("nodeName")
@@ -169,8 +168,11 @@ class Scheduler:
         """The node's usage plus the pods nominated to it with at least this pod's priority."""
         usage = state.on_node[name]
         mine, uid = preemption.priority(pod), pod["metadata"].get("uid")
-        ahead = [p for p in state.nominated_on.get(name, [])
-                 if p["metadata"].get("uid") != uid and preemption.priority(p) >= mine]
+        ahead = [
+            p
+            for p in state.nominated_on.get(name, [])
+            if p["metadata"].get("uid") != uid and preemption.priority(p) >= mine
+        ]
         if not ahead:
             return usage
         merged = NodeUsage(usage.pods, dict(usage.used))
@@ -191,6 +193,13 @@ class Scheduler:
                     # VolumeRestrictions runs after NodeResourcesFit in the default profile.
                     rejection = Rejection((RWOP_CONFLICT,), False)
                 if rejection is None:
+                    # VolumeBinding's Filter (after VolumeRestrictions): a bound volume's
+                    # nodeAffinity (a zonal disk) excludes the node, and so does a claim still to
+                    # be provisioned whose class's allowedTopologies the node is outside of
+                    # (checkVolumeProvisions); both UnschedulableAndUnresolvable
+                    reasons = self._volume_binding(pod, node, delayed)
+                    rejection = Rejection(reasons, True) if reasons else None
+                if rejection is None:
                     feasible.append(node)
                 else:
                     rejections[name] = rejection
@@ -204,7 +213,11 @@ class Scheduler:
         self._mark_unschedulable(pod, message)
 
     def _post_filter(
-        self, pod: Obj, nodes: list[Obj], rejections: dict[str, Rejection], prefilter: str | None,
+        self,
+        pod: Obj,
+        nodes: list[Obj],
+        rejections: dict[str, Rejection],
+        prefilter: str | None,
         state: _PassState,
     ) -> str | None:
         """DefaultPreemption: None when it is off or it nominated a node (the FitError then has
@@ -237,17 +250,26 @@ class Scheduler:
                 continue  # graceful deletion already under way
 
             def disrupt(obj: Obj) -> None:
-                set_condition(obj, "DisruptionTarget", "True", preemption.PREEMPTED_REASON,
-                              f"{scheduler}: preempting to accommodate a higher priority pod")
+                set_condition(
+                    obj,
+                    "DisruptionTarget",
+                    "True",
+                    preemption.PREEMPTED_REASON,
+                    f"{scheduler}: preempting to accommodate a higher priority pod",
+                )
 
             marked = self.store.mutate("pods", ns, name, disrupt)
             if marked is None:
                 continue
             self.evict(ns, name)
             self.recorder.record(
-                marked, "Normal", "Preempted",
+                marked,
+                "Normal",
+                "Preempted",
                 f"Preempted by pod {pod['metadata'].get('uid')} on node {best.node}",
-                COMPONENT, action="Preempting", related=pod,
+                COMPONENT,
+                action="Preempting",
+                related=pod,
             )
         mine = preemption.priority(pod)
         for other in state.nominated_on.get(best.node, []):
@@ -266,16 +288,45 @@ class Scheduler:
 
         self.store.mutate("pods", pod["metadata"]["namespace"], pod["metadata"]["name"], write)
 
+    def _volume_binding(self, pod: Obj, node: Obj, delayed: list[str]) -> tuple[str, ...]:
+        """VolumeBinding's reasons against `node`: a claim bound to a PersistentVolume whose
+        required nodeAffinity (e.g. `topology.kubernetes.io/zone In [b]`) the node does not
+        match; a WaitForFirstConsumer claim whose StorageClass's allowedTopologies exclude it."""
+        ns, reasons = pod["metadata"]["namespace"], []
+        for claim in claim_names(pod):
+            pvc = self.store.peek("persistentvolumeclaims", ns, claim) or {}
+            volume = (pvc.get("spec") or {}).get("volumeName")
+            pv = self.store.peek("persistentvolumes", "", volume) if volume else None
+            required = (((pv or {}).get("spec") or {}).get("nodeAffinity") or {}).get("required")
+            if required and not filters.node_selector_matches(required, node):
+                reasons.append(filters.VOLUME_NODE_CONFLICT)
+        for claim in delayed:
+            pvc = self.store.peek("persistentvolumeclaims", ns, claim) or {}
+            klass = (pvc.get("spec") or {}).get("storageClassName")
+            sc = self.store.peek("storageclasses", "", klass) if klass else None
+            if sc is not None and not filters.topology_matches(sc.get("allowedTopologies"), node):
+                reasons.append(filters.VOLUME_BIND_CONFLICT)
+        return tuple(dict.fromkeys(reasons))
+
     def _read_write_once_pod_conflict(self, pod: Obj) -> bool:
         """Another live pod already uses one of this pod's ReadWriteOncePod claims."""
         ns = pod["metadata"]["namespace"]
-        claims = {claim for claim in claim_names(pod)
-                  if "ReadWriteOncePod" in ((self.store.peek("persistentvolumeclaims", ns, claim)
-                                             or {}).get("spec") or {}).get("accessModes", [])}
+        claims = {
+            claim
+            for claim in claim_names(pod)
+            if "ReadWriteOncePod"
+            in ((self.store.peek("persistentvolumeclaims", ns, claim) or {}).get("spec") or {}).get(
+                "accessModes", []
+            )
+        }
         if not claims:
             return False
-        return any(other["metadata"]["uid"] != pod["metadata"]["uid"] and is_active(other)
-                   and claims & set(claim_names(other)) for other in self.store.items("pods", ns))
+        return any(
+            other["metadata"]["uid"] != pod["metadata"]["uid"]
+            and is_active(other)
+            and claims & set(claim_names(other))
+            for other in self.store.items("pods", ns)
+        )
 
     @staticmethod
     def _load(node: Obj, usage: NodeUsage) -> tuple[float, str]:
@@ -310,6 +361,7 @@ class Scheduler:
                 f"Successfully assigned {ns}/{name} to {node_name}",
                 COMPONENT,
                 action="Binding",
+                series=True,
             )
 
     def _mark_unschedulable(self, pod: Obj, message: str) -> None:
@@ -325,7 +377,8 @@ class Scheduler:
         updated = pod
         if current is None or current.get("message") != message or current.get("status") != "False":
             updated = self.store.mutate("pods", ns, name, mark) or pod
-        self.recorder.record(updated, "Warning", "FailedScheduling", message, COMPONENT, action="Scheduling")
+        self.recorder.record(updated, "Warning", "FailedScheduling", message, COMPONENT, action="Scheduling",
+                             series=True)
 
 
 class _PassState:
@@ -345,8 +398,11 @@ class _PassState:
 
 
 def claim_names(pod: Obj) -> list[str]:
-    return [claim for v in (pod.get("spec") or {}).get("volumes") or []
-            if (claim := (v.get("persistentVolumeClaim") or {}).get("claimName"))]
+    return [
+        claim
+        for v in (pod.get("spec") or {}).get("volumes") or []
+        if (claim := (v.get("persistentVolumeClaim") or {}).get("claimName"))
+    ]
 
 
 def bind_volume(pvc: Obj) -> None:

@@ -23,6 +23,10 @@ class SimSettings:
     image_backoff: float = 1.0  # first ImagePullBackOff period; doubles per failure
     max_image_backoff: float = 10.0
     retry_seconds: float = 2.0  # FailedMount / CreateContainerConfigError retry period
+    event_burst: int = 25  # core/v1 recorder spam filter: events per (source, object) at once
+    event_refill_seconds: float = 300.0  # then one more per this many seconds
+    crash_backoff: float = 1.0  # first CrashLoopBackOff period (kubelet: 10 s); doubles per crash
+    max_crash_backoff: float = 10.0  # (kubelet: 300 s)
     start_processes: bool = False  # really run the container command as a local process
     termination_seconds: float = 0.5  # cap on a graceful deletion in the simulation
     history: int = 10_000  # watch history length before a resourceVersion expires (410)
@@ -42,6 +46,9 @@ class SimSettings:
     enable_admission_plugins: list[str] = field(default_factory=list)
     disable_admission_plugins: list[str] = field(default_factory=list)
     admission_configuration: dict[str, Any] = field(default_factory=dict)
+    # kubesim has no service network: a webhook's clientConfig.service ("<namespace>/<name>")
+    # is reached at this "host:port"; TLS is still verified for <name>.<namespace>.svc
+    webhook_services: dict[str, str] = field(default_factory=dict)
 
     _FIELDS: ClassVar[dict[str, str]] = {
         "schedulerDelaySeconds": "scheduler_delay",
@@ -50,6 +57,10 @@ class SimSettings:
         "imagePullBackOffSeconds": "image_backoff",
         "maxImagePullBackOffSeconds": "max_image_backoff",
         "retrySeconds": "retry_seconds",
+        "eventBurst": "event_burst",
+        "eventRefillSeconds": "event_refill_seconds",
+        "crashLoopBackOffSeconds": "crash_backoff",
+        "maxCrashLoopBackOffSeconds": "max_crash_backoff",
         "startProcesses": "start_processes",
         "terminationSeconds": "termination_seconds",
         "watchHistory": "history",
@@ -64,6 +75,7 @@ class SimSettings:
         "enableAdmissionPlugins": "enable_admission_plugins",
         "disableAdmissionPlugins": "disable_admission_plugins",
         "admissionConfiguration": "admission_configuration",
+        "webhookServices": "webhook_services",
     }
 
     def update(self, spec: Obj) -> None:
@@ -86,6 +98,22 @@ class CatalogImage:
     digest: str = "sha256:" + "0" * 64
     denied: bool = False
     credentials: tuple[str, ...] = ()  # "user:password" pairs that may pull (private image)
+    # what a container of this image does once started (lifecycle.py)
+    exit_code: int | None = None  # exits with this code after run_seconds (non-zero: a crash)
+    oom_killed: bool = False  # killed by the OOM killer after run_seconds (exit 137)
+    evicted: bool = False  # its pod is evicted (node memory pressure) after run_seconds
+    start_error: bool = False  # the command is not in the image: RunContainerError / StartError
+    run_seconds: float = 0.0
+    logs: tuple[str, ...] = ()  # the lines each run prints (pods/{name}/log)
+    # pulls: the first N pulls of a pod fail with a transient error, then pull normally
+    transient_failures: int = 0
+    transient_error: str = "429"  # 429, 502 (token endpoint), qps (kubelet throttle), timeout
+    pull_seconds: float | None = None  # this image's pull time (default: SimSettings.pullSeconds)
+
+    @property
+    def behaves(self) -> bool:
+        return (self.exit_code is not None or self.oom_killed or self.evicted or self.start_error
+                or bool(self.logs))
 
 
 @dataclass

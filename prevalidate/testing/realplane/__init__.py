@@ -13,7 +13,22 @@ from .session import RealCluster, clean_plane
 from .verdicts import Admission, Scheduling, admit, await_scheduling, failed_scheduling_events, schedule
 
 __all__ = [
-    "Admission", "Api", "ApiError", "BinariesMissing", "ControlPlane", "LoadError", "Loaded", "Loader",
-    "PlaneError", "RealCluster", "Scheduling", "admit", "await_scheduling", "binaries_dir", "clean_plane",
-    "failed_scheduling_events", "read_objects", "schedule",
+    "Admission",
+    "Api",
+    "ApiError",
+    "BinariesMissing",
+    "ControlPlane",
+    "LoadError",
+    "Loaded",
+    "Loader",
+    "PlaneError",
+    "RealCluster",
+    "Scheduling",
+    "admit",
+    "await_scheduling",
+    "binaries_dir",
+    "clean_plane",
+    "failed_scheduling_events",
+    "read_objects",
+    "schedule",
 ]

@@ -33,6 +33,11 @@ KINDS: dict[str, tuple[str, str, bool]] = {
     "StorageClass": ("/apis/storage.k8s.io/v1", "storageclasses", False),
     "PriorityClass": ("/apis/scheduling.k8s.io/v1", "priorityclasses", False),
     "RuntimeClass": ("/apis/node.k8s.io/v1", "runtimeclasses", False),
+    "Service": ("/api/v1", "services", True),
+    "Deployment": ("/apis/apps/v1", "deployments", True),
+    "PodDisruptionBudget": ("/apis/policy/v1", "poddisruptionbudgets", True),
+    "ValidatingWebhookConfiguration": (
+        "/apis/admissionregistration.k8s.io/v1", "validatingwebhookconfigurations", False),
 }
 
 
@@ -63,7 +68,11 @@ class Api:
         self.http.close()
 
     def request(
-        self, method: str, path: str, body: object = None, params: Mapping[str, str] | None = None,
+        self,
+        method: str,
+        path: str,
+        body: object = None,
+        params: Mapping[str, str] | None = None,
         content_type: str = "application/json",
     ) -> tuple[int, Obj]:
         response = self.http.request(
@@ -119,7 +128,9 @@ class Api:
 
     def patch(self, kind: str, name: str, patch: Mapping[str, Any], namespace: str | None = None) -> Obj:
         return self.checked(
-            "PATCH", f"{collection(kind, namespace)}/{name}", dict(patch),
+            "PATCH",
+            f"{collection(kind, namespace)}/{name}",
+            dict(patch),
             content_type="application/merge-patch+json",
         )
 

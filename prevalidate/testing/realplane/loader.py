@@ -31,11 +31,30 @@ Obj = dict[str, Any]
 # Namespaces every apiserver makes itself.
 SYSTEM_NAMESPACES = frozenset({"default", "kube-system", "kube-public", "kube-node-lease"})
 _ORDER = (
-    "Namespace", "PriorityClass", "RuntimeClass", "StorageClass", "Node", "ServiceAccount",
-    "Secret", "ConfigMap", "PersistentVolumeClaim", "Pod", "LimitRange", "ResourceQuota",
+    "Namespace",
+    "PriorityClass",
+    "RuntimeClass",
+    "StorageClass",
+    "Node",
+    "ServiceAccount",
+    "Secret",
+    "ConfigMap",
+    "PersistentVolumeClaim",
+    "Pod",
+    "LimitRange",
+    "ResourceQuota",
 )
-_SERVER_FIELDS = ("resourceVersion", "uid", "creationTimestamp", "managedFields", "selfLink",
-                  "generation", "ownerReferences", "deletionTimestamp", "deletionGracePeriodSeconds")
+_SERVER_FIELDS = (
+    "resourceVersion",
+    "uid",
+    "creationTimestamp",
+    "managedFields",
+    "selfLink",
+    "generation",
+    "ownerReferences",
+    "deletionTimestamp",
+    "deletionGracePeriodSeconds",
+)
 
 
 class LoadError(Exception):
@@ -99,9 +118,14 @@ def _node_status(status: Mapping[str, Any]) -> Obj:
         now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
         out["conditions"] = [
             *(status.get("conditions") or []),
-            {"type": "Ready", "status": "True", "reason": "KubeletReady",
-             "message": "kubelet is posting ready status", "lastHeartbeatTime": now,
-             "lastTransitionTime": now},
+            {
+                "type": "Ready",
+                "status": "True",
+                "reason": "KubeletReady",
+                "message": "kubelet is posting ready status",
+                "lastHeartbeatTime": now,
+                "lastTransitionTime": now,
+            },
         ]
     return out
 
@@ -112,8 +136,9 @@ def _pod_status(pod: Mapping[str, Any]) -> Obj | None:
         return None  # not bound: the scheduler decides, as it would have
     status.setdefault("phase", "Running")
     if status["phase"] == "Running":
-        status.setdefault("conditions", [{"type": "PodScheduled", "status": "True"},
-                                         {"type": "Ready", "status": "True"}])
+        status.setdefault(
+            "conditions", [{"type": "PodScheduled", "status": "True"}, {"type": "Ready", "status": "True"}]
+        )
     return status
 
 
@@ -139,8 +164,10 @@ class Loader:
         }
         for kind in _ORDER:
             if KINDS[kind][2]:
-                namespaces |= {self.rename(str((o.get("metadata") or {}).get("namespace") or "default"))
-                               for o in by_kind.get(kind, [])}
+                namespaces |= {
+                    self.rename(str((o.get("metadata") or {}).get("namespace") or "default"))
+                    for o in by_kind.get(kind, [])
+                }
         for ns in sorted(namespaces - SYSTEM_NAMESPACES):
             self._create({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}}, loaded)
         loaded.namespaces = sorted(namespaces)
@@ -172,18 +199,25 @@ class Loader:
     def _bind_claim(self, claim: Obj, status: Mapping[str, Any], loaded: Loaded) -> None:
         meta, spec = claim["metadata"], dict(claim.get("spec") or {})
         ns = meta.get("namespace") or "default"
-        size = (status.get("capacity") or {}).get("storage") or \
-            ((spec.get("resources") or {}).get("requests") or {}).get("storage", "1Gi")
+        size = (status.get("capacity") or {}).get("storage") or (
+            (spec.get("resources") or {}).get("requests") or {}
+        ).get("storage", "1Gi")
         pv_name = spec.get("volumeName") or f"pv-{ns}-{meta['name']}"[:253]
         pv = {
-            "apiVersion": "v1", "kind": "PersistentVolume", "metadata": {"name": pv_name},
+            "apiVersion": "v1",
+            "kind": "PersistentVolume",
+            "metadata": {"name": pv_name},
             "spec": {
                 "capacity": {"storage": size},
                 "accessModes": spec.get("accessModes") or ["ReadWriteOnce"],
                 "persistentVolumeReclaimPolicy": "Retain",
                 "hostPath": {"path": f"/realplane/{ns}/{meta['name']}"},
-                "claimRef": {"apiVersion": "v1", "kind": "PersistentVolumeClaim",
-                             "namespace": ns, "name": meta["name"]},
+                "claimRef": {
+                    "apiVersion": "v1",
+                    "kind": "PersistentVolumeClaim",
+                    "namespace": ns,
+                    "name": meta["name"],
+                },
                 **({"storageClassName": spec["storageClassName"]} if spec.get("storageClassName") else {}),
                 **({"volumeMode": spec["volumeMode"]} if spec.get("volumeMode") else {}),
             },
@@ -197,9 +231,13 @@ class Loader:
         meta["annotations"] = annotations
         self._create(claim, loaded)
         self.api.patch_status(
-            "PersistentVolumeClaim", meta["name"],
-            {"phase": "Bound", "accessModes": spec.get("accessModes") or ["ReadWriteOnce"],
-             "capacity": {"storage": size}},
+            "PersistentVolumeClaim",
+            meta["name"],
+            {
+                "phase": "Bound",
+                "accessModes": spec.get("accessModes") or ["ReadWriteOnce"],
+                "capacity": {"storage": size},
+            },
             ns,
         )
 
@@ -217,9 +255,15 @@ class Loader:
     def _await_service_accounts(self, pods: list[Obj]) -> None:
         """The ServiceAccount admission plugin refuses a pod until its account exists; the
         serviceaccount controller creates each namespace's `default` moments after it."""
-        wanted = {(self.rename(str(p["metadata"].get("namespace") or "default")),
-                   str((p.get("spec") or {}).get("serviceAccountName") or "default")) for p in pods}
+        wanted = {
+            (
+                self.rename(str(p["metadata"].get("namespace") or "default")),
+                str((p.get("spec") or {}).get("serviceAccountName") or "default"),
+            )
+            for p in pods
+        }
         for ns, name in sorted(wanted):
+
             def exists(ns: str = ns, name: str = name) -> Obj | None:
                 return self.api.get("ServiceAccount", name, ns)
 
@@ -228,11 +272,14 @@ class Loader:
     def _await_quota_status(self, loaded: Loaded) -> None:
         """Admission refuses every pod while a quota's status is empty; wait for the controller."""
         for ns, name in loaded.created.get("ResourceQuota", []):
+
             def ready(ns: str | None = ns, name: str = name) -> bool:
                 quota = self.api.get("ResourceQuota", name, ns)
                 if quota is None:
                     raise ApiError(404, {"message": f"ResourceQuota {ns}/{name} vanished"})
                 hard = (quota.get("status") or {}).get("hard") or {}
-                return set(hard) == set((quota.get("spec") or {}).get("hard") or {}) and \
-                    "used" in (quota.get("status") or {})
+                return set(hard) == set((quota.get("spec") or {}).get("hard") or {}) and "used" in (
+                    quota.get("status") or {}
+                )
+
             wait_for(ready, self.timeout, f"ResourceQuota {ns}/{name} status")

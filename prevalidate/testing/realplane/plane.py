@@ -43,8 +43,7 @@ DISABLED_PLUGINS = "TaintNodesByCondition,StorageObjectInUseProtection"
 # serviceaccount(-token) give each namespace its default ServiceAccount, which the
 # ServiceAccount admission plugin requires before any pod is accepted.
 CONTROLLERS = (
-    "namespace-controller,serviceaccount-controller,serviceaccount-token-controller,"
-    "resourcequota-controller"
+    "namespace-controller,serviceaccount-controller,serviceaccount-token-controller,resourcequota-controller"
 )
 
 
@@ -176,6 +175,10 @@ class ControlPlane:
             "kube-controller-manager",
             f"--kubeconfig={self.kubeconfig}",
             f"--controllers={CONTROLLERS}",
+            # The quota controller counts a new quota's usage from its informer's cache, which
+            # may not hold pods created moments before (a loader creates quotas last): that
+            # count stays short until the next full resync, 5 min by default. 2 s bounds it.
+            "--resource-quota-sync-period=2s",
             f"--service-account-private-key-file={pki.sa_key}",
             f"--root-ca-file={pki.ca_cert}",
             "--leader-elect=false",
@@ -189,6 +192,7 @@ class ControlPlane:
             "--secure-port=0",
             "--profiling=false",
         )
+
         # The default namespace's ServiceAccount proves the controller-manager is working.
         def controllers_working() -> object:
             self._check_alive()

@@ -40,6 +40,9 @@ class Scheduling:
     node: str | None
     reason: str = ""
     message: str = ""
+    # status.nominatedNodeName: the scheduler preempted lower-priority pods there for this one
+    # (it binds once they are gone, which takes a kubelet here).
+    nominated: str | None = None
 
     @property
     def scheduled(self) -> bool:
@@ -59,7 +62,8 @@ def _verdict(pod: Mapping[str, Any]) -> Scheduling | None:
         return Scheduling(node)
     for cond in (pod.get("status") or {}).get("conditions") or []:
         if cond.get("type") == "PodScheduled" and cond.get("status") == "False":
-            return Scheduling(None, str(cond.get("reason", "")), str(cond.get("message", "")))
+            nominated = (pod.get("status") or {}).get("nominatedNodeName") or None
+            return Scheduling(None, str(cond.get("reason", "")), str(cond.get("message", "")), nominated)
     return None
 
 
@@ -103,7 +107,8 @@ def await_scheduling(api: Api, created: Mapping[str, Any], timeout: float = 30.0
 def failed_scheduling_events(api: Api, namespace: str, pod_name: str) -> list[str]:
     """The messages of the `FailedScheduling` events on the pod, oldest first."""
     events = api.list(
-        "Event", namespace,
+        "Event",
+        namespace,
         fieldSelector=f"involvedObject.name={pod_name},reason=FailedScheduling",
     )
     return [str(e.get("message") or e.get("note") or "") for e in events]
