@@ -70,3 +70,79 @@ async def test_the_real_schedulers_no_fit_fails_the_spawn_fast_and_a_fitting_pod
     answer = await stack.hub.api("DELETE", "/users/jon/server")
     assert answer.status_code in (202, 204), answer.text
     await until_gone(stack, "jupyter-jon")
+
+
+async def test_a_volume_in_another_zone_fails_on_the_real_schedulers_v137_wording(
+    real_stack: StartRealStack, registry: RunningRegistry
+) -> None:
+    """kube-scheduler v1.37's VolumeBinding says `node(s) didn't match PersistentVolume's node
+    affinity` (v1.31, which kubesim imitates, said `had volume node affinity conflict`): the
+    judge must know both. The claim is pre-bound (volumeName + bind-completed) to a disk in
+    zone-b; no node has a zone label."""
+    zonal = (
+        'c.KubeSpawner.profile_list.append({"display_name": "Zonal", "slug": "zonal", '
+        '"kubespawner_override": '
+        '{"volumes": [{"name": "home", "persistentVolumeClaim": {"claimName": "claim-zonal"}}], '
+        '"volume_mounts": [{"name": "home", "mountPath": "/home/jovyan"}]}})\n'
+        'c.Prevalidator.disabled_checks = {"capacity", "pvc"}\n'
+    )
+    stack = await real_stack(config(registry) + zonal)
+    disk = f"disk-b-{stack.ns}"
+    made, body = stack.cluster.api.create(
+        {
+            "apiVersion": "v1",
+            "kind": "PersistentVolume",
+            "metadata": {"name": disk},
+            "spec": {
+                "capacity": {"storage": "10Gi"},
+                "accessModes": ["ReadWriteOnce"],
+                "storageClassName": "zonal",
+                "hostPath": {"path": "/tmp/disk-b"},
+                "nodeAffinity": {
+                    "required": {
+                        "nodeSelectorTerms": [
+                            {
+                                "matchExpressions": [
+                                    {
+                                        "key": "topology.kubernetes.io/zone",
+                                        "operator": "In",
+                                        "values": ["zone-b"],
+                                    }
+                                ]
+                            }
+                        ]
+                    }
+                },
+            },
+        }
+    )
+    assert made == 201, body
+    made, body = stack.cluster.api.create(
+        {
+            "apiVersion": "v1",
+            "kind": "PersistentVolumeClaim",
+            "metadata": {
+                "name": "claim-zonal",
+                "namespace": stack.ns,
+                "annotations": {"pv.kubernetes.io/bind-completed": "yes"},
+            },
+            "spec": {
+                "accessModes": ["ReadWriteOnce"],
+                "storageClassName": "zonal",
+                "volumeName": disk,
+                "resources": {"requests": {"storage": "10Gi"}},
+            },
+        }
+    )
+    assert made == 201, body
+    started = time.monotonic()
+    outcome = await stack.hub.spawn("kim", {"profile": "zonal"})
+    took = time.monotonic() - started
+    print(f"volume zone conflict, on the real scheduler: failed in {took:.2f} s")
+    assert outcome.failed, outcome
+    assert took < 60, outcome  # the 10 s grace, not start_timeout (120)
+    assert "Your storage lives in a zone where no node can run your server" in outcome.message, (
+        outcome.message
+    )
+    assert "didn't match PersistentVolume's node affinity" in outcome.message, outcome.message
+    await until_gone(stack, "jupyter-kim")
