@@ -26,9 +26,10 @@ MAX_TOTAL = 1500
 TIMEOUT = 5.0
 
 
-def clip(text: str) -> str:
+def clip(text: str) -> tuple[str, ...]:
     """The log as shown: the last lines that fit MAX_TOTAL, each at most MAX_LINE, credentials
-    masked, control characters dropped. Pure."""
+    masked, control characters dropped. Pure. Lines, not one text: a finding's facts never hold
+    a newline (model.findings.shown); the message puts each line on its own, marked as log."""
     lines = []
     for raw in text.splitlines():
         line = "".join(ch for ch in mask_secrets(raw.rstrip()) if ch.isprintable() or ch == "\t")
@@ -41,7 +42,7 @@ def clip(text: str) -> str:
         if total > MAX_TOTAL:
             break
         kept.append(line)
-    return "\n".join(reversed(kept))
+    return tuple(reversed(kept))
 
 
 def previous_run(pod: Mapping[str, Any] | None, container: str) -> bool:
@@ -55,7 +56,7 @@ def previous_run(pod: Mapping[str, Any] | None, container: str) -> bool:
     return False
 
 
-async def last_lines(spawner: Any, pod: Mapping[str, Any] | None, container: str) -> str | None:
+async def last_lines(spawner: Any, pod: Mapping[str, Any] | None, container: str) -> tuple[str, ...] | None:
     """The clipped tail of ``container``'s crashed run, or None when it cannot be read."""
     if not container:
         return None

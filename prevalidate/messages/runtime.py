@@ -25,9 +25,10 @@ def _detail(f: Mapping[str, Any], key: str = "detail") -> str:
 
 
 def _log(f: Mapping[str, Any]) -> str:
-    """The container's last log lines (hub.podlog: already clipped and masked), one per line."""
-    text = str(f.get("log") or "").strip("\n")
-    return f" Last lines of its log:\n{text}" if text else ""
+    """The container's last log lines (hub.podlog: already clipped and masked), each on its own
+    line behind ``| `` so that no log line can pass for a line of our message."""
+    lines = [str(line) for line in f.get("log") or ()]
+    return " Last lines of its log:" + "".join(f"\n  | {line}" for line in lines) if lines else ""
 
 
 def _memory(limit: Any) -> str:

@@ -144,7 +144,8 @@ async def test_a_crash_loop_fails_with_the_exit_code_and_the_last_log_lines(
     sim, hub = await start(stack, registry)
     outcome = await fails_fast(sim, hub, "ana", "crash")
     assert "Your server stopped before it was ready (exit code 3)" in outcome.message, outcome.message
-    assert "No module named 'labextension_that_is_not_there'" in outcome.message, outcome.message
+    assert "Last lines of its log:\n  | Traceback (most recent call last):\n" in outcome.message
+    assert "\n  | ModuleNotFoundError: No module named 'labextension_that_is_not_there'" in outcome.message
     assert "hunter2" not in outcome.message and "token=***" in outcome.message, outcome.message
     assert "hunter2" not in hub.log()
     # The user's own code: not counted toward consecutive_failure_limit, a 422 not a 503.
@@ -160,7 +161,7 @@ async def test_an_oom_kill_names_the_memory_limit_and_says_choose_more_memory(
         outcome.message
     )
     assert "Choose more memory" in outcome.message
-    assert "loading a 40 GB data frame into memory" in outcome.message, outcome.message
+    assert "\n  | loading a 40 GB data frame into memory" in outcome.message, outcome.message
 
 
 async def test_the_log_is_left_out_when_rbac_forbids_pods_log(
