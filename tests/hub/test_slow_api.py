@@ -68,27 +68,24 @@ async def test_an_api_answering_5_s_late_does_not_hold_the_spawn(
     start_kubesim: StartKubeSim,
     slow_proxy: Callable[[str], Any],
     make_spawner: Callable[..., Any],
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    caplog: pytest.LogCaptureFixture,
+    request: pytest.FixtureRequest,
 ) -> None:
-    from kubernetes_asyncio.config import kube_config
+    from kubernetes_asyncio.client import Configuration
 
     from prevalidate.hub.check import check_spawn
     from prevalidate.hub.service import _services
 
     sim = await start_kubesim(CLUSTER)
     url = await slow_proxy(sim.url)
-    config = tmp_path / "kubeconfig"
-    config.write_text(
-        "apiVersion: v1\nkind: Config\n"
-        f'clusters: [{{name: slow, cluster: {{server: "{url}"}}}}]\n'
-        "users: [{name: slow, user: {}}]\n"
-        "contexts: [{name: slow, context: {cluster: slow, user: slow, namespace: jhub}}]\n"
-        "current-context: slow\n"
-    )
-    monkeypatch.setattr(kube_config, "KUBE_CONFIG_DEFAULT_LOCATION", str(config))
-    settings = {"Prevalidator.cache_ready_timeout": 1.0, "Prevalidator.registry_checks": False}
+    # k8s_api_host: KubeSpawner loads its client configuration once per host (lru_cache), and
+    # the hub's service is one per host: a host of its own keeps this test apart from others.
+    saved = Configuration.get_default_copy()
+    request.addfinalizer(lambda: Configuration.set_default(saved))
+    settings = {
+        "Prevalidator.cache_ready_timeout": 1.0,
+        "Prevalidator.registry_checks": False,
+        "KubeSpawner.k8s_api_host": url,
+    }
 
     started = time.perf_counter()
     verdict = await check_spawn(make_spawner(settings), path="form", user_options={})

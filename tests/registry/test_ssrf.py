@@ -78,6 +78,7 @@ SSRF_IMAGES = [
 ]
 
 
+@pytest.mark.fault("registry-internal-address")
 @pytest.mark.parametrize("image", SSRF_IMAGES)
 async def test_internal_registry_is_not_allowed_and_opens_no_connection(image: str) -> None:
     backend = CountingBackend()
@@ -97,6 +98,7 @@ async def test_listed_internal_registry_is_contacted() -> None:
     assert backend.attempts == [("10.0.0.1", 443)]
 
 
+@pytest.mark.fault("registry-dns-rebinding")
 async def test_dns_rebinding_between_check_and_connect_is_refused() -> None:
     answers = iter([[PUBLIC], ["127.0.0.1"]])
 
