@@ -274,7 +274,6 @@ async def test_anonymous_401_after_a_token_is_private_or_missing_like_docker_hub
     assert facts.status is ImageStatus.NOT_FOUND_OR_DENIED
 
 
-@pytest.mark.fault("registry-dns-failure")
 async def test_unresolvable_registry_is_unverified() -> None:
     facts, recorder = await lookup(exists, image="nowhere.test/app:1")
     assert facts.status is ImageStatus.UNVERIFIED and recorder.requests == []

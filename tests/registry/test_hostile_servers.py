@@ -297,3 +297,14 @@ async def test_a_gzip_encoded_index_that_is_small_is_decoded(hostile: StartHosti
         facts = await registry.image_facts(f"{server.host}/team/app:1")
     assert facts.status is ImageStatus.EXISTS
     assert {(p.os, p.architecture) for p in facts.platforms or ()} == {("linux", "arm64")}
+
+
+@pytest.mark.fault("registry-dns-failure")
+async def test_a_name_the_real_resolver_cannot_resolve_is_unverified_without_a_connection() -> None:
+    """The system resolver, not a fake: ``.invalid`` never resolves (RFC 6761). Whether the
+    machine has DNS or none at all, the answer is the same warning within the budget."""
+    async with RegistryClient(time_budget=3.0) as registry:
+        facts, seconds, _ = await measured(registry.image_facts("registry.prevalidate.invalid/team/app:1"))
+        assert facts.status is ImageStatus.UNVERIFIED, facts  # type: ignore[attr-defined]
+        assert registry.connection_attempts == 0
+    print(f"dns failure: {seconds:.2f} s, {facts.detail!r}")  # type: ignore[attr-defined]
