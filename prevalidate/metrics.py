@@ -59,6 +59,24 @@ CACHE_READY = Gauge(
     "1 when every cluster cache finished its initial list (or was forbidden by RBAC), else 0.",
 )
 
+BACKSTOP_OUTCOMES = Counter(
+    "prevalidate_backstop_outcomes",
+    "Spawns the runtime backstop followed, by how they ended: started, or the finding code that "
+    "failed them (image-pull-failed, oom-killed, ...); explain mode counts would_fail.",
+    ["reason"],
+)
+BACKSTOP_SECONDS = Histogram(
+    "prevalidate_backstop_seconds_to_failure",
+    "Seconds from the pod's appearance to the backstop failing the spawn.",
+    buckets=(0.5, 1, 2, 5, 10, 20, 30, 60, 120, 300),
+)
+
+
+def observe_backstop(reason: str, seconds: float | None = None) -> None:
+    BACKSTOP_OUTCOMES.labels(reason=reason).inc()
+    if seconds is not None:
+        BACKSTOP_SECONDS.observe(seconds)
+
 
 def observe_registry_response(kind: str, status: int) -> None:
     """``RegistryClient(observer=...)``: one response (``status`` 0 means no response)."""

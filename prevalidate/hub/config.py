@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from traitlets import Bool, CaselessStrEnum, Dict, Float, List, Set, TraitError, Unicode, validate
+from traitlets import Bool, CaselessStrEnum, Dict, Float, Integer, List, Set, TraitError, Unicode, validate
 from traitlets.config import LoggingConfigurable
 
 from ..model.admission import PLUGINS, AdmissionConfig
@@ -16,6 +16,7 @@ from ..model.findings import Code
 from ..model.objects import NodeInfo
 from ..model.objshape import object_problems
 from ..model.settings import CHECKS, DEFAULT_ADMIN_CONTACT, Settings
+from ..validators.backstop.policy import FatalRule, Policy
 
 
 class Prevalidator(LoggingConfigurable):
@@ -178,6 +179,75 @@ class Prevalidator(LoggingConfigurable):
         Kubernetes.
         """,
     )
+
+    backstop = CaselessStrEnum(
+        ["fail", "explain", "off"],
+        default_value="fail",
+        config=True,
+        help="""
+        The runtime backstop, for what goes wrong after the pod is created (a node that cannot
+        pull the image, a notebook that crashes or runs out of memory, a cluster with no room,
+        an autoscaler that refuses, a volume that cannot be mounted). "fail" (the default) ends
+        such a spawn within seconds with a sentence that says what happened and what to do,
+        and deletes its pod; "explain" only replaces KubeSpawner's raw event lines on the
+        progress page with short human ones and lets `start_timeout` end the spawn as before;
+        "off" leaves KubeSpawner's behaviour untouched. Only decisive facts fail a spawn: slow
+        pulls, transient registry errors, a cluster adding a node all wait.
+        """,
+    )
+
+    capacity_wait = Float(
+        120.0,
+        config=True,
+        help="""
+        Seconds a pod the scheduler cannot place for lack of room (`Insufficient cpu`...) may wait
+        for room to free up before the backstop fails the spawn, naming what is short. Not used
+        while the cluster autoscaler is adding a node (`TriggeredScaleUp`, Karpenter's
+        `Nominated`): that waits until `start_timeout`. A request no node could ever hold fails
+        at once.
+        """,
+    )
+
+    image_pull_attempts = Integer(
+        3,
+        config=True,
+        help="""
+        How many failed pulls of an image with a transient cause (the kubelet's `pull QPS
+        exceeded`, a registry's 429 rate limit, 5xx from the registry or its token endpoint,
+        timeouts, an unknown error) the backstop tolerates before it fails the spawn. A pull that
+        says the image does not exist or access is denied fails at once (after the hub asks the
+        registry itself: if the image is there, the user is told the node cannot pull it).
+        """,
+    )
+
+    fatal_events = List(
+        Dict(),
+        config=True,
+        help="""
+        Your own fatal events (kubespawner#795): a list of `{"reason": "Unhealthy", "message":
+        "Readiness probe failed: .*statuscode: 5\\d\\d", "say": "The notebook server is broken;
+        write to hub-admins@example.org"}`. An event about the spawn's pod whose reason is
+        `reason` and whose message matches the regular expression `message` (searched; optional)
+        ends the spawn with `say`. `"user_caused": true` keeps it out of JupyterHub 5's
+        `consecutive_failure_limit` count.
+        """,
+    )
+
+    @validate("fatal_events")
+    def _fatal_rules(self, proposal: Any) -> list[dict[str, Any]]:
+        for index, rule in enumerate(proposal["value"]):
+            try:
+                FatalRule.parse(rule)
+            except ValueError as exc:
+                raise TraitError(f"fatal_events[{index}]: {exc}") from None
+        return list(proposal["value"])
+
+    def backstop_policy(self) -> Policy:
+        return Policy.of(
+            capacity_wait=self.capacity_wait,
+            image_pull_attempts=self.image_pull_attempts,
+            fatal_events=self.fatal_events,
+        )
 
     @validate("admission_plugins", "admission_config")
     def _admission(self, proposal: Any) -> dict[str, Any]:

@@ -105,3 +105,40 @@ def not_a_failure(spawner: Any) -> None:
     if not isinstance(settings, dict) or not callable(done) or done():
         return
     settings["failure_count"] = settings.get("failure_count", 0) - 1
+
+
+class SpawnBroke(SpawnRejected):
+    """Raised by the runtime backstop when the user's choice keeps a created pod from starting
+    (their image, their code, their memory size; ``hub.backstop``): rendered like
+    ``SpawnRejected``, a 422, and never counted toward ``consecutive_failure_limit``. What the
+    cluster causes is a ``ClusterBroke``."""
+
+    def __init__(
+        self, rejection: Rejection, *, verdict: Verdict | None = None, user_caused: bool = False
+    ) -> None:
+        self.user_caused = user_caused
+        super().__init__(rejection, verdict=verdict)
+
+    def __str__(self) -> str:
+        return f"{self.status_code} the spawn's pod could not start ({', '.join(self.codes)})"
+
+
+class ClusterBroke(HTTPError):
+    """Raised by the runtime backstop when the *cluster* keeps a created pod from starting (a node
+    that cannot pull, a mount that fails, an eviction, no room for too long): a 503, which
+    JupyterHub 5 and 6 both count toward ``consecutive_failure_limit`` (6.x counts an
+    ``HTTPError`` >= 500 as an error, never a ``SpawnException``): a hub whose cluster is broken
+    should say so. Rendered like ``SpawnRejected`` (``jupyterhub_message`` set everywhere)."""
+
+    user_caused = False
+
+    def __init__(self, rejection: Rejection, *, verdict: Verdict | None = None) -> None:
+        self.rejection = rejection
+        self.verdict = verdict
+        self.codes = list(rejection.codes) or ["prevalidate"]
+        HTTPError.__init__(self, 503, "%s", rejection.text())
+        self.jupyterhub_message = rejection.text()
+        self.jupyterhub_html_message = rejection.html()
+
+    def __str__(self) -> str:
+        return f"503 the cluster kept the spawn's pod from starting ({', '.join(self.codes)})"

@@ -25,6 +25,7 @@ from kubespawner import KubeSpawner
 from ..messages import told
 from ..messages.rejection import Rejection
 from ..model.findings import Severity
+from .backstop import SpawnWatch, arm
 from .check import check_spawn, prevalidator_for, reject_options
 from .errors import SpawnRejected, not_a_failure
 from .fieldcheck import ensure_route
@@ -51,6 +52,8 @@ class PrevalidatingKubeSpawner(TellRefusals, KubeSpawner):
     _prevalidate_notes: list[str]
     # slug -> field -> sentences of the last rejected submit, shown once by the re-rendered form
     _prevalidate_field_errors: dict[str, dict[str, list[str]]] | None = None
+    _backstop: SpawnWatch | None = None
+    _polling = 0
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -132,15 +135,44 @@ class PrevalidatingKubeSpawner(TellRefusals, KubeSpawner):
         except SpawnRejected:
             not_a_failure(self)  # JupyterHub 5 would count it toward consecutive_failure_limit
             raise
+        # Warnings, then the info notes (a lower-priority pod that will make way): both are
+        # true of this spawn and explain a wait the user would otherwise not understand.
+        told = Rejection.of(verdict, "", config.messages) if verdict else None
         self._prevalidate_notes = (
-            Rejection.of(verdict, "", config.messages).sentences(Severity.WARNING) if verdict else []
+            [*told.sentences(Severity.WARNING), *told.sentences(Severity.INFO)] if told else []
         )
 
     async def progress(self) -> AsyncIterator[dict[str, Any]]:
         for note in getattr(self, "_prevalidate_notes", []):
             yield {"progress": 1, "message": f"Note: {note}"}
-        async for event in super().progress():
+        watch = self._backstop
+        events = watch.progress(self._start_future) if watch is not None else super().progress()
+        async for event in events:
             yield event
+
+    # ---- the runtime backstop (hub/backstop.py) ---------------------------------------------
+
+    def start(self) -> Any:
+        # Armed for this start only: KubeSpawner's wait for the pod calls is_pod_running.
+        self._backstop = None if getattr(self, SHADOW_FLAG, False) else arm(self)
+        future = super().start()
+        if self._backstop is not None and hasattr(future, "add_done_callback"):
+            watch = self._backstop
+            future.add_done_callback(lambda _f: setattr(watch, "armed", False))
+        return future
+
+    def is_pod_running(self, pod: Any) -> Any:
+        watch = self._backstop
+        if watch is None or not watch.armed or self._polling:
+            return super().is_pod_running(pod)
+        return watch.running()  # awaited by KubeSpawner's exponential_backoff
+
+    async def poll(self) -> Any:
+        self._polling += 1  # JupyterHub's poll (also in failure cleanup): KubeSpawner's answer
+        try:
+            return await super().poll()
+        finally:
+            self._polling -= 1
 
     async def get_options_form(self) -> str:
         errors, self._prevalidate_field_errors = self._prevalidate_field_errors, None

@@ -27,6 +27,7 @@ from .resources import (
     quota_exceeded,
     quota_not_synced,
 )
+from .runtime import RENDERERS as _RUNTIME
 from .scheduling import pinned_no_fit_or, pinned_no_room_or, preemption_expected, priority_class_missing
 
 __all__ = [
@@ -87,6 +88,7 @@ for _code in (
     _RENDERERS[_code] = image(_code)
 for _code in (Code.PVC_NOT_FOUND, Code.PVC_TERMINATING, Code.PVC_NOT_BOUND, Code.PVC_IN_USE):
     _RENDERERS[_code] = pvc(_code)
+_RENDERERS.update(_RUNTIME)  # the runtime backstop's codes
 
 
 def render(finding: Finding, overrides: Mapping[str, str] | None = None) -> str:

@@ -94,6 +94,21 @@ class Code(str, Enum):
     CREATE_REFUSED = "create-refused"
     # a validating webhook could not be called and fails closed: the cluster's fault (503)
     ADMISSION_UNAVAILABLE = "admission-unavailable"
+    # The runtime backstop (validators/backstop): the pod was created and then could not start.
+    IMAGE_PULL_FAILED = "image-pull-failed"  # the node's pull says not found / denied / bad name
+    NODE_CANNOT_PULL = "node-cannot-pull"  # the registry has it, the node cannot fetch it
+    SCHEDULING_IMPOSSIBLE = "scheduling-impossible"  # FailedScheduling and no node could ever fit
+    CAPACITY_WAIT_EXCEEDED = "capacity-wait-exceeded"  # no room freed up within capacity_wait
+    AUTOSCALER_REFUSED = "autoscaler-refused"  # NotTriggerScaleUp / Karpenter cannot schedule
+    VOLUME_ZONE_CONFLICT = "volume-zone-conflict"  # volume node affinity conflict
+    CLAIM_UNBOUND = "claim-unbound"  # unbound immediate PersistentVolumeClaims
+    MOUNT_FAILED = "mount-failed"  # FailedMount / FailedAttachVolume past the grace period
+    CONTAINER_CONFIG_ERROR = "container-config-error"  # CreateContainerConfigError
+    CONTAINER_CRASHED = "container-crashed"  # the notebook exited before it was ready
+    OOM_KILLED = "oom-killed"  # the notebook used more memory than its limit
+    EVICTED = "evicted"  # the kubelet evicted the pod
+    POD_FAILED = "pod-failed"  # phase Failed for another reason (the kubelet refused it)
+    ADMIN_FATAL_EVENT = "admin-fatal-event"  # an event matching c.Prevalidator.fatal_events
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ from prevalidate.kube.dump import load_cluster
 from prevalidate.model.admission import AdmissionConfig
 from prevalidate.model.settings import Settings
 from prevalidate.testing.realplane import Api, RealCluster, admit, await_scheduling
+from prevalidate.testing.realplane.api import wait_for
 from prevalidate.validators import run_all
 
 from .scenarios import NS, Round
@@ -45,7 +46,16 @@ FAMILY_OF_CODE = {
     "pvc-not-bound": "volume",
     "pvc-in-use": "volume",
     "serviceaccount-not-found": "serviceaccount",
+    "runtimeclass-not-found": "runtimeclass",
+    "priorityclass-not-found": "priorityclass",
+    "admission-refused": "admission",
 }
+# For a pod with spec.nodeName the scheduler is bypassed, so these are the kubelet's to decide:
+# its admission (validators/nodename.py: room, selector, NoExecute taints) and its volume
+# manager (a claim that does not exist or is not bound: the pod stays ContainerCreating with
+# FailedMount). The plane has no kubelet and binds such a pod whatever they say.
+NODE_NAME_KUBELET_STAGE = {"no-node-fits", "insufficient-capacity", "pvc-not-found", "pvc-not-bound",
+                           "pvc-terminating", "pvc-in-use"}
 # Decided by the kubelet, which the plane has not got: we refuse, the plane cannot.
 KUBELET_STAGE = {"secret-not-found", "configmap-not-found", "secret-key-not-found", "configmap-key-not-found",
                  "pull-secret-not-found", "image-reference-invalid", "image-not-found",
@@ -60,6 +70,7 @@ class Outcome:
     families: frozenset[str]
     detail: str
     kubelet_only: frozenset[str] = frozenset()
+    preempted: bool = False  # allowed by the scheduler's preemption (nominated, victims evicted)
 
 
 @dataclass(frozen=True)
@@ -93,6 +104,12 @@ class Comparison:
 def real_family(status: int, message: str) -> str:
     if status == 422:
         return "invalid"
+    if "conflict: runtimeClass.scheduling" in message:  # the RuntimeClass plugin's merge
+        return "admission"
+    if "RuntimeClass" in message:
+        return "runtimeclass"
+    if "PriorityClass" in message:
+        return "priorityclass"
     if "exceeded quota" in message or "failed quota" in message or "must specify" in message:
         return "quota"
     if "per Container" in message or "per Pod" in message or "limit to request ratio" in message:
@@ -130,9 +147,10 @@ def ours(pod: Obj, cluster_file: Path) -> Outcome:
     settings = Settings(offline=True, admission=PLANE_ADMISSION)
     verdict = run_all(pod, load_cluster(cluster_file), settings, {})
     errors = [f for f in verdict.findings if f.severity.value == "error"]
+    kubelet_stage = KUBELET_STAGE | (NODE_NAME_KUBELET_STAGE if pod["spec"].get("nodeName") else set())
     families = frozenset(FAMILY_OF_CODE.get(f.code.value, f.code.value) for f in errors
-                         if f.code.value not in KUBELET_STAGE)
-    kubelet = frozenset(f.code.value for f in errors if f.code.value in KUBELET_STAGE)
+                         if f.code.value not in kubelet_stage)
+    kubelet = frozenset(f.code.value for f in errors if f.code.value in kubelet_stage)
     return Outcome(not families, families, ", ".join(sorted(f.code.value for f in errors)), kubelet)
 
 
@@ -175,9 +193,12 @@ class RoundRunner:
         self.cluster, self.round = cluster, rnd
         self.ns = cluster.ns(NS)
         cluster.load(yaml.safe_dump({"apiVersion": "v1", "kind": "List", "items": rnd.objects}))
+        # Settled first, then dumped: the quota controller's first count can miss pods created
+        # moments before (its informer had not seen them yet), and both sides must see the
+        # final usage.
+        self.baseline = self._settled_usage()
         self.cluster_file = workdir / f"round-{rnd.index}.yaml"
         self.cluster_file.write_text(yaml.safe_dump(dump(cluster.api, self.ns)))
-        self.baseline = self._settled_usage()
         self.nodes = set(rnd.node_names)
 
     def run(self) -> list[Comparison]:
@@ -199,7 +220,14 @@ class RoundRunner:
                 return Outcome(False, frozenset({"unstable"}), f"real create: {created.message}")
             verdict = await_scheduling(api, created.pod, timeout=20)
             api.delete("Pod", pod["metadata"]["name"], self.ns)
+            if verdict.nominated:
+                self._restore_victims()
+                # The victims are new pods now: read the cluster again, as both sides will.
+                self.baseline = self._settled_usage()
+                self.cluster_file.write_text(yaml.safe_dump(dump(api, self.ns)))
             self._await_baseline()
+            if pod["spec"].get("nodeName"):
+                break  # bound by its author: the scheduler's cache plays no part
             stale = (verdict.node is not None and verdict.node not in self.nodes) or (
                 not verdict.scheduled and f"0/{len(self.nodes)} nodes" not in verdict.message
                 and "nodes are available" in verdict.message)
@@ -208,24 +236,61 @@ class RoundRunner:
             time.sleep(0.3)  # the scheduler's cache still held the previous round's nodes
         if verdict.scheduled:
             return Outcome(True, frozenset(), f"bound to {verdict.node}")
+        if verdict.nominated:
+            return Outcome(True, frozenset(), f"nominated to {verdict.nominated} by preemption "
+                           f"({verdict.message})", preempted=True)
         if verdict.reason == "Timeout":
             return Outcome(False, frozenset({"timeout"}), verdict.message)
         return Outcome(False, frozenset({scheduling_family(verdict.message)}), verdict.message)
 
+    def _restore_victims(self) -> None:
+        """Preemption deleted running pods (gracefully: they stay Terminating, as no kubelet ends
+        them). Put the round's running pods back as they were, so the next pod sees the same
+        cluster."""
+        api = self.cluster.api
+        for pod in self.round.running_pods:
+            name = pod["metadata"]["name"]
+            current = api.get("Pod", name, self.ns)
+            if current is not None and not current["metadata"].get("deletionTimestamp"):
+                continue
+            api.delete("Pod", name, self.ns)
+            wait_for(lambda name=name: api.get("Pod", name, self.ns) is None, 60, f"victim {name} gone")
+            self.cluster.load(yaml.safe_dump({"apiVersion": "v1", "kind": "List", "items": [pod]}))
+
     def _settled_usage(self) -> dict[str, Obj]:
-        """Quota usage once the controller has stopped changing it (two equal reads)."""
+        """Quota usage once the controller has stopped changing it: the same for 1 s, and
+        counting every pod the round put there (its first count may have been taken before it
+        saw them)."""
         last = _quota_usage(self.cluster.api, self.ns)
         if not last:
             return last
-        for _ in range(50):
+        pods = self.cluster.api.list("Pod", self.ns)
+        active = sum(1 for p in pods if (p.get("status") or {}).get("phase") not in ("Succeeded", "Failed"))
+        same_since = time.monotonic()
+        deadline = same_since + 60
+        while time.monotonic() < deadline:
             time.sleep(0.1)
             now = _quota_usage(self.cluster.api, self.ns)
-            if now == last:
+            if now != last:
+                last, same_since = now, time.monotonic()
+            elif time.monotonic() - same_since >= 1.0 and self._counts_pods(now, active):
                 return now
-            last = now
         return last
 
-    def _await_baseline(self, timeout: float = 10) -> None:
+    def _counts_pods(self, usage: dict[str, Obj], active: int) -> bool:
+        """Every unscoped quota with a `pods` limit counts every active pod (a scoped one may
+        rightly count fewer, so it is not asked)."""
+        for quota in self.cluster.api.list("ResourceQuota", self.ns):
+            spec = quota.get("spec") or {}
+            used = usage.get(quota["metadata"]["name"]) or {}
+            unscoped = not spec.get("scopes") and not spec.get("scopeSelector")
+            if "pods" in (spec.get("hard") or {}) and unscoped and int(used.get("pods", -1)) != active:
+                return False
+        return True
+
+    def _await_baseline(self, timeout: float = 60) -> None:
+        # 60 s, not 10: the quota controller's recalculation after a delete lagged past 10 s
+        # when the shared machine was loaded, and the run failed on that, not on a verdict.
         if not self.baseline:
             return
         deadline = time.monotonic() + timeout

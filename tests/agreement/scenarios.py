@@ -15,6 +15,8 @@ import random
 from dataclasses import dataclass, field
 from typing import Any
 
+from . import families
+
 Obj = dict[str, Any]
 NS = "agree"
 IMAGE = "quay.io/jupyter/base-notebook:2024-05-27"
@@ -41,6 +43,12 @@ class Round:
     index: int
     objects: list[Obj] = field(default_factory=list)
     pods: list[Obj] = field(default_factory=list)
+    priorities: bool = False  # the priority-and-preemption family (families.py)
+    runtimes: bool = False  # the RuntimeClass family
+
+    @property
+    def running_pods(self) -> list[Obj]:
+        return [o for o in self.objects if o["kind"] == "Pod"]
 
     @property
     def node_names(self) -> list[str]:
@@ -61,7 +69,15 @@ class Generator:
         r.objects.append({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": NS}})
         nodes = [self.node(index, i) for i in range(self.rng.randint(1, 4))]
         r.objects += nodes
+        r.priorities = self.rng.random() < 0.25
+        r.runtimes = self.rng.random() < 0.25
+        if r.priorities:
+            r.objects += families.priority_classes(self.rng)
+        if r.runtimes:
+            r.objects += families.runtime_classes(self.rng, POOLS)
         r.objects += [self.running_pod(i, self.rng.choice(nodes)) for i in range(self.rng.randint(0, 3))]
+        if r.priorities:
+            r.objects += families.low_priority_fillers(nodes, self.rng, NS, IMAGE)
         r.objects += self.storage()
         r.objects += self.refs()
         if self.rng.random() < 0.6:
@@ -284,6 +300,12 @@ class Generator:
                 **({"optional": True} if rng.random() < 0.3 else {})}}}]
         if rng.random() < 0.05:
             spec["serviceAccountName"] = "notebook"
+        if r.priorities and rng.random() < 0.6:
+            families.with_priority(spec, rng)
+        if r.runtimes and rng.random() < 0.6:
+            families.with_runtime_class(spec, rng)
+        if rng.random() < 0.08:
+            families.with_node_name(spec, rng, r.node_names)
         return {"apiVersion": "v1", "kind": "Pod",
                 "metadata": {"name": name, "namespace": NS, "labels": {"component": "singleuser-server"}},
                 "spec": spec}

@@ -7,7 +7,9 @@ refuse a pod the real plane admitted and bound) is the worst outcome and fails t
 Disagreements already understood are listed in known.py with the reason and the Kubernetes
 source that decides them; each has its own regression case in test_regressions.py.
 
-PREVALIDATE_AGREE_SCENARIOS (default 1000) and PREVALIDATE_AGREE_SEED (default 11) size the run;
+The generator draws the families of families.py too (priority classes and preemption,
+RuntimeClass overhead/selector/tolerations, spec.nodeName pods); test_families.py judges each
+alone. PREVALIDATE_AGREE_SCENARIOS (default 1000) and PREVALIDATE_AGREE_SEED (default 11) size the run;
 `make agree` runs 10,000.
 """
 
@@ -35,7 +37,8 @@ def test_prevalidate_agrees_with_the_real_control_plane(real_plane: ControlPlane
     unexplained = []
     for c in results:
         if c.agree:
-            tally["agree, allowed" if c.real.allowed else "agree, refused"] += 1
+            tally["agree, refused" if not c.real.allowed else
+                  "agree, allowed by preemption" if c.real.preempted else "agree, allowed"] += 1
             if c.ours.kubelet_only:
                 tally["kubelet-stage refusal (out of the plane's reach)"] += 1
             continue

@@ -75,3 +75,59 @@ def test_claims_kubernetes_leaves_pending_are_allowed_by_us(
     cluster_file.write_text(yaml.safe_dump(dump(real_cluster.api, real_cluster.ns("agree"))))
     # Never a refusal: the claim may yet bind (a provisioner, an admin's PV) — fail open.
     assert ours(pod, cluster_file).allowed
+
+
+PREEMPTION = """
+apiVersion: v1
+kind: List
+items:
+- {apiVersion: v1, kind: Namespace, metadata: {name: agree}}
+- {apiVersion: scheduling.k8s.io/v1, kind: PriorityClass, metadata: {name: low}, value: 10}
+- {apiVersion: scheduling.k8s.io/v1, kind: PriorityClass, metadata: {name: high}, value: 1000}
+- {apiVersion: scheduling.k8s.io/v1, kind: PriorityClass, metadata: {name: high-never}, value: 1000,
+   preemptionPolicy: Never}
+- apiVersion: v1
+  kind: Node
+  metadata: {name: worker, labels: {kubernetes.io/hostname: worker, kubernetes.io/os: linux}}
+  status: {allocatable: {cpu: "4", memory: 16Gi, pods: "110"}}
+- apiVersion: v1
+  kind: Pod
+  metadata: {name: low-0, namespace: agree}
+  spec:
+    nodeName: worker
+    priorityClassName: low
+    containers:
+    - {name: c, image: quay.io/jupyter/base-notebook:2024-05-27,
+       resources: {requests: {cpu: "4", memory: 1Gi}, limits: {cpu: "4", memory: 1Gi}}}
+  status: {phase: Running}
+"""
+
+
+@pytest.mark.parametrize(("priority_class", "preempts"), [("high", True), ("high-never", False)])
+def test_preemption_is_judged_by_the_nomination(
+    real_cluster: RealCluster, tmp_path: Path, priority_class: str, preempts: bool
+) -> None:
+    """The node is full of a `low` pod. kube-scheduler preempts it for a `high` pod: the pod is
+    nominated (`status.nominatedNodeName`), the victim deleted, and it binds once a kubelet has
+    ended the victim — which counts as allowed, as prevalidate says (preemption-expected). With
+    preemptionPolicy Never it stays Unschedulable, and prevalidate refuses (no-node-fits)."""
+    real_cluster.load(PREEMPTION)
+    pod = real_cluster.in_namespace({
+        "apiVersion": "v1", "kind": "Pod", "metadata": {"name": "nb", "namespace": "agree"},
+        "spec": {"priorityClassName": priority_class, "containers": [{
+            "name": "nb", "image": "quay.io/jupyter/base-notebook:2024-05-27",
+            "resources": {"requests": {"cpu": "1", "memory": "1Gi"}}}]}})
+    cluster_file = tmp_path / "dump.yaml"
+    cluster_file.write_text(yaml.safe_dump(dump(real_cluster.api, real_cluster.ns("agree"))))
+    verdict = ours(pod, cluster_file)
+    admission, scheduling = schedule(real_cluster.api, pod)
+    assert admission.allowed and scheduling is not None and not scheduling.scheduled
+    assert "1 Insufficient cpu" in scheduling.message
+    if preempts:
+        assert scheduling.nominated == "worker", scheduling
+        assert verdict.allowed, verdict
+        victim = real_cluster.api.get("Pod", "low-0", real_cluster.ns("agree"))
+        assert victim is None or victim["metadata"].get("deletionTimestamp")
+    else:
+        assert scheduling.nominated is None, scheduling
+        assert not verdict.allowed and verdict.families == {"scheduling"}, verdict

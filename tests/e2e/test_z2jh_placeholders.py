@@ -121,6 +121,8 @@ async def test_a_user_pod_is_allowed_and_displaces_the_placeholder(
         outcome = await hub.spawn("alice")
         assert outcome.ready, (outcome.message, hub.log()[-3000:])
         assert "allowed with findings [preemption-expected(info)]" in hub.log()
+        notes = [str(e["message"]) for e in outcome.events if str(e.get("message", "")).startswith("Note:")]
+        assert len(notes) == 1 and "priority" in notes[0].lower(), notes
         pod = sim.store.peek("pods", "jhub", "jupyter-alice")
         assert pod is not None and pod["spec"]["nodeName"] == "worker-1"
         assert (

@@ -104,20 +104,29 @@ def node_platform(node: Obj | None) -> str:
 
 
 def missing_volume_sources(store: Store, pod: Obj) -> list[tuple[str, str]]:
-    """(volume name, error) for secret/configMap volumes whose object is missing."""
+    """(volume name, error) for secret/configMap volumes whose object, or one of whose `items`
+    keys, is missing: the volume plugins' SetUp (pkg/volume/secret/secret.go MakePayload,
+    pkg/volume/configmap/configmap.go MakePayload) fail with these texts unless `optional`."""
     ns = pod["metadata"]["namespace"]
     problems = []
     for volume in pod["spec"].get("volumes") or []:
-        secret = volume.get("secret")
-        if (
-            secret
-            and not secret.get("optional")
-            and store.peek("secrets", ns, secret.get("secretName", "")) is None
-        ):
-            problems.append((volume["name"], f'secret "{secret.get("secretName")}" not found'))
-        cm = volume.get("configMap")
-        if cm and not cm.get("optional") and store.peek("configmaps", ns, cm.get("name", "")) is None:
-            problems.append((volume["name"], f'configmap "{cm.get("name")}" not found'))
+        for key, plural, label, ref_name in (("secret", "secrets", "secret", "secretName"),
+                                             ("configMap", "configmaps", "configmap", "name")):
+            source = volume.get(key)
+            if not source:
+                continue
+            obj = store.peek(plural, ns, source.get(ref_name, ""))
+            if obj is None:
+                if not source.get("optional"):
+                    problems.append((volume["name"], f'{label} "{source.get(ref_name)}" not found'))
+                continue
+            keys = set(obj.get("data") or {}) | set(obj.get("binaryData") or {})
+            for item in source.get("items") or []:
+                if item.get("key") not in keys and not source.get("optional"):
+                    what = "references non-existent secret key" if key == "secret" else \
+                        "configmap references non-existent config key"
+                    problems.append((volume["name"], f"{what}: {item.get('key')}"))
+                    break
     return problems
 
 
@@ -144,10 +153,10 @@ def env_error(store: Store, pod: Obj, container: Obj) -> str | None:
             obj = store.peek(plural, ns, ref.get("name", ""))
             if obj is None:
                 return f'{label} "{ref.get("name")}" not found'
+            # The kubelet reads `data` only (kubelet_pods.go makeEnvironmentVariables): a key
+            # held in a ConfigMap's binaryData is "not found" for an env var.
             data = dict(obj.get("data") or {})
             data.update(obj.get("stringData") or {})
-            if kind == "ConfigMap":
-                data.update(obj.get("binaryData") or {})
             if ref.get("key") not in data:
                 return f"couldn't find key {ref.get('key')} in {kind} {ns}/{ref.get('name')}"
     return None

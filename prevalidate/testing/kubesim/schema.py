@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
-Schema = Any  # str | int | bool | "quantity" | "any" | Struct | ListOf | MapOf
+Schema = Any  # str | int | INT32 | bool | "quantity" | "any" | Struct | ListOf | MapOf
+INT32 = "int32"  # an int field Go declares int32 (its errors name the type; wider numbers fail)
 
 
 class ShapeError(ValueError):
@@ -72,7 +73,7 @@ CONTAINER = Struct(
     envFrom=ListOf(Struct("v1.EnvFromSource", prefix=str, configMapRef=NAME_REF, secretRef=NAME_REF)),
     resources=Struct("v1.ResourceRequirements", requests=QUANTITIES, limits=QUANTITIES),
     volumeMounts=ListOf(Struct("v1.VolumeMount", name=str, mountPath=str)),
-    ports=ListOf(Struct("v1.ContainerPort", containerPort=int, protocol=str, name=str)),
+    ports=ListOf(Struct("v1.ContainerPort", containerPort=INT32, hostPort=INT32, protocol=str, name=str)),
     imagePullPolicy=str,
     restartPolicy=str,
 )
@@ -110,7 +111,7 @@ POD_SPEC = Struct(
     priorityClassName=str,
     restartPolicy=str,
     preemptionPolicy=str,
-    priority=int,
+    priority=INT32,
     activeDeadlineSeconds=int,
     terminationGracePeriodSeconds=int,
     overhead=QUANTITIES,
@@ -204,7 +205,7 @@ SCHEMAS: dict[str, Struct] = {
     "PriorityClass": Struct(
         "v1.PriorityClass",
         metadata=META,
-        value=int,
+        value=INT32,
         globalDefault=bool,
         preemptionPolicy=str,
         description=str,
@@ -222,7 +223,7 @@ SCHEMAS: dict[str, Struct] = {
 DEFAULT = Struct("v1.Object", metadata=META)
 
 _JSON_NAMES = {str: "string", bool: "bool", int: "number", float: "number", list: "array", dict: "object"}
-_GO_NAMES = {str: "string", bool: "bool", int: "int64"}
+_GO_NAMES = {str: "string", bool: "bool", int: "int64", INT32: "int32"}
 
 
 def _json_name(value: Any) -> str:
@@ -271,6 +272,15 @@ def _check(value: Any, schema: Schema, struct: str, path: str) -> Any:
         if not isinstance(value, dict):
             raise _fail(value, struct, path, schema)
         return {k: _check(v, schema.value, struct, path) for k, v in value.items() if v is not None}
+    if schema == INT32:
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise _fail(value, struct, path, schema)
+        if not -(2**31) <= value < 2**31:  # encoding/json names the number that overflows
+            raise ShapeError(str(_fail(value, struct, path, schema)).replace(
+                "unmarshal number into", f"unmarshal number {value} into"))
+        return value
     ok = isinstance(value, schema) and not (schema is int and isinstance(value, bool))
     if schema is int and isinstance(value, float) and value.is_integer():
         return int(value)

@@ -41,6 +41,8 @@ from .resources import BY_KIND
 from .scheduler import Scheduler
 from .status import ApiError
 from .store import Store
+from .webhookconfig import default as default_webhook_config
+from .webhooks import WebhookDispatcher
 
 log = logging.getLogger("kubesim")
 Obj = dict[str, Any]
@@ -60,6 +62,7 @@ SEED_ORDER = [
     "Pod",
     "Event",
     "ResourceQuota",
+    "ValidatingWebhookConfiguration",
 ]
 
 
@@ -70,6 +73,7 @@ class KubeSim:
         self.host, self.port = host, port
         self.store = Store(history=self.settings.history)
         self.registry = Registry(self.store, self.settings)
+        self.webhooks = WebhookDispatcher(self.store, self.settings)
         self.recorder = EventRecorder(self.store, self.settings)
         self.request_log: list[str] = []
         self.scheduler = Scheduler(
@@ -131,6 +135,8 @@ class KubeSim:
         meta.pop("resourceVersion", None)
         if resource.kind == "Namespace":
             obj.setdefault("status", {"phase": "Active"})
+            # the apiserver labels every namespace with its name (webhooks select on it)
+            meta.setdefault("labels", {})["kubernetes.io/metadata.name"] = meta["name"]
         elif resource.kind == "Pod":
             validation.default_pod(obj)
             status = obj.setdefault("status", {})
@@ -140,6 +146,8 @@ class KubeSim:
             validation.default_node(obj)
         elif resource.kind == "LimitRange":
             limitranger.default_limitrange(obj)
+        elif resource.kind == "ValidatingWebhookConfiguration":
+            default_webhook_config(obj)
         elif resource.kind == "PersistentVolumeClaim":
             obj.setdefault("status", {"phase": "Pending"})
         elif resource.kind == "ResourceQuota":
@@ -169,7 +177,9 @@ class KubeSim:
         return self
 
     def _serve(self) -> None:
-        app = make_app(self.store, self.registry, self.request_log, self.settings, self.kubelet.logs)
+        app = make_app(
+            self.store, self.registry, self.request_log, self.settings, self.kubelet.logs, self.webhooks
+        )
         sockets = bind_sockets(self.port, self.host, family=socket.AF_INET)  # SO_REUSEADDR
         self.port = sockets[0].getsockname()[1]
         self._server = HTTPServer(app, idle_connection_timeout=3600)

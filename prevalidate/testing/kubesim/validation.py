@@ -8,44 +8,24 @@ Quantities are re-serialised the way the apiserver echoes them (`Quantity.String
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from typing import Any
 
+from .fielderrors import (
+    DNS1123_LABEL,
+    DNS1123_SUBDOMAIN,
+    LABEL_MSG,
+    SUBDOMAIN_MSG,
+    FieldError,
+    invalid_value,
+    required,
+)
+from .podspec import pod_spec_errors
 from .quantity import QuantityError, parse_json_quantity
 from .schema import ShapeError, conform
 from .status import ApiError, bad_request, invalid
 
 Obj = dict[str, Any]
-FieldError = tuple[str, str, str]  # (cause reason, field path, full text)
-
-_DNS1123_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
-_DNS1123_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
-SUBDOMAIN_MSG = (
-    "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' "
-    "or '.', and must start and end with an alphanumeric character (e.g. 'example.com', "
-    "regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*"
-    "[a-z0-9])?)*')"
-)
-LABEL_MSG = (
-    "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', "
-    "and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', "
-    "regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')"
-)
-STANDARD_CONTAINER_RESOURCES = {"cpu", "memory", "ephemeral-storage"}
-
-
-def required(path: str, detail: str = "") -> FieldError:
-    return ("FieldValueRequired", path, f"{path}: Required value" + (f": {detail}" if detail else ""))
-
-
-def invalid_value(path: str, value: object, detail: str) -> FieldError:
-    shown = f'"{value}"' if isinstance(value, str) else str(value)
-    return ("FieldValueInvalid", path, f"{path}: Invalid value: {shown}: {detail}")
-
-
-def not_found_value(path: str, value: str) -> FieldError:
-    return ("FieldValueNotFound", path, f'{path}: Not found: "{value}"')
 
 
 # -- decoding --------------------------------------------------------------------------
@@ -145,85 +125,14 @@ def _name_errors(obj: Obj, label: bool = False) -> list[FieldError]:
     name = obj["metadata"].get("name") or ""
     if not name:
         return [required("metadata.name", "name or generateName is required")]
-    pattern, msg = (_DNS1123_LABEL, LABEL_MSG) if label else (_DNS1123_SUBDOMAIN, SUBDOMAIN_MSG)
+    pattern, msg = (DNS1123_LABEL, LABEL_MSG) if label else (DNS1123_SUBDOMAIN, SUBDOMAIN_MSG)
     if len(name) > (63 if label else 253) or not pattern.match(name):
         return [invalid_value("metadata.name", name, msg)]
     return []
 
 
-def _is_extended(name: str) -> bool:
-    return "/" in name and not name.startswith("requests.")
-
-
-def _resource_errors(path: str, resources: Obj) -> list[FieldError]:
-    errors: list[FieldError] = []
-    limits = resources.get("limits") or {}
-    requests = resources.get("requests") or {}
-    for which, values in (("limits", limits), ("requests", requests)):
-        for name in sorted(values):
-            fld = f"{path}.{which}[{name}]"
-            if (
-                "/" not in name
-                and name not in STANDARD_CONTAINER_RESOURCES
-                and not name.startswith("hugepages-")
-            ):
-                errors.append(invalid_value(fld, name, "must be a standard resource for containers"))
-                continue
-            q = parse_json_quantity(values[name])
-            if q.value < 0:
-                errors.append(invalid_value(fld, str(q), "must be greater than or equal to 0"))
-            if _is_extended(name) and q.value != q.value.to_integral_value():
-                errors.append(invalid_value(fld, str(q), "must be an integer"))
-    for name in sorted(requests):
-        req = parse_json_quantity(requests[name])
-        overcommit = not (_is_extended(name) or name.startswith("hugepages-"))
-        if name in limits:
-            lim = parse_json_quantity(limits[name])
-            if req.value != lim.value and not overcommit:
-                errors.append(
-                    invalid_value(f"{path}.requests", str(req), f"must be equal to {name} limit of {lim}")
-                )
-            elif req.value > lim.value:
-                errors.append(
-                    invalid_value(
-                        f"{path}.requests", str(req), f"must be less than or equal to {name} limit of {lim}"
-                    )
-                )
-        elif not overcommit:
-            errors.append(required(f"{path}.limits", "Limit must be set for non overcommitable resources"))
-    return errors
-
-
-def _container_errors(spec: Obj) -> list[FieldError]:
-    errors: list[FieldError] = []
-    volume_names = {v.get("name") for v in spec.get("volumes") or []}
-    if not spec.get("containers"):
-        errors.append(required("spec.containers"))
-    seen: set[str] = set()
-    for key in ("initContainers", "containers"):
-        for i, c in enumerate(spec.get(key) or []):
-            path = f"spec.{key}[{i}]"
-            name = c.get("name") or ""
-            if not name:
-                errors.append(required(f"{path}.name"))
-            elif not _DNS1123_LABEL.match(name):
-                errors.append(invalid_value(f"{path}.name", name, LABEL_MSG))
-            elif name in seen:
-                errors.append(
-                    ("FieldValueDuplicate", f"{path}.name", f'{path}.name: Duplicate value: "{name}"')
-                )
-            seen.add(name)
-            if not (c.get("image") or "").strip():
-                errors.append(required(f"{path}.image"))
-            for j, mount in enumerate(c.get("volumeMounts") or []):
-                if mount.get("name") not in volume_names:
-                    errors.append(not_found_value(f"{path}.volumeMounts[{j}].name", str(mount.get("name"))))
-            errors.extend(_resource_errors(f"{path}.resources", c.get("resources") or {}))
-    return errors
-
-
 def validate_pod(pod: Obj) -> None:
-    errors = _name_errors(pod) + _container_errors(pod.get("spec") or {})
+    errors = _name_errors(pod) + pod_spec_errors(pod.get("spec") or {})
     if errors:
         raise invalid("Pod", pod["metadata"].get("name") or "", errors)
 

@@ -175,6 +175,10 @@ class ControlPlane:
             "kube-controller-manager",
             f"--kubeconfig={self.kubeconfig}",
             f"--controllers={CONTROLLERS}",
+            # The quota controller counts a new quota's usage from its informer's cache, which
+            # may not hold pods created moments before (a loader creates quotas last): that
+            # count stays short until the next full resync, 5 min by default. 2 s bounds it.
+            "--resource-quota-sync-period=2s",
             f"--service-account-private-key-file={pki.sa_key}",
             f"--root-ca-file={pki.ca_cert}",
             "--leader-elect=false",

@@ -40,6 +40,9 @@ class Scheduling:
     node: str | None
     reason: str = ""
     message: str = ""
+    # status.nominatedNodeName: the scheduler preempted lower-priority pods there for this one
+    # (it binds once they are gone, which takes a kubelet here).
+    nominated: str | None = None
 
     @property
     def scheduled(self) -> bool:
@@ -59,7 +62,8 @@ def _verdict(pod: Mapping[str, Any]) -> Scheduling | None:
         return Scheduling(node)
     for cond in (pod.get("status") or {}).get("conditions") or []:
         if cond.get("type") == "PodScheduled" and cond.get("status") == "False":
-            return Scheduling(None, str(cond.get("reason", "")), str(cond.get("message", "")))
+            nominated = (pod.get("status") or {}).get("nominatedNodeName") or None
+            return Scheduling(None, str(cond.get("reason", "")), str(cond.get("message", "")), nominated)
     return None
 
 
