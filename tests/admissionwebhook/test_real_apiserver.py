@@ -139,6 +139,7 @@ WORDS = {
 }
 
 
+@pytest.mark.fault("webhook-down")
 def test_the_real_apiserver_denies_with_our_message_and_admits_a_valid_pod(
     registered: tuple[RealCluster, subprocess.Popen[bytes], str],
 ) -> None:
