@@ -288,6 +288,6 @@ async def test_a_real_kubectl_prints_the_webhooks_denial_and_warnings(
         f"Warning: {secret}",
         f'The request is invalid: error when creating "{manifest}": {FRAMING}: The volume claim '
         '"claim-alcie" does not exist in namespace jhub. Did you mean "claim-alice"? PVCs in your '
-        f"namespace: claim-alice, claim-bob, data-shared. {secret} {CONTACT}",
+        f"namespace: claim-alice, claim-bob, data-shared. {CONTACT}",
     ]
     assert sim.store.peek("pods", "jhub", "jupyter-alice") is None
