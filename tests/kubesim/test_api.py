@@ -210,7 +210,8 @@ async def test_discovery_lists_the_served_resources(sim: KubeSim) -> None:
             "services", "serviceaccounts", "nodes", "resourcequotas", "limitranges"} <= set(by_name)
     assert "watch" in by_name["pods"]["verbs"] and by_name["pods"]["namespaced"] is True
     assert by_name["nodes"]["namespaced"] is False
-    assert [g["name"] for g in groups["groups"]] == ["node.k8s.io", "scheduling.k8s.io", "storage.k8s.io"]
+    assert [g["name"] for g in groups["groups"]] == [
+        "admissionregistration.k8s.io", "node.k8s.io", "scheduling.k8s.io", "storage.k8s.io"]
     assert version["major"] == "1"
 
 

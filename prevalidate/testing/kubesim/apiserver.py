@@ -20,6 +20,7 @@ from tornado.iostream import StreamClosedError
 
 from . import discovery
 from .authz import authorize
+from .paging import Pager
 from .patch import merge_patch
 from .podlogs import PodLogs, read_log
 from .registry import Registry
@@ -28,6 +29,8 @@ from .selectors import Selector
 from .settings import SimSettings
 from .status import ApiError, bad_request, method_not_allowed, unknown_path, unsupported_media
 from .store import EXPIRED, Store, Watcher
+from .webhookconfig import Attributes
+from .webhooks import WarningRecorder, WebhookDispatcher
 
 log = logging.getLogger("kubesim.api")
 Obj = dict[str, Any]
@@ -103,10 +106,12 @@ class ApiHandler(web.RequestHandler):
 
     def initialize(
         self, store: Store, registry: Registry, request_log: list[str], settings: SimSettings,
-        pod_logs: PodLogs,
+        pod_logs: PodLogs, webhooks: WebhookDispatcher, pager: Pager,
     ) -> None:
-        self.store, self.registry, self.request_log = store, registry, request_log
+        self.store, self.registry, self.request_log, self.pager = store, registry, request_log, pager
         self.sim_settings, self.pod_logs = settings, pod_logs
+        self.webhooks = webhooks
+        self.warnings = WarningRecorder()
         self._watcher: Any = None
 
     def check_xsrf_cookie(self) -> None:  # an API server, not a browser form
@@ -125,6 +130,9 @@ class ApiHandler(web.RequestHandler):
         return value if value not in (None, "") else None
 
     def send(self, code: int, body: Obj) -> None:
+        for header in self.warnings.headers():
+            # Go writes header bytes as they are (UTF-8); tornado writes latin-1 text.
+            self.add_header("Warning", header.encode().decode("latin-1"))
         self.set_status(code)
         self.set_header("Content-Type", "application/json")
         self.finish(json.dumps(body))
@@ -223,13 +231,29 @@ class ApiHandler(web.RequestHandler):
         if (self._arg("watch") or "").lower() in ("true", "1"):
             await self._watch(t, selector)
             return
-        items, rv = self.store.list(t.resource.plural, t.namespace, selector)
+        limit_arg, token = self._arg("limit"), self._arg("continue")
+        meta: Obj = {}
+        if limit_arg is None and token is None:
+            items, rv = self.store.list(t.resource.plural, t.namespace, selector)
+        else:
+            try:
+                limit = int(limit_arg or 0)
+            except ValueError:
+                raise bad_request(f"limit: Invalid value: {limit_arg!r}") from None
+            texts = (self._arg("labelSelector") or "", self._arg("fieldSelector") or "")
+            items, rv, following, remaining = self.pager.page(
+                t.resource.plural, t.namespace, selector, texts, limit, token
+            )
+            if following:
+                meta["continue"] = following
+            if remaining is not None:
+                meta["remainingItemCount"] = remaining
         self.send(
             200,
             {
                 "kind": f"{t.resource.kind}List",
                 "apiVersion": t.resource.api_version,
-                "metadata": {"resourceVersion": str(rv)},
+                "metadata": {"resourceVersion": str(rv), **meta},
                 "items": items,
             },
         )
@@ -316,8 +340,11 @@ class ApiHandler(web.RequestHandler):
         if t.resource.namespaced and t.namespace is None:
             raise method_not_allowed()
         dry_run = self._arg("dryRun") == "All"
-        created = self.registry.create(t.resource, t.namespace, self._body(), dry_run)
-        self.send(201, created)
+        obj, commit = self.registry.prepare_create(t.resource, t.namespace, self._body(), dry_run)
+        attr = Attributes(t.resource.group, t.resource.version, t.resource.plural, "",
+                          t.namespace or "", "CREATE")
+        await self.webhooks.validate(attr, t.resource.kind, obj, dry_run, self.warnings)
+        self.send(201, commit())
 
     async def _put(self, t: Target) -> None:
         if t.name is None:
@@ -375,14 +402,17 @@ class HealthHandler(web.RequestHandler):
 
 def make_app(
     store: Store, registry: Registry, request_log: list[str], settings: SimSettings | None = None,
-    pod_logs: PodLogs | None = None,
+    pod_logs: PodLogs | None = None, webhooks: WebhookDispatcher | None = None,
 ) -> web.Application:
+    settings = settings or SimSettings()
     args = {
         "store": store,
         "registry": registry,
         "request_log": request_log,
-        "settings": settings or SimSettings(),
+        "settings": settings,
         "pod_logs": pod_logs or PodLogs(),
+        "webhooks": webhooks or WebhookDispatcher(store, settings),
+        "pager": Pager(store),
     }
     return web.Application(
         [

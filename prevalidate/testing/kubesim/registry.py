@@ -4,7 +4,8 @@ POST pipeline: decode (400) → v1 defaults (limit → request) → namespace li
 ServiceAccount → LimitRanger defaults → Priority → the pod-changing plugins of podadmission.py
 (PodNodeSelector, PodTolerationRestriction, ExtendedResourceToleration, RuntimeClass) →
 DefaultStorageClass → PrepareForCreate → field validation (422) → LimitRanger validation (403)
-→ podadmission's validating phase → ResourceQuota (403, charges `status.used`) → storage (409
+→ podadmission's validating phase → ValidatingAdmissionWebhook (webhooks.py, awaited by the
+HTTP layer between prepare_create and its commit) → ResourceQuota (403, charges `status.used`) → storage (409
 AlreadyExists). Deleting a pod with a grace period marks it terminating; the
 kubelet finishes the deletion.
 """
@@ -12,10 +13,13 @@ kubelet finishes the deletion.
 from __future__ import annotations
 
 import base64
+import copy
 import secrets
+import uuid
+from collections.abc import Callable
 from typing import Any
 
-from . import limitranger, podadmission, quota, validation
+from . import limitranger, podadmission, quota, validation, webhookconfig
 from .podresources import qos_class
 from .quantity import Quantity
 from .resources import Resource
@@ -71,6 +75,14 @@ class Registry:
 
     # -- create ----------------------------------------------------------------------
     def create(self, resource: Resource, namespace: str | None, body: Any, dry_run: bool = False) -> Obj:
+        _, commit = self.prepare_create(resource, namespace, body, dry_run)
+        return commit()
+
+    def prepare_create(
+        self, resource: Resource, namespace: str | None, body: Any, dry_run: bool = False
+    ) -> tuple[Obj, Callable[[], Obj]]:
+        """Everything before the ValidatingAdmissionWebhook step: the admitted object and the
+        rest (ResourceQuota, storage) to run once the webhooks have allowed it."""
         obj = validation.decode(resource.kind, body)
         if obj.get("kind") not in (None, resource.kind):
             raise bad_request(
@@ -93,15 +105,29 @@ class Registry:
             meta["name"] = meta["generateName"] + _random_suffix()
         for server_set in ("uid", "resourceVersion", "creationTimestamp", "deletionTimestamp"):
             meta.pop(server_set, None)
+        # rest.FillObjectMetaSystemFields runs before admission's validating phase: validating
+        # webhooks (and a dry run's answer) see the uid and creationTimestamp that are stored.
+        meta["uid"], meta["creationTimestamp"] = str(uuid.uuid4()), now_rfc3339()
         if resource.namespaced and namespace:
             self._namespace_usable(resource, namespace)
+        if resource.plural == "pods":
+            pod = self._admit_pod(obj)
+            return pod, lambda: self._store_pod(pod, dry_run)
         handler = getattr(self, f"_create_{resource.plural}", None)
         if handler is not None:
-            return handler(resource, obj, dry_run)
+            # Handlers validate, then store unless dry_run: a dry pass on a copy gives the
+            # object the webhooks see; commit runs the same handler for real.
+            checked = handler(resource, copy.deepcopy(obj), True)
+            return checked, lambda: handler(resource, obj, dry_run)
         validation.check(resource.kind, obj)
-        return obj if dry_run else self.store.create(resource.plural, obj)
+        return obj, lambda: obj if dry_run else self.store.create(resource.plural, obj)
 
-    def _create_pods(self, resource: Resource, pod: Obj, dry_run: bool) -> Obj:
+    def _create_validatingwebhookconfigurations(self, resource: Resource, config: Obj, dry_run: bool) -> Obj:
+        webhookconfig.default(config)
+        webhookconfig.validate(config)
+        return config if dry_run else self.store.create(resource.plural, config)
+
+    def _admit_pod(self, pod: Obj) -> Obj:
         validation.default_pod(pod)
         ns, name = pod["metadata"]["namespace"], pod["metadata"].get("name") or ""
         spec = pod["spec"]
@@ -128,6 +154,10 @@ class Registry:
         if problem:
             raise forbidden("pods", name, problem)
         podadmission.validate(self.store, self.settings, pod, name)
+        return pod
+
+    def _store_pod(self, pod: Obj, dry_run: bool) -> Obj:
+        ns, name = pod["metadata"]["namespace"], pod["metadata"].get("name") or ""
         self._charge_quota(ns, name, "pods", quota.pod_usage(pod), pod, dry_run)
         return pod if dry_run else self.store.create("pods", pod)
 
@@ -266,6 +296,9 @@ class Registry:
             obj["status"] = old.get("status")
         if resource.plural == "pods":
             obj["spec"] = old["spec"]  # pod spec is immutable apart from a few fields
+        if resource.plural == "validatingwebhookconfigurations":
+            webhookconfig.default(obj)
+            webhookconfig.validate(obj)
         validation.check(resource.kind, obj)
         return self.store.replace(resource.plural, obj)
 

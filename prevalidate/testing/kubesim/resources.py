@@ -52,6 +52,8 @@ RESOURCES: tuple[Resource, ...] = (
     Resource("storageclasses", "StorageClass", False, group="storage.k8s.io", short_names=("sc",)),
     Resource("priorityclasses", "PriorityClass", False, group="scheduling.k8s.io", short_names=("pc",)),
     Resource("runtimeclasses", "RuntimeClass", False, group="node.k8s.io"),
+    Resource("validatingwebhookconfigurations", "ValidatingWebhookConfiguration", False,
+             group="admissionregistration.k8s.io"),
 )
 
 BY_PLURAL: dict[tuple[str, str], Resource] = {(r.group, r.plural): r for r in RESOURCES}

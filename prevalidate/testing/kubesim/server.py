@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import copy
 import logging
 import socket
 from pathlib import Path
@@ -41,6 +40,8 @@ from .resources import BY_KIND
 from .scheduler import Scheduler
 from .status import ApiError
 from .store import Store
+from .webhookconfig import default as default_webhook_config
+from .webhooks import WebhookDispatcher
 
 log = logging.getLogger("kubesim")
 Obj = dict[str, Any]
@@ -60,7 +61,18 @@ SEED_ORDER = [
     "Pod",
     "Event",
     "ResourceQuota",
+    "ValidatingWebhookConfiguration",
 ]
+
+
+def json_copy(value: Any) -> Any:
+    """A deep copy of JSON data (dicts, lists, scalars): what a cluster file holds, about five
+    times faster than copy.deepcopy, which seeding 150,000 pods spent most of its time in."""
+    if isinstance(value, dict):
+        return {key: json_copy(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [json_copy(item) for item in value]
+    return value
 
 
 class KubeSim:
@@ -70,6 +82,7 @@ class KubeSim:
         self.host, self.port = host, port
         self.store = Store(history=self.settings.history)
         self.registry = Registry(self.store, self.settings)
+        self.webhooks = WebhookDispatcher(self.store, self.settings)
         self.recorder = EventRecorder(self.store, self.settings)
         self.request_log: list[str] = []
         self.scheduler = Scheduler(
@@ -95,7 +108,7 @@ class KubeSim:
     # -- seeding ---------------------------------------------------------------------------
     def seed(self, objects: list[Obj]) -> None:
         """Put existing objects into the store (no admission); ClusterFileError if unusable."""
-        objects = [copy.deepcopy(o) for o in objects]
+        objects = [json_copy(o) for o in objects]  # the store then owns them: one copy, not two
         for obj in objects:
             if obj["kind"] not in BY_KIND:
                 raise ClusterFileError(f"kubesim does not serve kind {obj['kind']!r}")
@@ -131,6 +144,8 @@ class KubeSim:
         meta.pop("resourceVersion", None)
         if resource.kind == "Namespace":
             obj.setdefault("status", {"phase": "Active"})
+            # the apiserver labels every namespace with its name (webhooks select on it)
+            meta.setdefault("labels", {})["kubernetes.io/metadata.name"] = meta["name"]
         elif resource.kind == "Pod":
             validation.default_pod(obj)
             status = obj.setdefault("status", {})
@@ -140,6 +155,8 @@ class KubeSim:
             validation.default_node(obj)
         elif resource.kind == "LimitRange":
             limitranger.default_limitrange(obj)
+        elif resource.kind == "ValidatingWebhookConfiguration":
+            default_webhook_config(obj)
         elif resource.kind == "PersistentVolumeClaim":
             obj.setdefault("status", {"phase": "Pending"})
         elif resource.kind == "ResourceQuota":
@@ -156,7 +173,7 @@ class KubeSim:
                     self.store.items("persistentvolumeclaims", meta["namespace"]),
                 )
         if self.store.peek(resource.plural, meta.get("namespace", ""), meta["name"]) is None:
-            self.store.create(resource.plural, obj)
+            self.store.create(resource.plural, obj, owned=True)
 
     # -- lifecycle -------------------------------------------------------------------------
     async def start(self) -> KubeSim:
@@ -169,7 +186,9 @@ class KubeSim:
         return self
 
     def _serve(self) -> None:
-        app = make_app(self.store, self.registry, self.request_log, self.settings, self.kubelet.logs)
+        app = make_app(
+            self.store, self.registry, self.request_log, self.settings, self.kubelet.logs, self.webhooks
+        )
         sockets = bind_sockets(self.port, self.host, family=socket.AF_INET)  # SO_REUSEADDR
         self.port = sockets[0].getsockname()[1]
         self._server = HTTPServer(app, idle_connection_timeout=3600)

@@ -46,6 +46,9 @@ class SimSettings:
     enable_admission_plugins: list[str] = field(default_factory=list)
     disable_admission_plugins: list[str] = field(default_factory=list)
     admission_configuration: dict[str, Any] = field(default_factory=dict)
+    # kubesim has no service network: a webhook's clientConfig.service ("<namespace>/<name>")
+    # is reached at this "host:port"; TLS is still verified for <name>.<namespace>.svc
+    webhook_services: dict[str, str] = field(default_factory=dict)
 
     _FIELDS: ClassVar[dict[str, str]] = {
         "schedulerDelaySeconds": "scheduler_delay",
@@ -72,6 +75,7 @@ class SimSettings:
         "enableAdmissionPlugins": "enable_admission_plugins",
         "disableAdmissionPlugins": "disable_admission_plugins",
         "admissionConfiguration": "admission_configuration",
+        "webhookServices": "webhook_services",
     }
 
     def update(self, spec: Obj) -> None:
