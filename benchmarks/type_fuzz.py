@@ -1,5 +1,7 @@
 """The type-mutation fuzz (issue 9, "never a traceback"): 100,000 mutated manifests through
-``run_all``, the messages and ``prevalidate check``; writes the ``fuzz`` section of RESULTS.md.
+``run_all``, the messages and ``prevalidate check``, then the input families of issue 14
+(``input_fuzz``: AdmissionReview bodies, registry responses, Status bodies, user_options,
+quantities and image references); writes the ``fuzz`` section of RESULTS.md.
 
 ``make fuzz`` runs this module; it exits 1 when any case failed. To look at one case:
 ``python -m prevalidate.testing.fuzz --seed 9 --start N --count 1``.

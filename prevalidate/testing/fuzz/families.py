@@ -39,6 +39,7 @@ from hypothesis import seed as hypothesis_seed
 from hypothesis import strategies as st
 
 from ...messages import finding_json, headline, render, render_verdict
+from ...messages.rejection import Rejection
 from ...model.findings import Verdict
 from ...model.refusals import parse_status, refusal_findings
 from .hostile import HUGE, MARK, json_values, texts
@@ -249,6 +250,12 @@ def check_refusal(value: tuple[int, Any, str], tally: Tally) -> None:
     for finding in refusal_findings(refusal):
         bounded(render(finding), tally, f"refusal {finding.code.value} message")
         json.dumps(finding_json(finding))
+    told = Rejection.refused(refusal, "Write to hub-admins@example.org.")  # what the spawn page says
+    if not 400 <= told.status <= 599:
+        tally.fail("wrong", f"a refusal told with HTTP {told.status}")
+    for sentence in told.sentences():
+        bounded(sentence, tally, "refusal sentence")
+    bounded(told.text(), tally, "refusal text", MAX_MESSAGE * 2)
 
 
 # ---- scalars: quantities and image references as free text ---------------------------------
