@@ -163,6 +163,11 @@ def _pairs(text: str) -> dict[str, Decimal]:
     return values
 
 
+def _listed(value: Any) -> list[Any]:
+    """``details.causes`` as a list: a Status body of another shape (a number there) has none."""
+    return value if isinstance(value, list) else []
+
+
 def _body(body: Any) -> dict[str, Any]:
     if isinstance(body, (bytes, bytearray)):
         body = body.decode("utf-8", "replace")
@@ -197,7 +202,7 @@ def parse_status(status: int, body: Any, reason: str = "") -> Refusal:
         found = invalid
         causes = tuple(
             (str(c.get("field") or ""), one_line(str(c.get("message") or ""), 200))
-            for c in (details.get("causes") or []) if isinstance(c, dict))[:MAX_CAUSES]
+            for c in _listed(details.get("causes")) if isinstance(c, dict))[:MAX_CAUSES]
         if found is not None:
             base["name"] = base["name"] or one_line(found["name"], MAX_NAME)
         return Refusal(RefusalKind.INVALID, **base, causes=causes,
