@@ -1,5 +1,5 @@
-"""``prevalidate audit`` on the demo's profiles (examples/audit: the demo hub's 3 profiles — 54
-choice combinations of "custom", "small", "gpu" — plus the misconfigured "broken"; 57 entries)
+"""``prevalidate audit`` on the demo's profiles (examples/audit: the demo hub's 3 profiles — 90
+choice combinations of "custom", "small", "gpu" — plus the misconfigured "broken"; 93 entries)
 against the demo cluster with its GPU node full.
 
 Reported: the whole command as a user runs it (a new process: imports, config, spawner, audit),
@@ -163,9 +163,9 @@ def main() -> None:
     text = f"""## `prevalidate audit` (`python -m benchmarks audit`)
 
 The demo's profiles plus a misconfigured one (`examples/audit/jupyterhub_config.py`, {entries}
-entries: {fit} fit, {now} not now (GPU), {never} never
-(typo'd image, 128 CPUs)) against `examples/audit/cluster-gpu-full.yaml`, on 2 cores shared with
-other work (single runs move by ±30%).
+entries: {fit} fit, {now} not now (GPU, and the 16-CPU choices: quota), {never} never
+(the 64-CPU choices, and the typo'd image with 128 CPUs)) against
+`examples/audit/cluster-gpu-full.yaml`, on 2 cores shared with other work (single runs move by ±30%).
 
 {chr(10).join(rows)}
 

@@ -7,15 +7,17 @@ Two parts, written to RESULTS.md as one section:
 1. **Replays** (every recorded spawn of tests/backstop/replays: each fatal class and each trap).
    prevalidate: the pure judge, asked again at every input and at the times it names, as the
    hub does. The seeds/000 monitor (benchmarks/baselines/monitor_spawner.py, rebuilt from
-   /work/shared/seeds/000_05f49e55e59fb05c.txt): sleeps 5 s, then reads the events *by pod name*
+   the shared seeds/000_05f49e55e59fb05c.txt): sleeps 5 s, then reads the events *by pod name*
    every 2 s until 30 s and fails on the first its ``classify_event`` matches; what the kubelet
    and scheduler write beside a status change (``Error: ErrImagePull``, ``Back-off pulling image
    … ImagePullBackOff``, FailedScheduling with the Unschedulable message) is added as events,
    as they would be. Stock KubeSpawner: ``start_timeout`` (z2jh: 300 s) for every fatal case.
 2. **Live**: a real JupyterHub + KubeSpawner + kubesim + registry, each approach in its own hub,
-   pre-validation's own checks off so the bad spawn reaches the cluster: a typo'd image tag and a
-   node selector no node has; seconds from the REST spawn request to the progress stream's
-   ``failed`` event.
+   pre-validation's own checks off so the bad spawn reaches the cluster: a typo'd image tag, a
+   node selector no node has, a notebook that crashes on start (exit 3) and one OOM-killed
+   (kubesim ImageCatalog behaviours on real registry tags); seconds from the REST spawn request
+   to the progress stream's ``failed`` event. The cases the monitor has no rule for (crash, OOM)
+   wait for ``start_timeout`` there as in stock, so those run once.
 
     python -m benchmarks backstop_spawn
 """
@@ -35,6 +37,12 @@ from benchmarks.baselines.monitor_spawner import classify_event
 from prevalidate.testing.replays import event_of, load_all, pod_of, run
 
 STOCK_TIMEOUT = 300.0  # z2jh's startTimeout
+CASES = {
+    "typo": "image tag not in the registry",
+    "nowhere": "node selector no node has",
+    "crash": "notebook exits on start (exit 3, crash loop)",
+    "oom": "notebook OOM-killed at its 1 GiB limit",
+}
 MONITOR_DELAY, MONITOR_EVERY, MONITOR_WINDOW = 5.0, 2.0, 30.0
 
 
@@ -114,11 +122,14 @@ async def live(rounds: int) -> str:
     }
     results: dict[tuple[str, str], list[float]] = {}
     with run_registry("open") as registry, tempfile.TemporaryDirectory(prefix="bench-backstop-") as tmp:
-        registry.push_image(repo, "2024.1")
+        for tag in ("2024.1", "crash", "oom"):
+            registry.push_image(repo, tag)
         good = f"{registry.host}/{repo}:2024.1"
         sim_extra = (
             f"---\napiVersion: kubesim.prevalidate.dev/v1\nkind: ImageCatalog\nspec:\n"
-            f"  httpRegistries: [{registry.host!r}]\n  images: []\n"
+            f"  httpRegistries: [{registry.host!r}]\n  images:\n"
+            f"  - {{image: {registry.host}/{repo}:crash, exitCode: 3}}\n"
+            f"  - {{image: {registry.host}/{repo}:oom, oomKilled: true}}\n"
             "---\napiVersion: kubesim.prevalidate.dev/v1\nkind: SimSettings\nspec:\n"
             "  startProcesses: false\n  kubeletDelaySeconds: 0.01\n  pullSeconds: 0.05\n"
         )
@@ -138,14 +149,18 @@ c.KubeSpawner.profile_list = [
       "kubespawner_override": {{"image": "{registry.host}/{repo}:2024.01"}}}},
     {{"display_name": "Nowhere", "slug": "nowhere",
       "kubespawner_override": {{"node_selector": {{"gpu": "a100"}}}}}},
+    {{"display_name": "Crash", "slug": "crash",
+      "kubespawner_override": {{"image": "{registry.host}/{repo}:crash"}}}},
+    {{"display_name": "OOM", "slug": "oom",
+      "kubespawner_override": {{"image": "{registry.host}/{repo}:oom", "mem_limit": "1G"}}}},
 ]
 """
                 )
                 env = {"KUBECONFIG": str(kubeconfig), "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
                 async with start_hub(config, env=env) as hub:
-                    n = rounds if approach != "stock" else 1
-                    for case in ("typo", "nowhere"):
-                        for i in range(n):
+                    for case in CASES:
+                        slow = approach == "stock" or (approach == "monitor" and case in ("crash", "oom"))
+                        for i in range(1 if slow else rounds):
                             user = f"{approach[:4]}{case[:3]}{i}"
                             started = time.monotonic()
                             outcome = await hub.spawn(user, {"profile": case})
@@ -158,8 +173,7 @@ c.KubeSpawner.profile_list = [
         "| stock KubeSpawner, start_timeout 60 s |",
         "|---|---|---|---|",
     ]
-    labels = {"typo": "image tag not in the registry", "nowhere": "node selector no node has"}
-    for case, label in labels.items():
+    for case, label in CASES.items():
         cells = []
         for approach in spawners:
             values = results[(approach, case)]

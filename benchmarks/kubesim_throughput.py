@@ -19,15 +19,23 @@ from benchmarks._results import write_section
 from prevalidate.testing.kubesim import KubeSim, parse_cluster
 
 NODES = 50
-CLUSTER = "\n".join(
-    ["apiVersion: v1", "kind: List", "items:",
-     "- {apiVersion: v1, kind: Namespace, metadata: {name: bench}}",
-     "- apiVersion: v1\n  kind: ResourceQuota\n  metadata: {name: compute, namespace: bench}\n"
-     "  spec: {hard: {requests.cpu: '100000', requests.memory: 100000Gi, pods: '100000'}}"]
-    + [f"- apiVersion: v1\n  kind: Node\n  metadata: {{name: node-{i:03d}}}\n"
-       f"  status: {{allocatable: {{cpu: '64', memory: 256Gi, pods: '1000'}}}}"
-       for i in range(NODES)]
-) + """
+CLUSTER = (
+    "\n".join(
+        [
+            "apiVersion: v1",
+            "kind: List",
+            "items:",
+            "- {apiVersion: v1, kind: Namespace, metadata: {name: bench}}",
+            "- apiVersion: v1\n  kind: ResourceQuota\n  metadata: {name: compute, namespace: bench}\n"
+            "  spec: {hard: {requests.cpu: '100000', requests.memory: 100000Gi, pods: '100000'}}",
+        ]
+        + [
+            f"- apiVersion: v1\n  kind: Node\n  metadata: {{name: node-{i:03d}}}\n"
+            f"  status: {{allocatable: {{cpu: '64', memory: 256Gi, pods: '1000'}}}}"
+            for i in range(NODES)
+        ]
+    )
+    + """
 ---
 apiVersion: kubesim.prevalidate.dev/v1
 kind: ImageCatalog
@@ -37,14 +45,25 @@ apiVersion: kubesim.prevalidate.dev/v1
 kind: SimSettings
 spec: {kubeletDelaySeconds: 0, pullSeconds: 0}
 """
+)
 
 
 def pod(name: str) -> dict[str, Any]:
-    return {"metadata": {"name": name, "labels": {"component": "singleuser-server"}},
-            "spec": {"containers": [{
-                "name": "notebook", "image": "quay.io/jupyterhub/k8s-singleuser-sample:4.0.0",
-                "resources": {"requests": {"cpu": "100m", "memory": "256Mi"},
-                              "limits": {"memory": "512Mi"}}}]}}
+    return {
+        "metadata": {"name": name, "labels": {"component": "singleuser-server"}},
+        "spec": {
+            "containers": [
+                {
+                    "name": "notebook",
+                    "image": "quay.io/jupyterhub/k8s-singleuser-sample:4.0.0",
+                    "resources": {
+                        "requests": {"cpu": "100m", "memory": "256Mi"},
+                        "limits": {"memory": "512Mi"},
+                    },
+                }
+            ]
+        },
+    }
 
 
 async def create_many(core: client.CoreV1Api, prefix: str, count: int, concurrency: int) -> float:
@@ -71,9 +90,13 @@ async def watched_while_creating(core: client.CoreV1Api, count: int) -> tuple[fl
 
     async def follow() -> None:
         nonlocal seen_all
-        async with watch.Watch().stream(core.list_namespaced_pod, "bench", resource_version=rv,
-                                        label_selector="component=singleuser-server",
-                                        timeout_seconds=120) as stream:
+        async with watch.Watch().stream(
+            core.list_namespaced_pod,
+            "bench",
+            resource_version=rv,
+            label_selector="component=singleuser-server",
+            timeout_seconds=120,
+        ) as stream:
             async for event in stream:
                 obj = event["raw_object"]
                 name = obj["metadata"]["name"]
@@ -104,8 +127,10 @@ async def list_latency(core: client.CoreV1Api, rounds: int = 20) -> float:
 
 
 async def run() -> str:
-    async with KubeSim(parse_cluster(CLUSTER)) as sim, \
-            client.ApiClient(client.Configuration(host=sim.url)) as api:
+    async with (
+        KubeSim(parse_cluster(CLUSTER)) as sim,
+        client.ApiClient(client.Configuration(host=sim.url)) as api,
+    ):
         core = client.CoreV1Api(api)
         await create_many(core, "warm", 20, 1)
         serial = await create_many(core, "s", 300, 1)

@@ -56,8 +56,10 @@ c.JupyterHub.tornado_settings = {"slow_spawn_timeout": 10}
 c.Prevalidator.disabled_checks = {"quota"}
 c.Prevalidator.registry_checks = False
 """
-APPROACHES = {"stock KubeSpawner": "kubespawner.KubeSpawner",
-              "prevalidate": "prevalidate.PrevalidatingKubeSpawner"}
+APPROACHES = {
+    "stock KubeSpawner": "kubespawner.KubeSpawner",
+    "prevalidate": "prevalidate.PrevalidatingKubeSpawner",
+}
 
 
 def translation_cost(rounds: int = 2000) -> tuple[int, int, float]:
@@ -117,8 +119,10 @@ def main() -> None:
         for label, spawner in APPROACHES.items():
             seconds, statuses, message = asyncio.run(spawn_refused(spawner))
             shown = " ⏎ ".join(message.splitlines())[:160].replace("|", "\\|")
-            lines.append(f"| {label} | {statistics.median(seconds) * 1000:.0f} ms | "
-                         f"{', '.join(map(str, sorted(statuses)))} | {shown} |")
+            lines.append(
+                f"| {label} | {statistics.median(seconds) * 1000:.0f} ms | "
+                f"{', '.join(map(str, sorted(statuses)))} | {shown} |"
+            )
     else:
         lines.append("(configurable-http-proxy not installed: the hub part was not run)")
     text = "\n".join(lines)

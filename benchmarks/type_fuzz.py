@@ -1,5 +1,7 @@
 """The type-mutation fuzz (issue 9, "never a traceback"): 100,000 mutated manifests through
-``run_all``, the messages and ``prevalidate check``; writes the ``fuzz`` section of RESULTS.md.
+``run_all``, the messages and ``prevalidate check``, then the input families of issue 14
+(``input_fuzz``: AdmissionReview bodies, registry responses, Status bodies, user_options,
+quantities and image references); writes the ``fuzz`` section of RESULTS.md.
 
 ``make fuzz`` runs this module; it exits 1 when any case failed. To look at one case:
 ``python -m prevalidate.testing.fuzz --seed 9 --start N --count 1``.
@@ -11,8 +13,13 @@ import sys
 from pathlib import Path
 
 from prevalidate.testing.fuzz import Fuzzer, Report
+from prevalidate.testing.fuzz.families import HANG_SECONDS, Tally
 
 from ._results import write_section
+from .input_fuzz import FAMILIES
+from .input_fuzz import SEED as FAMILY_SEED
+from .input_fuzz import markdown as family_rows
+from .input_fuzz import run as run_family
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = (ROOT / "tests/fuzz/corpus", ROOT / "examples")
@@ -42,7 +49,7 @@ this seed, now 0:
 """
 
 
-def markdown(report: Report) -> str:
+def markdown(report: Report, tallies: list[Tally] | None = None) -> str:
     exits = [report.outcomes[f"cli-exit-{code}"] for code in (0, 1, 2)]
     rows = [
         (
@@ -88,7 +95,50 @@ a check skipped by `run_all`'s guard, a message over 4,096 characters, an exit o
 |---|---|
 {table}
 
-{FOUND_BEFORE}"""
+{FOUND_BEFORE}
+{families_section(report, tallies or [])}"""
+
+
+def families_section(report: Report, tallies: list[Tally]) -> str:
+    total = report.cases + sum(t.cases for t in tallies)
+    crashes = report.crashes + sum(t.crashes for t in tallies)
+    hangs = sum(1 for t in tallies for key in t.hits if key.startswith("[hang]"))
+    type_row = (
+        f"| type mutation | pods, cluster objects, YAML texts (above) | `run_all`, messages, "
+        f"`prevalidate check` | {report.cases:,} | {report.crashes} | {report.seconds:.0f} s | see above |"
+    )
+    return f"""### Input families (issue 14, item 4)
+
+The same `make fuzz` run then drives hypothesis (seed {FAMILY_SEED}, generate phase only, every
+failure tallied instead of shrunk; `benchmarks/input_fuzz.py`, `prevalidate/testing/fuzz/families.py`,
+`registry_family.py`, `options_family.py`) through the other inputs a user, a registry or
+the apiserver controls. A failure: an exception escaping, a traceback prevalidate logged while
+it carried on (a guard caught a bug), a message over its bound or holding more than 200
+characters of a 100 kB value, an answer of the wrong kind (a garbage registry reply read as
+"not found", a denial that is not 400/403/422, a 400 that is not one line), a case over
+{HANG_SECONDS:.0f} s. A slice of each family runs in `make test` (`tests/fuzz/test_input_families.py`).
+
+| family | input | through | cases | failures | time | outcomes (top 5) |
+|---|---|---|---|---|---|---|
+{type_row}
+{family_rows(tallies)}
+
+**Total: {total:,} inputs, {crashes} failures, {hangs} hangs.**
+
+Found by these families and fixed (each with a regression test in `tests/fuzz/test_input_families.py`):
+
+- a hang: `parse_status` on a 100 kB Status message took a minute of the event loop (the
+  LimitRange ratio pattern's `\\S+` was tried from every position of a long token, O(n²));
+- `load_user_options`' 400 sentence quoted a 100 kB option value whole (KubeSpawner's
+  `No such profile: <value>`): now 200 characters, control characters escaped;
+- a refusal's names (resource, name, webhook, policy) were kept whole (100 kB): now ≤ 253
+  characters, one line;
+- a token server's `expires_in` of 10^400 or NaN: an `OverflowError` past the registry client's
+  handlers (caught only by its last guard: the image unverified, a traceback logged) or a NaN
+  lifetime; now the default lifetime;
+- a `TypeError` from `parse_status` on a Status whose `details.causes` is a number (found by
+  this run, 2 of 8,000 refusal cases of seed 14): a `causes` that is not a list is no causes.
+"""
 
 
 def main() -> int:
@@ -98,9 +148,14 @@ def main() -> int:
         print(f"  {report.cases:,} cases, {report.crashes:,} failures, {report.seconds:.0f} s", flush=True)
 
     report = fuzzer.run(COUNT, progress=progress)
-    print(report.summary())
-    write_section("fuzz", markdown(report))
-    return 1 if report.crashes else 0
+    print(report.summary(), flush=True)
+    tallies = []
+    for family in FAMILIES:
+        tally = run_family(family, family.share)
+        print(tally.summary(), flush=True)
+        tallies.append(tally)
+    write_section("fuzz", markdown(report, tallies))
+    return 1 if report.crashes or any(t.crashes for t in tallies) else 0
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 import yaml
+from demo_verdicts import CPU_CHOICES, CUSTOM_ENTRIES, cpu_verdict, without_never_choices
 
 from prevalidate.cli import main
 from prevalidate.demo import IMAGES, NAMESPACE, cluster_text, hub_config
@@ -62,21 +63,33 @@ def by_profile(report: dict[str, Any], slug: str) -> list[dict[str, Any]]:
     return [e for e in report["entries"] if e["profile"] == slug]
 
 
-def test_every_profile_and_choice_of_the_demo_fits_the_demo_cluster(
+def test_every_demo_choice_fits_the_demo_cluster_but_the_cpus_over_the_quota_or_the_largest_node(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    # The demo's form marks two CPU choices (prevalidate/demo/profiles.py): by the cluster's own
+    # numbers, 16 is over the 14 CPUs the quota has left but within its 40 ("not-now"), and 64 is
+    # over the largest node's 62.5 (and the quota's 40): "never".
+    expected = {cpu: cpu_verdict(cpu, DEMO_CLUSTER) for cpu in CPU_CHOICES}
+    assert {cpu: verdict for cpu, (verdict, _) in expected.items()} == {
+        "1": "fits",
+        "2": "fits",
+        "4": "fits",
+        "16": "not-now",
+        "64": "never",
+    }
     code, report = audit_json(
         capsys, "--config", demo_config(tmp_path), "--cluster", str(DEMO_CLUSTER), "--offline"
     )
-    assert code == 0
+    assert code == 1  # the 64-CPU choices can never start
     assert set(report) == {"entries"}
     for entry in report["entries"]:
         assert set(entry) == {"profile", "options", "verdict", "codes"}
-        assert entry["verdict"] == "fits" and entry["codes"] == []
+        verdict, codes = expected[entry["options"]["cpu"]] if entry["options"] else ("fits", set())
+        assert (entry["verdict"], set(entry["codes"])) == (verdict, codes), entry
     custom = by_profile(report, "custom")
-    # 3 images x 3 CPUs x 3 memories x 2 listed storages: the whole product, each once
-    assert len(custom) == 54
-    assert len({json.dumps(e["options"], sort_keys=True) for e in custom}) == 54
+    # 3 images x 5 CPUs x 3 memories x 2 listed storages: the whole product, each once
+    assert len(custom) == CUSTOM_ENTRIES == 90
+    assert len({json.dumps(e["options"], sort_keys=True) for e in custom}) == 90
     assert all(set(e["options"]) == {"image", "cpu", "memory", "storage"} for e in custom)
     assert {"image": "scipy-notebook-latest", "cpu": "4", "memory": "8Gi", "storage": "shared"} in [
         e["options"] for e in custom
@@ -87,18 +100,23 @@ def test_every_profile_and_choice_of_the_demo_fits_the_demo_cluster(
 def test_the_gpu_profile_does_not_fit_now_when_the_gpu_node_is_full(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code, report = audit_json(
-        capsys, "--config", demo_config(tmp_path), "--cluster", str(GPU_FULL), "--offline"
-    )
+    config = demo_config(tmp_path, without_never_choices(GPU_FULL))
+    code, report = audit_json(capsys, "--config", config, "--cluster", str(GPU_FULL), "--offline")
     assert by_profile(report, "gpu") == [
         {"profile": "gpu", "options": {}, "verdict": "not-now", "codes": ["insufficient-capacity"]}
     ]
     assert code == 0  # "not-now" is no configuration error: nothing can never start
-    assert {e["verdict"] for e in report["entries"] if e["profile"] != "gpu"} == {"fits"}
+    # the rest is as the cluster's CPU numbers say (dave's pod uses 4 more quota CPUs: 10 left)
+    for entry in report["entries"]:
+        if entry["profile"] != "gpu":
+            cpu = entry["options"].get("cpu", "1")
+            assert entry["verdict"] == cpu_verdict(cpu, GPU_FULL)[0] != "never", entry
 
 
 def test_not_now_whatever_the_capacity_policy(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    config = demo_config(tmp_path, 'c.Prevalidator.capacity_policy = "warn"\n')
+    config = demo_config(
+        tmp_path, without_never_choices(GPU_FULL) + 'c.Prevalidator.capacity_policy = "warn"\n'
+    )
     code, report = audit_json(capsys, "--config", config, "--cluster", str(GPU_FULL), "--offline")
     assert code == 0 and by_profile(report, "gpu")[0]["verdict"] == "not-now"
 
@@ -127,7 +145,16 @@ def test_the_table_names_each_verdict_and_why(tmp_path: Path, capsys: pytest.Cap
     never = next(i for i, line in enumerate(lines) if line.startswith("broken "))
     assert lines[never].split()[2] == "never"
     assert "The largest node your server can run on has 62.5 CPUs allocatable" in "\n".join(lines[never:])
-    assert lines[-1].startswith("4 profiles, 57 entries: 55 fit, 1 do not fit now, 1 can never start")
+    # custom's entries by their CPU choice, then small (fits), gpu (not-now) and broken (never)
+    per_cpu = CUSTOM_ENTRIES // len(CPU_CHOICES)
+    counts = {"fits": 1, "not-now": 1, "never": 1}
+    for cpu in CPU_CHOICES:
+        counts[cpu_verdict(cpu, GPU_FULL)[0]] += per_cpu
+    assert counts == {"fits": 55, "not-now": 19, "never": 19}
+    assert lines[-1].startswith(
+        f"4 profiles, {CUSTOM_ENTRIES + 3} entries: {counts['fits']} fit, "
+        f"{counts['not-now']} do not fit now, {counts['never']} can never start"
+    )
 
 
 def test_the_example_configuration_in_the_readme(capsys: pytest.CaptureFixture[str]) -> None:
@@ -170,7 +197,7 @@ c.KubeSpawner.profile_list.append({
     },
 })
 """
-    config = demo_config(tmp_path, home)
+    config = demo_config(tmp_path, without_never_choices(DEMO_CLUSTER) + home)
     args = ("--config", config, "--cluster", str(DEMO_CLUSTER), "--offline")
     code, report = audit_json(capsys, *args, "--user", "alice")
     assert code == 0 and by_profile(report, "home")[0]["verdict"] == "fits"  # claim-alice exists
@@ -186,7 +213,9 @@ c.KubeSpawner.profile_list.append({
     code, report = audit_json(capsys, *args)
     assert code == 0 and by_profile(report, "home")[0]["verdict"] == "fits"
     # ... but a fixed name that does not exist still is "never"
-    config = demo_config(tmp_path, home.replace("claim-{username}", "claim-nobody"))
+    config = demo_config(
+        tmp_path, without_never_choices(DEMO_CLUSTER) + home.replace("claim-{username}", "claim-nobody")
+    )
     code, report = audit_json(capsys, "--config", config, "--cluster", str(DEMO_CLUSTER), "--offline")
     assert code == 1 and by_profile(report, "home")[0]["codes"] == ["pvc-not-found"]
 
@@ -207,7 +236,7 @@ c.KubeSpawner.profile_list.append({{"display_name": "Many", "slug": "many", "pro
     code, out, err = audit(
         capsys,
         "--config",
-        demo_config(tmp_path, extra),
+        demo_config(tmp_path, without_never_choices(DEMO_CLUSTER) + extra),
         "--cluster",
         str(DEMO_CLUSTER),
         "--offline",
@@ -279,7 +308,7 @@ c.KubeSpawner.profile_list.append({"display_name": "Typed", "slug": "typed", "pr
     code, out, err = audit(
         capsys,
         "--config",
-        demo_config(tmp_path, extra),
+        demo_config(tmp_path, without_never_choices(DEMO_CLUSTER) + extra),
         "--cluster",
         str(DEMO_CLUSTER),
         "--offline",
@@ -307,7 +336,7 @@ c.KubeSpawner.modify_pod_hook = hook
     code, out, err = audit(
         capsys,
         "--config",
-        demo_config(tmp_path, extra),
+        demo_config(tmp_path, without_never_choices(DEMO_CLUSTER) + extra),
         "--cluster",
         str(DEMO_CLUSTER),
         "--offline",
@@ -319,11 +348,12 @@ c.KubeSpawner.modify_pod_hook = hook
         {"profile": "bad", "options": {}, "verdict": "never", "codes": ["input-invalid"]}
     ]
     assert code == 1
-    # the hook raised for the :latest images (36 of "custom", and "gpu"): no verdict, and why
+    # the hook raised for the :latest images (2 of the 3 images in "custom", and "gpu"): no
+    # verdict, and why (4 CPU choices are left: 4 x 3 memories x 2 storages per image)
     custom = by_profile(report, "custom")
-    assert len(custom) == 18 and {e["options"]["image"] for e in custom} == {"minimal-notebook-2024.1"}
+    assert len(custom) == 24 and {e["options"]["image"] for e in custom} == {"minimal-notebook-2024.1"}
     assert (
         err.count("KubeSpawner could not build the pod here (the hook needs the hub's database); not audited")
-        == 37
+        == 2 * 24 + 1
     )
     assert by_profile(report, "gpu") == [] and "prevalidate: note: profile gpu: KubeSpawner could not" in err

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from demo_verdicts import cpu_verdict, without_never_choices
 from test_cli_audit import GPU_FULL, audit_json, broken, by_profile, demo_config
 
 from prevalidate.demo import IMAGES
@@ -25,13 +26,18 @@ def test_with_the_registry_the_typo_is_an_image_that_does_not_exist(
     with run_registry("open") as registry:
         for repository, tag in IMAGES:
             registry.push_image(repository, tag)
-        config = demo_config(tmp_path, broken(registry.host), registry=registry.host)
+        # without the demo's 64-CPU choices, so exit 1 is the typo's doing
+        extra = without_never_choices(GPU_FULL) + broken(registry.host)
+        config = demo_config(tmp_path, extra, registry=registry.host)
         code, report = audit_json(capsys, "--config", config, "--cluster", str(GPU_FULL))
     assert code == 1
     [entry] = by_profile(report, "broken")
     assert entry["verdict"] == "never"
     assert set(entry["codes"]) == {"no-node-fits", "quota-exceeded", "image-not-found"}
-    assert {e["verdict"] for e in report["entries"] if e["profile"] == "custom"} == {"fits"}
+    # the demo's images are in the registry: its choices are as the cluster's CPU numbers say
+    for entry in by_profile(report, "custom"):
+        assert entry["verdict"] == cpu_verdict(entry["options"]["cpu"], GPU_FULL)[0], entry
+        assert "image-not-found" not in entry["codes"]
 
 
 def test_without_cluster_the_live_cluster_of_the_kubeconfig_is_audited(tmp_path: Path) -> None:

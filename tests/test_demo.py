@@ -18,6 +18,7 @@ from typing import Any
 import httpx
 import pytest
 import yaml
+from demo_verdicts import CPU_CHOICES, CUSTOM_ENTRIES, cpu_verdict
 
 import prevalidate
 from prevalidate.cli import check_request
@@ -226,7 +227,13 @@ async def test_the_demo_starts_prints_things_to_try_and_ctrl_c_stops_every_proce
             assert attempt.what in text and attempt.outcome in text
         assert "any password" in text
 
-        # The admin page: every choice of the demo's profiles fits its cluster.
+        # The admin page: every choice of the demo's profiles fits its cluster but the CPU choices
+        # the form marks: by the cluster's numbers, 16 is "not-now" (quota) and 64 "never" (node).
+        per_cpu = CUSTOM_ENTRIES // len(CPU_CHOICES)
+        counts = {"fits": 2, "not-now": 0, "never": 0}  # small and gpu fit
+        for cpu in CPU_CHOICES:
+            counts[cpu_verdict(cpu, CLUSTER)[0]] += per_cpu
+        assert counts == {"fits": 56, "not-now": 18, "never": 18}
         assert f"log in as admin and open {url.group(1)}/hub/prevalidate" in text
         async with httpx.AsyncClient(base_url=url.group(1), follow_redirects=True, timeout=60) as http:
             await http.get("/hub/login")
@@ -234,7 +241,10 @@ async def test_the_demo_starts_prints_things_to_try_and_ctrl_c_stops_every_proce
             await http.post("/hub/login", data={"username": "admin", "password": "x", "_xsrf": xsrf})
             page = await http.get("/hub/prevalidate")
         assert page.status_code == 200
-        assert "56 entries: 56 fit, 0 do not fit now, 0 can never start" in page.text
+        assert (
+            f"{CUSTOM_ENTRIES + 2} entries: {counts['fits']} fit, {counts['not-now']} do not fit now, "
+            f"{counts['never']} can never start"
+        ) in page.text
 
         valid = next(attempt for attempt in things_to_try(host.group(1)) if not attempt.expect)
         await _spawn_as_alice(url.group(1), valid.form)

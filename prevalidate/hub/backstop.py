@@ -35,6 +35,7 @@ from ..validators.backstop import Decision, Ev, Judge, normalise
 from ..validators.backstop.judge import USER_CAUSED, WAIT
 from .check import prevalidator_for
 from .errors import ClusterBroke, SpawnBroke, not_a_failure
+from .podlog import last_lines
 
 log = logging.getLogger("prevalidate")
 
@@ -169,6 +170,11 @@ class SpawnWatch:
         confirmable = code is Code.IMAGE_PULL_FAILED and facts.get("cause") in _CONFIRMABLE
         if confirmable and await self._registry_has(str(facts.get("image", ""))):
             code, facts = Code.NODE_CANNOT_PULL, {**facts, "registry_has_it": True}
+        if code in (Code.CONTAINER_CRASHED, Code.OOM_KILLED):
+            # Read before the delete below removes the pod and its logs.
+            tail = await last_lines(self.spawner, self._pod(), str(facts.get("container", "")))
+            if tail:
+                facts["log"] = tail
         user_caused = code in USER_CAUSED or (
             code is Code.ADMIN_FATAL_EVENT and self._rule_user_caused(facts)
         )

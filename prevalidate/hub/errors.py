@@ -71,23 +71,6 @@ class SpawnRejected(_Base):
         return f"{self.status_code} prevalidate rejected the spawn ({', '.join(self.codes)})"
 
 
-class SpawnFailed(HTTPError):
-    """Kubernetes refused the create for a reason that is not the user's (an admission webhook
-    that does not answer, the hub's RBAC): told in a sentence like a rejection, but a 5xx plain
-    ``HTTPError``, so that JupyterHub (5 and 6) counts it toward ``consecutive_failure_limit`` —
-    a hub whose cluster is broken should still restart."""
-
-    def __init__(self, rejection: Rejection) -> None:
-        self.rejection = rejection
-        self.codes = list(rejection.codes) or ["prevalidate"]
-        super().__init__(rejection.status if rejection.status >= 500 else 500, "%s", rejection.text())
-        self.jupyterhub_message = rejection.text()
-        self.jupyterhub_html_message = rejection.html()
-
-    def __str__(self) -> str:
-        return f"{self.status_code} Kubernetes refused to create the server ({', '.join(self.codes)})"
-
-
 def not_a_failure(spawner: Any) -> None:
     """Call just before a ``SpawnRejected`` leaves a spawn that has begun (the pre-spawn hook, or
     ``start``), so that a user's refused choice never counts toward ``consecutive_failure_limit``.
@@ -124,11 +107,14 @@ class SpawnBroke(SpawnRejected):
 
 
 class ClusterBroke(HTTPError):
-    """Raised by the runtime backstop when the *cluster* keeps a created pod from starting (a node
-    that cannot pull, a mount that fails, an eviction, no room for too long): a 503, which
+    """The *cluster*, not the user's choice, ended the spawn: Kubernetes refused the create (an
+    admission webhook that does not answer, the hub's RBAC; ``hub.refusals``), or kept the created
+    pod from starting (a node that cannot pull, a mount that fails, an eviction, no room for too
+    long; ``hub.backstop``). Told in a sentence like a rejection (``jupyterhub_message`` set
+    everywhere), but a 5xx plain ``HTTPError`` (the rejection's own 5xx status, else 500), which
     JupyterHub 5 and 6 both count toward ``consecutive_failure_limit`` (6.x counts an
     ``HTTPError`` >= 500 as an error, never a ``SpawnException``): a hub whose cluster is broken
-    should say so. Rendered like ``SpawnRejected`` (``jupyterhub_message`` set everywhere)."""
+    should still say so and restart."""
 
     user_caused = False
 
@@ -136,9 +122,14 @@ class ClusterBroke(HTTPError):
         self.rejection = rejection
         self.verdict = verdict
         self.codes = list(rejection.codes) or ["prevalidate"]
-        HTTPError.__init__(self, 503, "%s", rejection.text())
+        HTTPError.__init__(self, rejection.status if rejection.status >= 500 else 500, "%s", rejection.text())
         self.jupyterhub_message = rejection.text()
         self.jupyterhub_html_message = rejection.html()
 
     def __str__(self) -> str:
-        return f"503 the cluster kept the spawn's pod from starting ({', '.join(self.codes)})"
+        return f"{self.status_code} the cluster kept the server from starting ({', '.join(self.codes)})"
+
+
+# One class, two names: the create-time refusals (hub.refusals) and the runtime backstop were
+# built apart and meant the same thing — the cluster's failure, a counted 5xx. Both stay importable.
+SpawnFailed = ClusterBroke

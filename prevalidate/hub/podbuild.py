@@ -20,6 +20,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from ..model.findings import shown
 from ..model.objects import PVCInfo
 from ..model.request import PodRequest
 
@@ -135,7 +136,8 @@ def _legacy_pvc_name(spawner: Any) -> str | None:
 
 
 def options_problem(exc: BaseException) -> str:
-    """The useful sentence of a TraitError/ValueError, without class names or tracebacks."""
+    """The useful sentence of a TraitError/ValueError, without class names or tracebacks.
+    KubeSpawner's errors quote the option (``No such profile: <value>``), which came over the
+    REST API and can be 100 kB or hold control characters: kept to 200 of them, escaped."""
     text = str(exc).strip() or type(exc).__name__
-    first = text.splitlines()[0]
-    return first[:300]
+    return shown(text.splitlines()[0])

@@ -1,4 +1,4 @@
-"""One list and one watch request against the Kubernetes API, read as raw JSON.
+"""One (paginated) list and one watch request against the Kubernetes API, read as raw JSON.
 
 The generated kubernetes_asyncio list methods build the request (URL, query, auth, TLS) and
 are called with ``_preload_content=False``, as KubeSpawner's reflector does: we get the
@@ -69,35 +69,60 @@ def _status(code: int, body: bytes | Obj, *, in_stream: bool = False) -> ApiStat
     return ApiStatus(code, reason, message, in_stream=in_stream)
 
 
-async def list_objects(
+# Items per list request: a 150,000-pod cluster is read as 300 bodies of about 1 MB, each parsed
+# and handed to the sinks before the next is read, never one body of hundreds of MB at once.
+PAGE_SIZE = 500
+
+
+async def list_pages(
     method: ListMethod,
     *,
     namespace: str | None,
     resource_version: str | None,
     field_selector: str | None = None,
-) -> tuple[str, list[Obj]]:
-    """(resourceVersion, items) of one list; ``ApiStatus`` for an error answer.
-    ``field_selector``: the API server's ``fieldSelector`` (``spec.nodeName=n1``)."""
-    kwargs: dict[str, Any] = {}
+    limit: int = PAGE_SIZE,
+    on_request: Callable[[], None] | None = None,
+) -> AsyncGenerator[tuple[str, list[Obj]], None]:
+    """(resourceVersion, items) of each page of one list (``limit`` + ``continue``); every page
+    has the first page's resourceVersion (the API server reads them all at it). ``ApiStatus``
+    for an error answer: 410 Expired when a continue token outlived the history (relist).
+    ``field_selector``: the API server's ``fieldSelector`` (``spec.nodeName=n1``), kept on
+    every page. ``on_request`` runs before each request after the first (request counting)."""
+    kwargs: dict[str, Any] = {"limit": limit} if limit > 0 else {}
     if namespace is not None:
         kwargs["namespace"] = namespace
-    if resource_version:
-        kwargs["resource_version"] = resource_version
     if field_selector:
         kwargs["field_selector"] = field_selector
-    response = await method(
-        _preload_content=False,
-        _request_timeout=aiohttp.ClientTimeout(sock_connect=CONNECT_TIMEOUT, sock_read=READ_TIMEOUT),
-        **kwargs,
-    )
-    try:
-        body = await response.read()
-        if response.status != 200:
-            raise _status(response.status, body)
-    finally:
-        response.release()
-    doc = json.loads(body)
-    return str(doc["metadata"]["resourceVersion"]), list(doc.get("items") or [])
+    following: str | None = None
+    first_rv: str | None = None
+    while True:
+        page_args = dict(kwargs)
+        if following:
+            page_args["_continue"] = following  # a resourceVersion with a token is refused (400)
+            if on_request is not None:
+                on_request()
+        elif resource_version:
+            page_args["resource_version"] = resource_version
+        response = await method(
+            _preload_content=False,
+            _request_timeout=aiohttp.ClientTimeout(sock_connect=CONNECT_TIMEOUT, sock_read=READ_TIMEOUT),
+            **page_args,
+        )
+        try:
+            body = await response.read()
+            if response.status != 200:
+                raise _status(response.status, body)
+        finally:
+            response.release()
+        doc = json.loads(body)
+        del body
+        meta = doc.get("metadata") or {}
+        first_rv = first_rv or str(meta["resourceVersion"])
+        following = meta.get("continue") or None
+        yield first_rv, list(doc.get("items") or [])
+        del doc
+        if not following:
+            return
 
 
 async def watch_events(

@@ -37,6 +37,8 @@ class Mirror:
         self.view = view
         self.kind = kind
         self.held: dict[str, dict[str, str]] = {}
+        self._scope: str | None = None
+        self._listed: dict[str, set[str]] = {}  # names seen by the relist under way
 
     def count(self) -> int:
         return sum(len(names) for names in self.held.values())
@@ -61,21 +63,28 @@ class Mirror:
     def _in_scope(self, namespace: str | None) -> Iterable[str]:
         return list(self.held) if namespace is None else [namespace] if namespace in self.held else []
 
-    async def replace(self, namespace: str | None, items: list[dict[str, Any]]) -> int:
-        """Make the view hold exactly ``items`` for this scope (None: every namespace).
-        Returns how many held objects vanished."""
-        listed: dict[str, set[str]] = {}
+    def begin(self, namespace: str | None) -> None:
+        """A relist of ``namespace`` (None: every namespace) starts; pages follow."""
+        self._scope = namespace
+        self._listed = {}
+
+    async def page(self, items: list[dict[str, Any]]) -> None:
+        """Apply one list page: objects whose resourceVersion we hold already are skipped."""
         for count, obj in enumerate(items, 1):
             obj.setdefault("kind", self.kind)  # list items carry no kind; ClusterView needs it
             ns, name, rv = _key(obj)
-            listed.setdefault(ns, set()).add(name)
+            self._listed.setdefault(ns, set()).add(name)
             if self.held.get(ns, {}).get(name) != rv or not rv:
                 self.apply(obj)
             if count % APPLY_BATCH == 0:
                 await asyncio.sleep(0)
+
+    def finish(self) -> int:
+        """The list is complete: forget what it did not hold. Returns how many vanished."""
+        listed, self._listed = self._listed, {}
         vanished = [
             (ns, name)
-            for ns in self._in_scope(namespace)
+            for ns in self._in_scope(self._scope)
             for name in self.held.get(ns, {})
             if name not in listed.get(ns, ())
         ]

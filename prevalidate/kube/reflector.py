@@ -4,9 +4,11 @@ another consumer of the same stream (an event feed) subscribes as a second sink,
 keeps one watch per kind and scope however many consumers it has. A ``field_selector``
 narrows the stream at the API server (``involvedObject.uid=...`` for Events, say).
 
-- List (the first one with ``resourceVersion=0``, served from the apiserver's watch cache like
-  KubeSpawner's; later ones are consistent reads), replace the scope's objects, then watch
-  from the list's resourceVersion with bookmarks. Every event moves our resourceVersion on.
+- List page by page (500 objects a page, ``limit`` + ``continue``, consistent reads), each
+  page handed to the sinks as it arrives; then watch from the list's resourceVersion with
+  bookmarks. Every event moves our resourceVersion on. A continue token that expired (410)
+  relists. (Not ``resourceVersion=0``: the apiserver's watch cache may ignore ``limit`` for
+  it and send a 150,000-pod cluster as one body; a consistent paged read never does.)
 - A watch that ends normally (its ``timeoutSeconds``) reconnects at once from the last
   resourceVersion; 410 Expired means we fell behind the history: relist.
 - A refused list or watch (403 RBAC, 404 not served) goes to the owner, which makes the kind
@@ -29,7 +31,7 @@ from typing import Any, Protocol
 
 import aiohttp
 
-from .apistream import ApiStatus, list_objects, watch_events
+from .apistream import PAGE_SIZE, ApiStatus, list_pages, watch_events
 from .watchkinds import WatchKind
 
 Obj = dict[str, Any]
@@ -52,11 +54,24 @@ class Timing:
 
 class Sink(Protocol):
     """A consumer of one kind's stream. Called on the event loop, in stream order; must not
-    block (``replace`` may yield between batches)."""
+    block (``page`` may yield between batches).
 
-    async def replace(self, namespace: str | None, items: list[Obj]) -> int:
-        """A (re)list: the scope (None: every namespace) now holds exactly ``items``. Returns
-        how many objects it held that are gone (0 if it does not keep objects)."""
+    A (re)list is ``begin``, one ``page`` per list page, then ``finish``: the pages are applied
+    as they arrive, so a sink never holds a whole list beside its current state (a relist after
+    a 410 does not double the memory). A list that breaks off before ``finish`` leaves what its
+    pages applied (they were current) and the next relist calls ``begin`` again."""
+
+    def begin(self, namespace: str | None) -> None:
+        """A (re)list of the scope (None: every namespace) starts."""
+        ...
+
+    async def page(self, items: list[Obj]) -> None:
+        """The next page of the list (each item has its ``kind``)."""
+        ...
+
+    def finish(self) -> int:
+        """The list is complete: the scope now holds exactly the listed objects. Returns how
+        many objects it held that are gone (0 if it does not keep objects)."""
         ...
 
     def apply(self, obj: Obj) -> None:
@@ -111,6 +126,7 @@ class Reflector:
         # Shared with the owner, which may subscribe more sinks to the kind at any time.
         self.sinks: list[Sink] = sinks if sinks is not None else []
         self.field_selector = field_selector
+        self.page_size = PAGE_SIZE
         self.rv: str | None = None  # None: the next step is a (re)list
         self.lists = 0
         self._verb = "list"
@@ -174,23 +190,31 @@ class Reflector:
     async def _list(self) -> None:
         self._verb = "list"
         self.owner.count_request()
-        # The first list may come from the apiserver's watch cache (RV "0", cheap, what
-        # KubeSpawner and client-go do); a relist must not go back in time: consistent read.
-        rv, items = await list_objects(
+        sinks = list(self.sinks)  # a sink subscribed meanwhile gets the next list
+        for sink in sinks:
+            sink.begin(self.namespace)
+        rv, count = "", 0
+        pages = list_pages(
             self._method(),
             namespace=self.namespace,
-            resource_version="0" if not self.lists else None,
+            resource_version=None,  # consistent, and paged (see the module docstring)
             field_selector=self.field_selector,
+            limit=self.page_size,
+            on_request=self.owner.count_request,
         )
-        self.owner.answered()
-        for item in items:
-            item.setdefault("kind", self.spec.kind)  # list items carry no kind; sinks need it
-        vanished = 0
-        for sink in list(self.sinks):
-            vanished += await sink.replace(self.namespace, items)
+        async with contextlib.aclosing(pages):
+            async for page_rv, items in pages:
+                rv = page_rv
+                self.owner.answered()
+                for item in items:
+                    item.setdefault("kind", self.spec.kind)  # list items carry no kind; sinks need it
+                for sink in sinks:
+                    await sink.page(items)
+                count += len(items)
+        vanished = sum(sink.finish() for sink in sinks)
         self.lists += 1
         self.rv = rv
-        self.owner.log.debug("%r listed %d objects (%d vanished) at RV %s", self, len(items), vanished, rv)
+        self.owner.log.debug("%r listed %d objects (%d vanished) at RV %s", self, count, vanished, rv)
         self.owner.listed(self)
 
     async def _watch(self) -> tuple[int, float]:

@@ -111,7 +111,8 @@ class Rejection:
         return "\n".join([self.headline, *bullets, *([self.contact] if self.contact else [])])
 
     def html(self) -> str:
-        items = "".join(f"<li>{html.escape(line.text)}</li>" for line in self.lines)
+        # A line may carry a container's log lines (the backstop): keep them as lines on a page.
+        items = "".join(f"<li>{html.escape(line.text).replace(chr(10), '<br>')}</li>" for line in self.lines)
         contact = f"<p>{html.escape(self.contact)}</p>" if self.contact else ""
         return f"<p>{html.escape(self.headline)}</p><ul>{items}</ul>{contact}"
 

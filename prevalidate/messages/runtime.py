@@ -10,7 +10,9 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from ..amounts import amount
 from ..model.findings import Code, shown
+from ..model.quantity import parse_quantity
 
 Render = Callable[[Mapping[str, Any]], str]
 
@@ -20,6 +22,21 @@ def _detail(f: Mapping[str, Any], key: str = "detail") -> str:
     if len(text) > 160:  # CRI errors nest causes left to right: the last words say what went wrong
         text = "…" + text[-150:]
     return f' (Kubernetes said: "{shown(text, 160)}")' if text else ""
+
+
+def _log(f: Mapping[str, Any]) -> str:
+    """The container's last log lines (hub.podlog: already clipped and masked), each on its own
+    line behind ``| `` so that no log line can pass for a line of our message."""
+    lines = [str(line) for line in f.get("log") or ()]
+    return " Last lines of its log:" + "".join(f"\n  | {line}" for line in lines) if lines else ""
+
+
+def _memory(limit: Any) -> str:
+    """KubeSpawner writes ``mem_limit = "1G"`` as ``1073741824``: say ``1 GiB``."""
+    try:
+        return amount("memory", parse_quantity(str(limit)))
+    except (ValueError, ArithmeticError):
+        return str(limit)
 
 
 def _pull(f: Mapping[str, Any]) -> str:
@@ -81,11 +98,13 @@ RENDERERS: dict[Code, Render] = {
     Code.CONTAINER_CRASHED: lambda f: (
         f"Your server stopped before it was ready (exit code {f.get('exit_code', '?')}). Check the "
         f"image and your start-up files (.bashrc, startup scripts), or choose another image.{_detail(f)}"
+        + _log(f)
     ),
     Code.OOM_KILLED: lambda f: (
         "Your server ran out of memory while starting"
-        + (f" (its limit is {f['memory_limit']})" if f.get("memory_limit") else "")
+        + (f" (its limit is {_memory(f['memory_limit'])})" if f.get("memory_limit") else "")
         + " and was stopped. Choose more memory."
+        + _log(f)
     ),
     Code.EVICTED: lambda f: (
         f"The node evicted your server while it was starting. Please try again.{_detail(f, 'message')}"

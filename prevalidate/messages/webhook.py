@@ -31,8 +31,10 @@ def one_line(text: str, most: int) -> str:
 
 
 def denial_message(rejection: Rejection) -> str:
-    """The ``status.message`` of a denied review: headline, every line, the contact line."""
-    parts = [rejection.headline, *(line.text for line in rejection.lines)]
+    """The ``status.message`` of a denied review: headline, the errors, the contact line. The
+    warnings are not repeated here: they travel as ``response.warnings``, which kubectl prints
+    above the denial (``review_warnings``)."""
+    parts = [rejection.headline, *(line.text for line in rejection.lines if line.severity is Severity.ERROR)]
     if rejection.contact:
         parts.append(rejection.contact)
     return one_line(" ".join(parts), MAX_MESSAGE)

@@ -5,7 +5,7 @@ Pure, no I/O here. The Python client's ``kubernetes.utils.quantity.parse_quantit
 binary values), so a validator that used it would accept what the apiserver rejects and get
 values wrong at the edges. This module follows ``ParseQuantity`` in
 kubernetes/apimachinery ``pkg/api/resource/quantity.go`` step by step instead; the vectors in
-``shared/vectors/quantity.json`` (computed by the real Go code) pin it down.
+``tests/data/vectors/quantity.json`` (computed by the real Go code) pin it down.
 """
 
 from __future__ import annotations

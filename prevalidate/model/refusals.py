@@ -33,6 +33,7 @@ from .findings import Code, Finding, Severity
 from .quantity import parse_quantity
 
 MAX_DETAIL = 300  # characters of a webhook's or a policy's message that we pass on
+MAX_NAME = 253  # characters of a name read from a refusal (a DNS subdomain's most; input can be 100 kB)
 MAX_CAUSES = 5
 
 
@@ -141,7 +142,10 @@ _BOUND = re.compile(
     r"is (?P<enf>[^,\s]+?)(?:, but (?P<side>limit|request) is (?P<obs>[^,\]\s]+)"
     r"|\.\s+No (?P<missing>limit|request) is specified)", re.I)
 _RATIO = re.compile(
-    r"(?P<res>\S+) max limit to request ratio per (?P<scope>Container|Pod) is (?P<enf>[^,\s]+), but "
+    # The resource starts where a name starts: a bare \S+ would be tried from every position
+    # of a long token, O(n^2) on a 100 kB message (a minute of the hub's event loop).
+    r"(?<![\w./-])(?P<res>[\w./-]+) max limit to request ratio per (?P<scope>Container|Pod) "
+    r"is (?P<enf>[^,\s]+), but "
     r"(?:provided ratio is (?P<obs>[0-9.]+)|no (?P<missing>request|limit) is specified)")
 _POLICY = re.compile(
     r"ValidatingAdmissionPolicy '(?P<policy>[^']+)' with binding '[^']*' denied request: (?P<msg>.*)$", re.S)
@@ -157,6 +161,11 @@ def _pairs(text: str) -> dict[str, Decimal]:
         except ValueError:
             continue
     return values
+
+
+def _listed(value: Any) -> list[Any]:
+    """``details.causes`` as a list: a Status body of another shape (a number there) has none."""
+    return value if isinstance(value, list) else []
 
 
 def _body(body: Any) -> dict[str, Any]:
@@ -180,28 +189,28 @@ def parse_status(status: int, body: Any, reason: str = "") -> Refusal:
     found_details = data.get("details")
     details: dict[str, Any] = found_details if isinstance(found_details, dict) else {}
     base: dict[str, Any] = {"status": int(code or status), "message": one_line(message, 1000),
-                            "resource": str(details.get("kind") or ""),
-                            "name": str(details.get("name") or "")}
+                            "resource": one_line(str(details.get("kind") or ""), MAX_NAME),
+                            "name": one_line(str(details.get("name") or ""), MAX_NAME)}
     if (found := _WEBHOOK_FAILED.search(message)) is not None:
-        return Refusal(RefusalKind.WEBHOOK_UNAVAILABLE, **base, source=found["name"],
+        return Refusal(RefusalKind.WEBHOOK_UNAVAILABLE, **base, source=one_line(found["name"], MAX_NAME),
                        detail=one_line(found["cause"]))
     if (found := _WEBHOOK_DENIED.match(message)) is not None:
-        return Refusal(RefusalKind.WEBHOOK_DENIED, **base, source=found["name"],
+        return Refusal(RefusalKind.WEBHOOK_DENIED, **base, source=one_line(found["name"], MAX_NAME),
                        detail=one_line(found["msg"] or ""))
     invalid = _INVALID.match(message)
     if invalid is not None or (base["status"] == 422 and not _FORBIDDEN.match(message)):
         found = invalid
         causes = tuple(
             (str(c.get("field") or ""), one_line(str(c.get("message") or ""), 200))
-            for c in (details.get("causes") or []) if isinstance(c, dict))[:MAX_CAUSES]
+            for c in _listed(details.get("causes")) if isinstance(c, dict))[:MAX_CAUSES]
         if found is not None:
-            base["name"] = base["name"] or found["name"]
+            base["name"] = base["name"] or one_line(found["name"], MAX_NAME)
         return Refusal(RefusalKind.INVALID, **base, causes=causes,
                        detail=one_line(found["rest"]) if found else one_line(message))
     rest = message
     if (found := _FORBIDDEN.match(message)) is not None:
-        base["resource"] = base["resource"] or found["res"]
-        base["name"] = base["name"] or (found["name"] or "")
+        base["resource"] = base["resource"] or one_line(found["res"], MAX_NAME)
+        base["name"] = base["name"] or one_line(found["name"] or "", MAX_NAME)
         rest = found["rest"]
     return _forbidden(rest, base)
 
@@ -228,10 +237,10 @@ def _forbidden(rest: str, base: dict[str, Any]) -> Refusal:
     if breaches:
         return Refusal(RefusalKind.LIMITRANGE, **base, breaches=tuple(breaches))
     if (found := _POLICY.search(rest)) is not None:
-        return Refusal(RefusalKind.POLICY_DENIED, **base, source=found["policy"],
+        return Refusal(RefusalKind.POLICY_DENIED, **base, source=one_line(found["policy"], MAX_NAME),
                        detail=one_line(found["msg"]))
     if (found := _POD_SECURITY.search(rest)) is not None:
-        return Refusal(RefusalKind.POD_SECURITY, **base, source=found["level"],
+        return Refusal(RefusalKind.POD_SECURITY, **base, source=one_line(found["level"], MAX_NAME),
                        detail=one_line(found["msg"]))
     kind = RefusalKind.FORBIDDEN if base["status"] == 403 else RefusalKind.OTHER
     return Refusal(kind, **base, detail=one_line(rest))

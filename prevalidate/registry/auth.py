@@ -18,6 +18,8 @@ garbage). Credentials never reach an exception message or a log line.
 from __future__ import annotations
 
 import base64
+import contextlib
+import math
 import time
 from collections.abc import Iterable
 from datetime import datetime
@@ -33,6 +35,7 @@ from prevalidate.registry.keyring import Credential
 __all__ = ["AuthFailure", "Authorizer", "basic_header"]
 
 DEFAULT_EXPIRES_IN = 60.0
+MAX_EXPIRES_IN = 86_400.0  # a token kept at most a day, whatever the token server says
 _TokenKey = tuple[str, str, str, str]
 
 
@@ -54,8 +57,14 @@ def _usable(credential: Credential | None) -> Credential | None:
 
 def _token_lifetime(document: dict[str, object], now: float) -> float:
     expires_in = document.get("expires_in")
-    seconds = float(expires_in) if isinstance(expires_in, (int, float)) else DEFAULT_EXPIRES_IN
-    seconds = max(seconds, DEFAULT_EXPIRES_IN)
+    seconds = DEFAULT_EXPIRES_IN
+    if isinstance(expires_in, (int, float)) and not isinstance(expires_in, bool):
+        # The token server's JSON: 10^400 does not fit a float, NaN and Infinity parse.
+        with contextlib.suppress(OverflowError):
+            seconds = float(expires_in)
+    if not math.isfinite(seconds):
+        seconds = DEFAULT_EXPIRES_IN
+    seconds = min(max(seconds, DEFAULT_EXPIRES_IN), MAX_EXPIRES_IN)
     issued_at = document.get("issued_at")
     age = 0.0
     if isinstance(issued_at, str):

@@ -30,6 +30,7 @@ import httpx
 from cachetools import LRUCache
 
 from prevalidate.model.image_facts import ImageFacts, ImageStatus, Platform
+from prevalidate.registry import logsafety
 from prevalidate.registry.auth import Authorizer
 from prevalidate.registry.caches import ExpiringCache, SingleFlight, wait_within, within
 from prevalidate.registry.fetch import Fetcher, RequestCounts
@@ -46,6 +47,8 @@ from prevalidate.registry.reference import ImageReference, parse_image_reference
 
 __all__ = ["RegistryClient"]
 
+
+logsafety.install()  # before any request: see the module
 log = logging.getLogger("prevalidate.registry")
 
 Secrets = Sequence[tuple[str, str]]

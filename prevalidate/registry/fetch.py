@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import logging
+import zlib
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -136,15 +137,55 @@ class Fetcher:
         raise RefusedByPolicy(f"more than {MAX_REDIRECTS} redirects")
 
     async def _exchange(self, method: str, url: httpx.URL, headers: Mapping[str, str]) -> Reply:
-        request = self._client.build_request(method, url, headers=headers)
+        # Only the encodings decoded below, incrementally: httpx's own decoder inflates a
+        # whole network chunk at once, and a gzip bomb turns 128 kB into 130 MB before any
+        # cap could look at it.
+        request = self._client.build_request(
+            method, url, headers={"Accept-Encoding": ACCEPTED_ENCODINGS, **headers}
+        )
         response = await self._client.send(request, stream=True)
         try:
-            chunks, size = [], 0
-            async for chunk in response.aiter_bytes():
-                size += len(chunk)
-                if size > MAX_BODY:
-                    raise httpx.DecodingError(f"response body larger than {MAX_BODY} bytes")
-                chunks.append(chunk)
+            body = await _read_capped(response)
         finally:
             await response.aclose()
-        return Reply(response.status_code, response.headers, b"".join(chunks), url)
+        return Reply(response.status_code, response.headers, body, url)
+
+
+ACCEPTED_ENCODINGS = "gzip, deflate"
+
+
+async def _read_capped(response: httpx.Response) -> bytes:
+    """The decoded body, refusing (``httpx.DecodingError``) past ``MAX_BODY`` decoded bytes;
+    never more than ``MAX_BODY`` + one network chunk is held."""
+    try:  # a response built in memory (a test transport) is read, and decoded, already
+        body = response.content
+    except httpx.ResponseNotRead:
+        pass
+    else:
+        if len(body) > MAX_BODY:
+            raise httpx.DecodingError(f"response body larger than {MAX_BODY} bytes")
+        return body
+    encoding = response.headers.get("content-encoding", "").strip().lower()
+    decoder = None
+    if encoding in ("gzip", "x-gzip", "deflate"):
+        decoder = zlib.decompressobj(zlib.MAX_WBITS | 32)  # gzip or zlib header, detected
+    elif encoding not in ("", "identity"):
+        raise httpx.DecodingError(f"unsupported content encoding {encoding[:40]!r}")
+    chunks: list[bytes] = []
+    size = 0
+    async for raw in response.aiter_raw():
+        pending = raw
+        while pending:
+            if decoder is None:
+                data, pending = pending, b""
+            else:
+                try:
+                    data = decoder.decompress(pending, MAX_BODY + 1 - size)
+                except zlib.error as exc:
+                    raise httpx.DecodingError(f"invalid {encoding} body: {exc}") from None
+                pending = decoder.unconsumed_tail
+            size += len(data)
+            if size > MAX_BODY:
+                raise httpx.DecodingError(f"response body larger than {MAX_BODY} bytes")
+            chunks.append(data)
+    return b"".join(chunks)

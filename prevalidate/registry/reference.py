@@ -9,7 +9,7 @@ This is a transcription of ``ParseNormalizedNamed`` from github.com/distribution
 because the point is to agree with the kubelet on every edge (familiar names such as
 ``localhost:5000`` being Docker Hub images with tag ``5000``, uppercase "domains", the
 255-character path rule, digest error texts); the vectors in
-``shared/vectors/image-references.json`` were produced by running the Go code.
+``tests/data/vectors/image-references.json`` were produced by running the Go code.
 
 Go's ``regexp`` is leftmost-first like Python's ``re``, so the captures agree; ``[\\w]`` is
 spelled out as ASCII because Python's ``\\w`` is Unicode.

@@ -276,17 +276,23 @@ async def start_hub(
     stop_timeout: float = 30.0,
     python: str | None = None,
     port: int = 0,
+    workdir: Path | None = None,
+    token: str | None = None,
 ) -> AsyncIterator[RunningHub]:
     """Run `jupyterhub` with `config` (Python source) until the block exits; the public proxy
-    listens on `port` (0: a free one)."""
+    listens on `port` (0: a free one). With `workdir` (and the same `token`) a second hub
+    starts on the first one's database and cookie secret, as a restarted hub does; the
+    caller owns that directory."""
     if not configurable_http_proxy_available():
         raise HubStartError(
             "configurable-http-proxy is not on PATH "
             "(npm install -g configurable-http-proxy; scripts/bootstrap does it)"
         )
-    workdir = Path(tempfile.mkdtemp(prefix="prevalidate-hub-"))
+    owned = workdir is None
+    workdir = Path(tempfile.mkdtemp(prefix="prevalidate-hub-")) if workdir is None else workdir
+    workdir.mkdir(parents=True, exist_ok=True)
     proxy_port, hub_port, api_port = port or free_port(), free_port(), free_port()
-    token = secrets.token_hex(16)
+    token = token or secrets.token_hex(16)
     preamble = _PREAMBLE.format(
         proxy_port=proxy_port, hub_port=hub_port, proxy_api_port=api_port, workdir=str(workdir), token=token
     )
@@ -317,7 +323,9 @@ async def start_hub(
         yield hub
     finally:
         await _stop(hub, stop_timeout)
-        if os.environ.get("PREVALIDATE_KEEP_HUB_DIR"):
+        if not owned:
+            pass  # the caller's directory: a restarted hub reads it
+        elif os.environ.get("PREVALIDATE_KEEP_HUB_DIR"):
             print(f"hub directory kept: {workdir}", file=sys.stderr)
         else:
             shutil.rmtree(workdir, ignore_errors=True)

@@ -1,10 +1,11 @@
-"""A stand-in validating admission webhook for the tests of kubesim and the real plane: a real
-HTTPS AdmissionReview server (aiohttp, TLS from a throwaway CA) whose answer each test sets.
+"""A stand-in validating admission webhook for kubesim's dispatcher tests: a real HTTPS
+AdmissionReview server (aiohttp, TLS from a throwaway CA) whose answer each test scripts.
 
-It stands in for `prevalidate webhook serve` (built in `webhook/prevalidate_webhook/` by
-another branch) until that lands; what these tests prove is the *caller's* side: what the
-apiserver (kubesim, or the real kube-apiserver) sends, and what clients see for each answer.
-`make_certs` writes the same files `prevalidate webhook certs` will (ca.crt, tls.crt, tls.key).
+The real webhook (`prevalidate webhook serve`, `prevalidate.testing.webhookprocess`) is what
+the end-to-end and deploy tests register. This one stays because the caller's side must also be
+proven against answers the real server never gives — a wrong uid, an HTTP 500, a denial with
+code 200, an answer slower than timeoutSeconds — and because the dispatcher benchmark measures
+kubesim's overhead alone. `make_certs` writes the same files `prevalidate webhook certs` does.
 """
 
 from __future__ import annotations

@@ -20,6 +20,8 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+from cachetools import LRUCache
+
 from ..model.cluster import ClusterView, NodeUsage
 from ..model.demand import SpawnDemand
 from ..model.findings import Code, Finding, Severity
@@ -68,13 +70,21 @@ class _Compatible:
     excluded: Counter[tuple[str, tuple[tuple[str, int], ...]]] = field(default_factory=Counter)
 
 
+# How many scheduling signatures keep their compatible nodes. Profiles give a handful, but a
+# signature holds the pod's node selector, affinity and tolerations, which a free-text form field
+# or the REST API can make different on every spawn: unbounded, the cache would grow by a list of
+# node names per distinct request until the nodes next change. An evicted signature is only
+# recomputed (one pass over the nodes), never answered differently.
+SIGNATURES_KEPT = 128
+
+
 class _NodeCache:
-    """Per node generation: allocatable units, and per signature the compatible nodes."""
+    """Per node generation: allocatable units, and per signature the compatible nodes (LRU)."""
 
     def __init__(self, cluster: ClusterView) -> None:
         self.generation = cluster.node_generation
         self.allocatable = {name: allocatable_units(node) for name, node in cluster.nodes.items()}
-        self.by_signature: dict[tuple[object, ...], _Compatible] = {}
+        self.by_signature: LRUCache[tuple[object, ...], _Compatible] = LRUCache(maxsize=SIGNATURES_KEPT)
 
 
 def _cache(cluster: ClusterView) -> _NodeCache:

@@ -19,6 +19,7 @@ from prevalidate.testing.kubesim import KubeSim
 from .conftest import BAD_PODS, CONTACT, StartWebhook, example_pod, live_service, review
 
 
+@pytest.mark.fault("webhook-not-synced")
 async def test_caches_not_synced_allow_with_a_warning_and_readyz_says_503(
     start_webhook: StartWebhook,
 ) -> None:
@@ -56,6 +57,7 @@ def slow_image_pod(registry: str) -> dict[str, Any]:
     return pod
 
 
+@pytest.mark.fault("webhook-slow")
 async def test_a_review_past_its_budget_is_allowed_with_a_warning(
     example_sim: KubeSim, start_webhook: StartWebhook, silent_registry: str
 ) -> None:
@@ -126,6 +128,7 @@ class RaisingService(ValidationService):
         raise RuntimeError("a bug in a check")
 
 
+@pytest.mark.fault("webhook-broken")
 @pytest.mark.parametrize("service_class", [ValidationService, RaisingService])
 async def test_an_exception_of_ours_allows_with_a_warning(
     start_webhook: StartWebhook, service_class: type[ValidationService]
@@ -140,6 +143,7 @@ async def test_an_exception_of_ours_allows_with_a_warning(
         assert "\n" not in response["warnings"][0]
 
 
+@pytest.mark.fault("webhook-api-gone")
 async def test_the_api_going_away_after_sync_keeps_answering_from_the_last_state(
     example_sim: KubeSim, start_webhook: StartWebhook
 ) -> None:

@@ -29,7 +29,7 @@ from prevalidate.testing.realplane.api import wait_for
 
 from .conftest import BAD_PODS, EXAMPLE_CLUSTER, example_pod, review
 
-NAME = "pods.prevalidate.jupyter.org"
+NAME = "validate.prevalidate.jupyter.org"  # as deploy/webhook names it
 CONFIGS = "/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations"
 
 
@@ -139,6 +139,7 @@ WORDS = {
 }
 
 
+@pytest.mark.fault("webhook-down")
 def test_the_real_apiserver_denies_with_our_message_and_admits_a_valid_pod(
     registered: tuple[RealCluster, subprocess.Popen[bytes], str],
 ) -> None:

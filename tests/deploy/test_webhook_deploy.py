@@ -22,7 +22,7 @@ import yaml
 from prevalidate.kube.watchkinds import WATCH_KINDS
 from prevalidate.testing.kubesim.webhookconfig import Attributes, rule_matches, selector_matches
 from prevalidate.testing.realplane.plane import ControlPlane
-from prevalidate.testing.webhookstandin import Answer, StandinWebhook, ca_bundle, make_certs
+from prevalidate.testing.webhookprocess import RunningWebhook, ca_bundle, start_webhook
 
 WEBHOOK = Path(__file__).parent.parent.parent / "deploy" / "webhook"
 KUBECTL = shutil.which("kubectl")
@@ -74,6 +74,39 @@ def test_every_name_the_manifests_reference_exists() -> None:
     assert cert["spec"]["issuerRef"]["name"] == issuer["metadata"]["name"]
     annotations = one(cm, "ValidatingWebhookConfiguration")["metadata"]["annotations"]
     assert annotations["cert-manager.io/inject-ca-from"] == f"{ns}/{cert['metadata']['name']}"
+
+
+@needs_kubectl
+def test_the_manifests_and_the_real_server_agree() -> None:
+    """The Deployment's args parse with the real `prevalidate` CLI into what the manifests
+    assume (the port the container exposes, the certificate files of the mounted Secret), the
+    configuration's path is a route the server has, and the install script's certificates are
+    for the Service the configuration names."""
+    from prevalidate_webhook.server import make_app
+
+    from prevalidate.cli import build_parser
+
+    docs = render("base")
+    pod = one(docs, "Deployment")["spec"]["template"]["spec"]
+    container = pod["containers"][0]
+    args = build_parser().parse_args(container["args"])
+    assert (args.command, args.webhook_command) == ("webhook", "serve")
+    assert args.port == container["ports"][0]["containerPort"] == 8443
+    mount = next(m["mountPath"] for m in container["volumeMounts"] if m["name"] == "tls")
+    # the keys `kubectl create secret tls` and cert-manager write
+    assert (args.cert, args.key) == (f"{mount}/tls.crt", f"{mount}/tls.key")
+    assert mount == "/tls" and pod["volumes"][0]["secret"]["secretName"] == "prevalidate-webhook-tls"
+    hook = one(docs, "ValidatingWebhookConfiguration")["webhooks"][0]
+    assert hook["name"] == "validate.prevalidate.jupyter.org"
+    ref = hook["clientConfig"]["service"]
+    assert (ref["namespace"], ref["name"], ref["path"]) == ("prevalidate", "prevalidate-webhook", "/validate")
+    routes = {(r.method, r.resource.canonical) for r in make_app(None).router.routes()  # type: ignore[arg-type]
+              if r.resource is not None}
+    assert ("POST", ref["path"]) in routes
+    for probe in ("readinessProbe", "livenessProbe"):
+        assert ("GET", container[probe]["httpGet"]["path"]) in routes
+    script = (WEBHOOK / "install-without-cert-manager.sh").read_text()
+    assert "ns=${NAMESPACE:-prevalidate}" in script and "svc=${SERVICE:-prevalidate-webhook}" in script
 
 
 @needs_kubectl
@@ -150,8 +183,8 @@ def test_the_install_script_installs_everything_in_a_real_apiserver(
     env = {
         **os.environ,
         "KUBECONFIG": str(plane_kubeconfig),
-        # stands in for `prevalidate webhook certs` until the webhook branch is merged
-        "PREVALIDATE": f"{sys.executable} -m prevalidate.testing.webhookstandin",
+        # the real `prevalidate webhook certs`, from this environment's prevalidate
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
         "CERT_DIR": str(tmp_path / "certs"),
     }
     done = subprocess.run([str(WEBHOOK / "install-without-cert-manager.sh")], env=env,
@@ -171,26 +204,25 @@ def test_the_install_script_installs_everything_in_a_real_apiserver(
 
 
 @pytest.fixture
-async def standin(tmp_path: Path) -> AsyncIterator[StandinWebhook]:
-    server = await StandinWebhook(make_certs(tmp_path / "certs")).start()
+async def real_webhook(real_plane: ControlPlane, tmp_path: Path) -> AsyncIterator[RunningWebhook]:
+    """`prevalidate webhook serve` watching the plane, certificates from `prevalidate webhook certs`."""
+    hook = await start_webhook(real_plane.kubeconfig, tmp_path / "webhook", "--offline")
     try:
-        yield server
+        yield hook
     finally:
-        await server.stop()
+        await hook.stop()
 
 
 @needs_kubectl
 async def test_the_real_apiserver_calls_the_configured_webhook_and_shows_its_denial(
-    real_plane: ControlPlane, standin: StandinWebhook, tmp_path: Path
+    real_plane: ControlPlane, real_webhook: RunningWebhook, tmp_path: Path
 ) -> None:
-    """The shipped configuration, pointed at a webhook on 127.0.0.1 (clientConfig.url; the
+    """The shipped configuration, pointed at the real webhook on 127.0.0.1 (clientConfig.url; the
     plane has no service network), registered in a real kube-apiserver."""
     hook_config = one(render("base"), "ValidatingWebhookConfiguration")
     hook_config["metadata"]["name"] = "prevalidate-webhook-url"
     hook = hook_config["webhooks"][0]
-    hook["clientConfig"] = {"url": standin.url, "caBundle": ca_bundle(standin.certs)}
-    standin.answer = Answer(allowed=False, message="You asked for 120 CPUs. The largest node has 8.",
-                            warnings=["the image was not checked: the registry did not answer"])
+    hook["clientConfig"] = {"url": f"{real_webhook.url}/validate", "caBundle": ca_bundle(real_webhook.certs)}
     api = real_plane.api
     status, body = await asyncio.to_thread(api.create, hook_config)
     assert status == 201, body
@@ -198,7 +230,9 @@ async def test_the_real_apiserver_calls_the_configured_webhook_and_shows_its_den
     manifest.write_text(yaml.safe_dump({
         "apiVersion": "v1", "kind": "Pod",
         "metadata": {"name": "jupyter-alice", "labels": {"component": "singleuser-server"}},
-        "spec": {"containers": [{"name": "notebook", "image": "jupyter/base-notebook"}]},
+        "spec": {"containers": [{"name": "notebook", "image": "jupyter/base-notebook"}],
+                 "imagePullSecrets": [{"name": "regcred-gone"}],
+                 "volumes": [{"name": "home", "persistentVolumeClaim": {"claimName": "claim-alcie"}}]},
     }))
     try:
         # the apiserver may take a moment to see the new configuration: retry until it calls
@@ -214,18 +248,28 @@ async def test_the_real_apiserver_calls_the_configured_webhook_and_shows_its_den
             await asyncio.to_thread(api.request, "DELETE", "/api/v1/namespaces/default/pods/jupyter-alice",
                                     params={"gracePeriodSeconds": "0"})
             await asyncio.sleep(0.2)
-        assert err.splitlines() == [
-            "Warning: the image was not checked: the registry did not answer",
-            f'Error from server (Forbidden): error when creating "{manifest}": admission webhook '
-            '"validate.prevalidate.jupyter.org" denied the request: '
-            "You asked for 120 CPUs. The largest node has 8.",
-        ]
-        request = standin.reviews[-1]["request"]
-        assert request["object"]["metadata"]["labels"] == {"component": "singleuser-server"}
-        assert standin.queries[-1] == "timeout=3s"
+        assert err.splitlines() == expected_kubectl_text(manifest), err
+        assert (await real_webhook.reviews()).get("denied", 0) >= 1
     finally:
         await asyncio.to_thread(
             api.request, "DELETE",
             "/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations/prevalidate-webhook-url")
         await asyncio.to_thread(api.request, "DELETE", "/api/v1/namespaces/default/pods/jupyter-alice",
                                 params={"gracePeriodSeconds": "0"})
+
+
+def expected_kubectl_text(manifest: Path) -> list[str]:
+    """What a user of kubectl reads: our warning on its own line (once: the denial holds only the
+    errors), then kubectl's framing (422: "The request is invalid") of the apiserver's framing of
+    our one-line message. The plane has
+    no nodes and no claims, which our sentences say."""
+    secret = ('The image pull secret "regcred-gone" does not exist in namespace default; '
+              "private images may fail to pull.")
+    return [
+        f"Warning: {secret}",
+        f'The request is invalid: error when creating "{manifest}": admission webhook '
+        '"validate.prevalidate.jupyter.org" denied the request: Your server cannot start with these options: '
+        "The cluster has no nodes to run your server on right now. Try again later. "
+        'The volume claim "claim-alcie" does not exist in namespace default. Your namespace has no PVCs. '
+        "If this keeps happening, contact your hub administrator.",
+    ]

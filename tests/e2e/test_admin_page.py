@@ -20,6 +20,7 @@ from typing import Any
 import httpx
 import pytest
 import pytest_asyncio
+from demo_verdicts import CUSTOM_ENTRIES, cpu_verdict
 
 from prevalidate.demo import IMAGES, profile_list
 from prevalidate.testing.hubprocess import RunningHub, kubespawner_config, start_hub, visible_text
@@ -114,8 +115,14 @@ async def test_an_admin_sees_the_audit_and_the_rejections_by_code(hub: RunningHu
     page = response.text
     table = rows(page, "prevalidate-audit")
     audit = {(r[0], r[1]): r[2:] for r in table}
-    assert [r[2] for r in table[:3]] == ["never", "not-now", "fits"]  # what needs the admin first
-    assert len(audit) == 57  # 54 combinations of the custom profile, small, gpu, broken
+    # what needs the admin first: every "never", then every "not-now", then what fits
+    verdicts = [r[2] for r in table]
+    assert [v for i, v in enumerate(verdicts) if i == 0 or verdicts[i - 1] != v] == [
+        "never",
+        "not-now",
+        "fits",
+    ]
+    assert len(audit) == CUSTOM_ENTRIES + 3 == 93  # the custom profile's 90 combinations, small, gpu, broken
     verdict, codes, why = audit[("GPU", "")]
     assert verdict == "not-now" and codes == "insufficient-capacity"
     assert "No node has room for 1 nvidia.com/gpu right now" in why
@@ -124,7 +131,15 @@ async def test_an_admin_sees_the_audit_and_the_rejections_by_code(hub: RunningHu
     assert set(codes.split()) == {"quota-exceeded", "no-node-fits", "image-not-found"}
     assert "62.5" in why
     assert audit[("Small", "")][0] == "fits"
-    assert {v[0] for k, v in audit.items() if k[0] == "Custom"} == {"fits"}
+    # the demo's CPU choices, as the cluster's numbers say: 16 over the quota's 10 left, 64 over
+    # the largest node's 62.5 (tests/demo_verdicts.py)
+    for (profile, options), (verdict, codes, _) in audit.items():
+        if profile == "Custom":
+            cpu = re.search(r"\bcpu=([^,]+)", options)
+            assert cpu, options
+            expected, expected_codes = cpu_verdict(cpu.group(1), GPU_FULL)
+            assert (verdict, set(codes.split())) == (expected, expected_codes), (options, verdict, codes)
+    assert {v[0] for k, v in audit.items() if k[0] == "Custom"} == {"fits", "not-now", "never"}
     assert audit[("Custom", "image=minimal-notebook-2024.1, cpu=4, memory=8Gi, storage=shared")][0] == "fits"
 
     as_bob = await page_as(hub, "ada", "/hub/prevalidate?user=bob")
@@ -133,7 +148,7 @@ async def test_an_admin_sees_the_audit_and_the_rejections_by_code(hub: RunningHu
 
     rejections = dict((r[0], int(r[1])) for r in rows(page, "prevalidate-rejections"))
     assert rejections.get("no-node-fits", 0) >= 1 and rejections.get("quota-exceeded", 0) >= 1
-    # the audit's own 57 x 2 validations are not spawns: they are not counted
+    # the audit's own 93 x 2 validations (19 of them no-node-fits) are not spawns: not counted
     assert rejections["no-node-fits"] < 5
 
 

@@ -43,6 +43,7 @@ def closed_port() -> int:
         return int(s.getsockname()[1])
 
 
+@pytest.mark.fault("registry-down")
 async def test_a_registry_that_does_not_answer_never_blocks_a_valid_spawn(
     stack: StartStack, registry: RunningRegistry
 ) -> None:
@@ -67,6 +68,7 @@ c.Prevalidator.time_budget = 1.0
     assert any(f"The image {unreachable_image} could not be checked" in n for n in notes), notes
 
 
+@pytest.mark.fault("rbac-missing-hub")
 async def test_a_hub_without_rbac_for_our_lists_still_starts_valid_spawns(stack: StartStack) -> None:
     """The stock z2jh hub Role: no nodes, no quotas, no PVCs. Those checks are skipped (one admin
     log line each) and the spawn proceeds; the checks that can run still do."""
@@ -83,6 +85,7 @@ async def test_a_hub_without_rbac_for_our_lists_still_starts_valid_spawns(stack:
         assert len(lines) == 1, (resource, lines)
 
 
+@pytest.mark.fault("api-down-during-spawn")
 async def test_an_api_outage_during_validation_does_not_block_a_valid_spawn(stack: StartStack) -> None:
     """The API goes away just before the spawn and comes back while prevalidate waits for its
     caches (KubeSpawner itself cannot spawn without the API, so it must be back before

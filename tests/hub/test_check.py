@@ -49,6 +49,7 @@ def test_a_service_is_never_reused_from_a_closed_event_loop(make_spawner: Callab
     assert second is not first and second.loop is not first.loop
 
 
+@pytest.mark.fault("hub-api-unreachable")
 async def test_caches_that_never_fill_skip_their_checks_and_allow(
     make_spawner: Callable[..., Any], caplog: pytest.LogCaptureFixture
 ) -> None:

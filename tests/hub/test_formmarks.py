@@ -31,11 +31,8 @@ def demo_view() -> Any:
 
 
 @pytest.fixture(autouse=True)
-def _fresh(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+def _fresh() -> Iterator[None]:
     formmarks.forget()
-    # Whole renders here: a loaded machine must not move checks past the 30 ms budget into
-    # the background (the tests of the budget itself set their own).
-    monkeypatch.setattr(formmarks, "RENDER_BUDGET", 60.0)
     yield
     formmarks.forget()
     _services.clear()

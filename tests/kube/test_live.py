@@ -89,6 +89,7 @@ async def test_pods_claims_and_quotas_created_and_deleted_through_the_api_update
     assert sum(u.pods for u in view.usage.values()) == 2
 
 
+@pytest.mark.fault("api-watch-ends")
 async def test_a_watch_that_ends_normally_resumes_from_its_resource_version_without_a_relist(
     example_sim: KubeSim, start_live: StartLive
 ) -> None:
@@ -110,6 +111,7 @@ async def test_a_watch_that_ends_normally_resumes_from_its_resource_version_with
     assert lists_of(example_sim, "/pods") == pod_lists
 
 
+@pytest.mark.fault("api-410")
 async def test_after_compaction_the_relist_removes_objects_that_vanished_meanwhile(
     example_sim: KubeSim, start_live: StartLive
 ) -> None:
@@ -184,6 +186,7 @@ async def test_namespace_scoped_mode_lists_namespaced_kinds_in_those_namespaces_
         assert run_all(spawn, view, OFFLINE) == run_all(spawn, load_cluster(EXAMPLE_CLUSTER), OFFLINE)
 
 
+@pytest.mark.fault("api-down-at-start")
 async def test_an_api_that_is_down_at_start_is_not_ready_then_fills_the_view_when_it_comes_back(
     start_live: StartLive, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -205,6 +208,7 @@ async def test_an_api_that_is_down_at_start_is_not_ready_then_fills_the_view_whe
         assert infos == ["prevalidate: the Kubernetes API answers again; the cluster view is catching up"]
 
 
+@pytest.mark.fault("api-down-mid-watch")
 async def test_an_outage_keeps_the_last_view_and_resumes_the_watches(
     example_sim: KubeSim, start_live: StartLive, caplog: pytest.LogCaptureFixture
 ) -> None:

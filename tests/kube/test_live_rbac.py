@@ -19,6 +19,7 @@ from .helpers import forbid, lists_of, pod, watching
 OFFLINE = Settings(offline=True)
 
 
+@pytest.mark.fault("rbac-missing")
 async def test_forbidden_nodes_make_node_unknown_with_one_warning_naming_the_rbac_rule(
     start_kubesim: StartKubeSim, start_live: StartLive, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -53,6 +54,7 @@ async def test_forbidden_nodes_make_node_unknown_with_one_warning_naming_the_rba
     assert len(records(caplog, logging.WARNING)) == 1
 
 
+@pytest.mark.fault("rbac-revoked")
 async def test_rbac_revoked_later_drops_the_kind_instead_of_keeping_a_stale_copy(
     example_sim: KubeSim, start_live: StartLive, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -69,6 +71,7 @@ async def test_rbac_revoked_later_drops_the_kind_instead_of_keeping_a_stale_copy
     assert "cannot watch Secret at the cluster scope" in warning
 
 
+@pytest.mark.fault("rbac-no-cluster-pods")
 async def test_pods_fall_back_to_the_hub_namespaces_when_cluster_wide_pods_are_forbidden(
     start_kubesim: StartKubeSim, start_live: StartLive, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -1,5 +1,5 @@
 """Kubernetes quantities, pinned to the vectors computed by the real ``resource.ParseQuantity``
-(shared/vectors/quantity.json) and to reference §3: exact value, format family, canonical
+(tests/data/vectors/quantity.json) and to reference §3: exact value, format family, canonical
 string, Go's error texts, and what the apiserver does with quantities in a request body."""
 
 from __future__ import annotations
@@ -24,18 +24,12 @@ from prevalidate.model.quantity import (
     parse_quantity_full,
 )
 
-VECTORS_DIR = Path(__file__).resolve().parents[2].parent / "shared" / "vectors"
+VECTORS_DIR = Path(__file__).resolve().parents[1] / "data" / "vectors"
 VECTORS_FILE = VECTORS_DIR / "quantity.json"
 
 
-def _load() -> dict[str, Any]:
-    if not VECTORS_FILE.is_file():
-        return {}
-    return json.loads(VECTORS_FILE.read_text(encoding="utf-8"))
-
-
-DATA = _load()
-needs_vectors = pytest.mark.skipif(not DATA, reason=f"quantity vectors not found at {VECTORS_FILE}")
+# The vectors ship with the repository (tests/data/README.md): a missing file fails, never skips.
+DATA: dict[str, Any] = json.loads(VECTORS_FILE.read_text(encoding="utf-8"))
 VECTORS: list[dict[str, Any]] = DATA.get("vectors", [])
 VALID = [v for v in VECTORS if v["valid"]]
 INVALID = [v for v in VECTORS if not v["valid"]]
@@ -46,25 +40,21 @@ def _id(vector: dict[str, Any]) -> str:
     return repr(vector.get("input", vector.get("json")))
 
 
-@needs_vectors
 def test_the_vector_file_holds_all_62_vectors() -> None:
     assert len(VECTORS) == 62
     assert len(VALID) + len(INVALID) == 62
 
 
-@needs_vectors
 @pytest.mark.parametrize("vector", VALID, ids=_id)
 def test_valid_quantity_parses_to_the_exact_value_go_gives(vector: dict[str, Any]) -> None:
     assert parse_quantity(vector["input"]) == Decimal(vector["exact_value"])
 
 
-@needs_vectors
 @pytest.mark.parametrize("vector", VALID, ids=_id)
 def test_valid_quantity_keeps_the_format_family_go_gives(vector: dict[str, Any]) -> None:
     assert parse_quantity_full(vector["input"]).format.value == vector["format"]
 
 
-@needs_vectors
 @pytest.mark.parametrize("vector", VALID, ids=_id)
 def test_valid_quantity_prints_the_canonical_string_go_prints(vector: dict[str, Any]) -> None:
     parsed = parse_quantity_full(vector["input"])
@@ -72,7 +62,6 @@ def test_valid_quantity_prints_the_canonical_string_go_prints(vector: dict[str, 
     assert str(parsed) == vector["canonical"]
 
 
-@needs_vectors
 @pytest.mark.parametrize("vector", INVALID, ids=_id)
 def test_invalid_quantity_is_rejected_with_go_error_text(vector: dict[str, Any]) -> None:
     with pytest.raises(ValueError) as caught:
@@ -80,13 +69,11 @@ def test_invalid_quantity_is_rejected_with_go_error_text(vector: dict[str, Any])
     assert str(caught.value) == vector["apiserver_error"]
 
 
-@needs_vectors
 def test_error_texts_are_the_apiserver_texts() -> None:
     texts = DATA["error_texts"]
     assert (texts["format"], texts["suffix"], texts["numeric"]) == (ERR_FORMAT, ERR_SUFFIX, ERR_NUMERIC)
 
 
-@needs_vectors
 @pytest.mark.parametrize("vector", [v for v in VECTORS if v.get("disagreement")], ids=_id)
 def test_inputs_where_the_python_client_is_wrong_follow_go(vector: dict[str, Any]) -> None:
     # §3.7: the client's parse_quantity must not be our oracle; these are exactly its mistakes.
@@ -118,7 +105,6 @@ def _json_expectation(result: str) -> Decimal | None:
     return parse_quantity(result)
 
 
-@needs_vectors
 @pytest.mark.parametrize("vector", JSON_BODY, ids=lambda v: v["json"])
 def test_a_quantity_in_a_json_body_is_read_as_the_apiserver_reads_it(vector: dict[str, str]) -> None:
     # The pod dict is JSON-encoded on its way to the apiserver; json.loads gives the Python

@@ -29,13 +29,17 @@ from prevalidate.validators.audit import profile_selection
 ROOT = Path(__file__).resolve().parents[2]
 CONFIG = ROOT / "examples" / "audit" / "jupyterhub_config.py"
 GPU_FULL = ROOT / "examples" / "audit" / "cluster-gpu-full.yaml"
-# Every profile without options, and the custom profile's smallest and largest choices.
+# Every profile without options, the custom profile's smallest choices and its largest that fit,
+# and the CPU choices the spawn form marks: 16 (over the 10 CPUs the quota has left, within its 40:
+# "not-now") and 64 (over the largest node's 62.5: "never").
 SAMPLE = [
     ("small", {}),
     ("gpu", {}),
     ("broken", {}),
     ("custom", {"image": "minimal-notebook-2024.1", "cpu": "1", "memory": "2Gi", "storage": "none"}),
     ("custom", {"image": "scipy-notebook-latest", "cpu": "4", "memory": "8Gi", "storage": "shared"}),
+    ("custom", {"image": "minimal-notebook-2024.1", "cpu": "16", "memory": "2Gi", "storage": "none"}),
+    ("custom", {"image": "minimal-notebook-2024.1", "cpu": "64", "memory": "2Gi", "storage": "none"}),
 ]
 
 
@@ -112,6 +116,8 @@ def pods() -> list[tuple[str, dict[str, Any]]]:
 
 def test_the_sample_covers_every_verdict(verdicts: dict[str, str]) -> None:
     assert {verdicts[_key(slug, options)] for slug, options in SAMPLE} == {"fits", "not-now", "never"}
+    # the spawn form's marked CPU choices: the plane below agrees (or these tests fail)
+    assert [verdicts[_key(slug, options)] for slug, options in SAMPLE[-2:]] == ["not-now", "never"]
 
 
 def test_fits_is_what_the_cluster_as_it_is_starts(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import httpx
+import pytest
 
 from prevalidate.model.image_facts import ImageStatus
 from prevalidate.registry import RegistryClient
@@ -50,6 +51,7 @@ def test_token_lifetime_counts_from_issued_at() -> None:
     assert _token_lifetime(issued, 1767225600.0 + 100) == 190
 
 
+@pytest.mark.fault("registry-expired-token")
 async def test_cached_token_the_registry_no_longer_accepts_is_replaced_once() -> None:
     issued = iter(["old", "new"])
     accepted = {"Bearer old"}

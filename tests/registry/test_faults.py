@@ -39,6 +39,8 @@ def status(code: int, **headers: str):
     return lambda request: httpx.Response(code, headers=headers)
 
 
+@pytest.mark.fault("registry-429")
+@pytest.mark.fault("registry-5xx")
 @pytest.mark.parametrize("code", [429, 500, 502, 503, 504])
 async def test_rate_limits_and_server_errors_are_unverified(code: int) -> None:
     facts, _ = await lookup(status(code))
@@ -46,6 +48,7 @@ async def test_rate_limits_and_server_errors_are_unverified(code: int) -> None:
     assert f"HTTP {code}" in facts.detail
 
 
+@pytest.mark.fault("registry-retry-after")
 async def test_rate_limit_is_honoured_with_retry_after() -> None:
     recorder = Recorder(status(429, **{"Retry-After": "30"}))
     async with client(recorder) as registry:
@@ -82,6 +85,7 @@ async def test_tls_failure_is_named_in_the_detail() -> None:
     assert facts.detail == "TLS error"
 
 
+@pytest.mark.fault("registry-foreign-404")
 async def test_404_that_is_not_a_registry_answer_is_unverified_not_missing() -> None:
     facts, recorder = await lookup(
         lambda r: httpx.Response(
@@ -99,6 +103,7 @@ async def test_404_with_a_registry_error_code_is_not_found() -> None:
     assert facts.status is ImageStatus.NOT_FOUND
 
 
+@pytest.mark.fault("registry-garbage-token")
 async def test_invalid_json_from_the_token_endpoint_is_unverified() -> None:
     def handler(request: httpx.Request) -> httpx.Response:
         if request.url.host == "auth.test":
@@ -111,6 +116,7 @@ async def test_invalid_json_from_the_token_endpoint_is_unverified() -> None:
     assert facts.status is ImageStatus.UNVERIFIED and "invalid JSON" in facts.detail
 
 
+@pytest.mark.fault("registry-garbage-body")
 async def test_invalid_json_index_keeps_existence_but_no_platforms() -> None:
     def handler(request: httpx.Request) -> httpx.Response:
         headers = {
@@ -123,6 +129,7 @@ async def test_invalid_json_index_keeps_existence_but_no_platforms() -> None:
     assert facts.status is ImageStatus.EXISTS and facts.platforms is None
 
 
+@pytest.mark.fault("registry-redirect-private")
 @pytest.mark.parametrize(
     "location",
     [
@@ -174,6 +181,7 @@ async def test_head_not_allowed_falls_back_to_get() -> None:
     assert [r.method for r in recorder.requests] == ["HEAD", "GET"]
 
 
+@pytest.mark.fault("registry-slow")
 async def test_slow_registry_is_unverified_within_the_budget_and_fills_the_cache_later() -> None:
     release = asyncio.Event()
 
@@ -279,6 +287,7 @@ async def test_invalid_pull_secret_is_unverified_with_a_reason() -> None:
     assert recorder.requests == []
 
 
+@pytest.mark.fault("registry-tls")
 async def test_real_tls_server_with_an_untrusted_certificate_is_unverified(tls_server) -> None:
     host = tls_server
     async with RegistryClient(allowed_registries=[host]) as registry:
@@ -286,6 +295,7 @@ async def test_real_tls_server_with_an_untrusted_certificate_is_unverified(tls_s
     assert facts.status is ImageStatus.UNVERIFIED and facts.detail == "TLS error"
 
 
+@pytest.mark.fault("registry-reset")
 async def test_real_connection_reset_is_unverified(reset_server) -> None:
     async with RegistryClient(allowed_registries=[reset_server]) as registry:
         facts = await registry.image_facts(f"{reset_server}/team/app:1")

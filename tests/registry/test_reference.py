@@ -10,7 +10,7 @@ import pytest
 
 from prevalidate.registry.reference import parse_image_reference
 
-VECTORS_FILE = Path(__file__).parents[2] / ".." / "shared" / "vectors" / "image-references.json"
+VECTORS_FILE = Path(__file__).resolve().parents[1] / "data" / "vectors" / "image-references.json"
 VECTORS: list[dict[str, Any]] = json.loads(VECTORS_FILE.read_text())["vectors"]
 FIELDS = (
     "domain",

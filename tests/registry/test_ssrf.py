@@ -56,6 +56,15 @@ SSRF_IMAGES = [
     "[::ffff:a9fe:a9fe]/app:1",
     "[fe80::1]/app:1",
     "[fd00:ec2::254]/app:1",
+    "[0:0:0:0:0:ffff:7f00:1]/app:1",
+    "[fd00::1]/app:1",
+    "[::]/app:1",
+    "[::1]/app:1",
+    "[64:ff9b::a9fe:a9fe]/app:1",
+    "[2002:a9fe:a9fe::1]/app:1",
+    "0251.0376.0251.0376/app:1",
+    "2852039166:80/app:1",
+    "0xa9.0xfe.0xa9.0xfe/app:1",
     "169.254.169.254/app:1",
     "0xa9fea9fe:80/app:1",
     "10.0.0.1/app:1",
@@ -78,6 +87,7 @@ SSRF_IMAGES = [
 ]
 
 
+@pytest.mark.fault("registry-internal-address")
 @pytest.mark.parametrize("image", SSRF_IMAGES)
 async def test_internal_registry_is_not_allowed_and_opens_no_connection(image: str) -> None:
     backend = CountingBackend()
@@ -89,6 +99,28 @@ async def test_internal_registry_is_not_allowed_and_opens_no_connection(image: s
     assert backend.attempts == []
 
 
+# Forms the reference grammar (distribution/reference, which the kubelet uses too) does not
+# accept as a registry host: no lookup at all, and Kubernetes would refuse the image as well.
+NOT_REFERENCES = [
+    "[::ffff:169.254.169.254]/app:1",
+    "[::ffff:10.0.0.1]:5000/app:1",
+    "169.254.169.254.:80/app:1",
+    "[fe80::1%25eth0]/app:1",
+    "user@169.254.169.254/app:1",
+    "169.254.169.254#@public.test/app:1",
+]
+
+
+@pytest.mark.parametrize("image", NOT_REFERENCES)
+async def test_address_forms_that_are_no_reference_open_no_connection(image: str) -> None:
+    backend = CountingBackend()
+    async with RegistryClient(resolver=DNS, network_backend=backend) as client:
+        facts = await client.image_facts(image)
+        assert facts.status is ImageStatus.UNVERIFIED and "invalid reference" in facts.detail, facts
+        assert client.connection_attempts == 0
+    assert backend.attempts == []
+
+
 async def test_listed_internal_registry_is_contacted() -> None:
     backend = CountingBackend()
     async with RegistryClient(allowed_registries=["10.0.0.1"], network_backend=backend) as client:
@@ -97,6 +129,7 @@ async def test_listed_internal_registry_is_contacted() -> None:
     assert backend.attempts == [("10.0.0.1", 443)]
 
 
+@pytest.mark.fault("registry-dns-rebinding")
 async def test_dns_rebinding_between_check_and_connect_is_refused() -> None:
     answers = iter([[PUBLIC], ["127.0.0.1"]])
 

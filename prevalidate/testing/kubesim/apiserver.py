@@ -20,6 +20,7 @@ from tornado.iostream import StreamClosedError
 
 from . import discovery
 from .authz import authorize
+from .paging import Pager
 from .patch import merge_patch
 from .podlogs import PodLogs, read_log
 from .registry import Registry
@@ -105,9 +106,9 @@ class ApiHandler(web.RequestHandler):
 
     def initialize(
         self, store: Store, registry: Registry, request_log: list[str], settings: SimSettings,
-        pod_logs: PodLogs, webhooks: WebhookDispatcher,
+        pod_logs: PodLogs, webhooks: WebhookDispatcher, pager: Pager,
     ) -> None:
-        self.store, self.registry, self.request_log = store, registry, request_log
+        self.store, self.registry, self.request_log, self.pager = store, registry, request_log, pager
         self.sim_settings, self.pod_logs = settings, pod_logs
         self.webhooks = webhooks
         self.warnings = WarningRecorder()
@@ -230,13 +231,29 @@ class ApiHandler(web.RequestHandler):
         if (self._arg("watch") or "").lower() in ("true", "1"):
             await self._watch(t, selector)
             return
-        items, rv = self.store.list(t.resource.plural, t.namespace, selector)
+        limit_arg, token = self._arg("limit"), self._arg("continue")
+        meta: Obj = {}
+        if limit_arg is None and token is None:
+            items, rv = self.store.list(t.resource.plural, t.namespace, selector)
+        else:
+            try:
+                limit = int(limit_arg or 0)
+            except ValueError:
+                raise bad_request(f"limit: Invalid value: {limit_arg!r}") from None
+            texts = (self._arg("labelSelector") or "", self._arg("fieldSelector") or "")
+            items, rv, following, remaining = self.pager.page(
+                t.resource.plural, t.namespace, selector, texts, limit, token
+            )
+            if following:
+                meta["continue"] = following
+            if remaining is not None:
+                meta["remainingItemCount"] = remaining
         self.send(
             200,
             {
                 "kind": f"{t.resource.kind}List",
                 "apiVersion": t.resource.api_version,
-                "metadata": {"resourceVersion": str(rv)},
+                "metadata": {"resourceVersion": str(rv), **meta},
                 "items": items,
             },
         )
@@ -395,6 +412,7 @@ def make_app(
         "settings": settings,
         "pod_logs": pod_logs or PodLogs(),
         "webhooks": webhooks or WebhookDispatcher(store, settings),
+        "pager": Pager(store),
     }
     return web.Application(
         [

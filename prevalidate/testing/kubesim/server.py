@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import copy
 import logging
 import socket
 from pathlib import Path
@@ -66,6 +65,16 @@ SEED_ORDER = [
 ]
 
 
+def json_copy(value: Any) -> Any:
+    """A deep copy of JSON data (dicts, lists, scalars): what a cluster file holds, about five
+    times faster than copy.deepcopy, which seeding 150,000 pods spent most of its time in."""
+    if isinstance(value, dict):
+        return {key: json_copy(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [json_copy(item) for item in value]
+    return value
+
+
 class KubeSim:
     def __init__(self, cluster: Cluster | None = None, *, host: str = "127.0.0.1", port: int = 0) -> None:
         self.cluster = cluster or Cluster()
@@ -99,7 +108,7 @@ class KubeSim:
     # -- seeding ---------------------------------------------------------------------------
     def seed(self, objects: list[Obj]) -> None:
         """Put existing objects into the store (no admission); ClusterFileError if unusable."""
-        objects = [copy.deepcopy(o) for o in objects]
+        objects = [json_copy(o) for o in objects]  # the store then owns them: one copy, not two
         for obj in objects:
             if obj["kind"] not in BY_KIND:
                 raise ClusterFileError(f"kubesim does not serve kind {obj['kind']!r}")
@@ -164,7 +173,7 @@ class KubeSim:
                     self.store.items("persistentvolumeclaims", meta["namespace"]),
                 )
         if self.store.peek(resource.plural, meta.get("namespace", ""), meta["name"]) is None:
-            self.store.create(resource.plural, obj)
+            self.store.create(resource.plural, obj, owned=True)
 
     # -- lifecycle -------------------------------------------------------------------------
     async def start(self) -> KubeSim:

@@ -149,8 +149,9 @@ class Store:
             listener(change)
         return obj
 
-    def create(self, resource: str, obj: Obj) -> Obj:
-        obj = copy.deepcopy(obj)
+    def create(self, resource: str, obj: Obj, *, owned: bool = False) -> Obj:
+        """Store a new object; a copy unless ``owned`` (the caller hands it over: seeding)."""
+        obj = obj if owned else copy.deepcopy(obj)
         meta = obj.setdefault("metadata", {})
         key = (meta.get("namespace", ""), meta["name"])
         if key in self.bucket(resource):

@@ -37,6 +37,8 @@ USER_CAUSED = frozenset(
     }
 )
 _SCALE_UP = ("triggeredscaleup", "nominated")
+# VolumeBinding's ErrReasonNodeConflict: v1.31 wording, then v1.32+'s (the real plane's v1.37).
+_ZONE_CONFLICT = ("volume node affinity conflict", "didn't match persistentvolume's node affinity")
 _PROGRESSED = frozenset({"Pulling", "Pulled", "Created", "Started", "SuccessfulAttachVolume"})
 
 
@@ -117,12 +119,14 @@ class Judge:
         phase = status.get("phase")
         if (pod.get("metadata") or {}).get("deletionTimestamp"):
             return Decision("wait", progress="deleting")
+        if phase == "Failed" and status.get("reason") == "Evicted":
+            # Before the containers: an evicted pod's are terminated ContainerStatusUnknown (137),
+            # which would read as the user's own crash; the node's pressure is not their fault.
+            return _fail(Code.EVICTED, message=str(status.get("message") or ""))
         ended = self._containers(status, now)
         if ended is not None:
             return ended
         if phase == "Failed":
-            if status.get("reason") == "Evicted":
-                return _fail(Code.EVICTED, message=str(status.get("message") or ""))
             return _fail(
                 Code.POD_FAILED,
                 reason=str(status.get("reason") or ""),
@@ -231,7 +235,7 @@ class Judge:
         sched = self._latest("failedscheduling")
         text = sched.message if sched else str(_condition(status).get("message") or "")
         lowered = text.lower()
-        if "volume node affinity conflict" in lowered:
+        if any(words in lowered for words in _ZONE_CONFLICT):
             return self._after(
                 since + self.policy.volume_zone_grace, now, Code.VOLUME_ZONE_CONFLICT, "volumes", text
             )
