@@ -683,7 +683,7 @@ SCENARIOS.update(
         "container-crashed": Scenario(
             Code.CONTAINER_CRASHED, _runtime("18-crashloop"), ("exit code 1",), "choose another image"
         ),
-        "oom-killed": Scenario(Code.OOM_KILLED, _runtime("20-oom"), ("1Gi",), "Choose more memory"),
+        "oom-killed": Scenario(Code.OOM_KILLED, _runtime("20-oom"), ("1 GiB",), "Choose more memory"),
         "evicted": Scenario(
             Code.EVICTED, _runtime("21-evicted"), ("low on resource: memory",), "Please try again"
         ),

@@ -4,6 +4,7 @@ fail and known.py must be revisited."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -103,6 +104,19 @@ items:
 """
 
 
+def _victim_goes(real_cluster: RealCluster, seconds: float = 20.0) -> bool:
+    """kube-scheduler deletes preemption victims asynchronously (SchedulerAsyncPreemption, on by
+    default since v1.33): the nomination can be written before the victim's deletion. Wait for it."""
+    deadline = time.monotonic() + seconds
+    while True:
+        victim = real_cluster.api.get("Pod", "low-0", real_cluster.ns("agree"))
+        if victim is None or victim["metadata"].get("deletionTimestamp"):
+            return True
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.2)
+
+
 @pytest.mark.parametrize(("priority_class", "preempts"), [("high", True), ("high-never", False)])
 def test_preemption_is_judged_by_the_nomination(
     real_cluster: RealCluster, tmp_path: Path, priority_class: str, preempts: bool
@@ -126,8 +140,7 @@ def test_preemption_is_judged_by_the_nomination(
     if preempts:
         assert scheduling.nominated == "worker", scheduling
         assert verdict.allowed, verdict
-        victim = real_cluster.api.get("Pod", "low-0", real_cluster.ns("agree"))
-        assert victim is None or victim["metadata"].get("deletionTimestamp")
+        assert _victim_goes(real_cluster), "the scheduler nominated the node but kept the victim"
     else:
         assert scheduling.nominated is None, scheduling
         assert not verdict.allowed and verdict.families == {"scheduling"}, verdict
