@@ -15,12 +15,14 @@ from pathlib import Path
 from .kube.admissionfile import load_admission_config
 from .kube.dump import InputFileError, load_node_pools, read_documents
 from .model.admission import PLUGINS, AdmissionConfig
+from .model.autoscaling import AUTOSCALER_CHOICES
 from .model.settings import DEFAULT_ADMIN_CONTACT, Settings
 
 
 def add_settings_flags(p: argparse.ArgumentParser) -> None:
     """``--node-pools``, ``--allow-registry``, ``--insecure-registry``, ``--capacity-policy``,
-    ``--time-budget``, ``--admin-contact``, ``--admission-plugin``, ``--admission-config``."""
+    ``--autoscaler``, ``--time-budget``, ``--admin-contact``, ``--admission-plugin``,
+    ``--admission-config``."""
     p.add_argument(
         "--node-pools", metavar="POOLS.yaml", help="a List of Node templates an autoscaler can add"
     )
@@ -43,6 +45,14 @@ def add_settings_flags(p: argparse.ArgumentParser) -> None:
         choices=("reject", "warn"),
         default="reject",
         help="whether no room on any node right now rejects (default) or warns",
+    )
+    p.add_argument(
+        "--autoscaler",
+        choices=AUTOSCALER_CHOICES,
+        default="auto",
+        help="whether the cluster can add nodes not seen (a pool scaled to zero): auto (default: "
+        "yes when a node carries a managed node group's or Karpenter's label) makes no-node-fits "
+        "and no room warnings; absent keeps them errors",
     )
     p.add_argument(
         "--time-budget", type=float, default=2.0, metavar="SECONDS", help="registry time budget (default 2)"
@@ -74,6 +84,7 @@ def settings_from_flags(args: argparse.Namespace, *, offline: bool = False) -> S
         admin_contact=args.admin_contact,
         capacity_policy=args.capacity_policy,
         node_pools=pools,
+        autoscaler=args.autoscaler,
         offline=offline,
         admission=admission_from_flags(args.admission_plugin, args.admission_config),
     )

@@ -81,7 +81,8 @@ class Prevalidator(LoggingConfigurable):
         What to do when a node could run the server but none has room right now
         (`insufficient-capacity`): "reject" (the default) shows the error in the form;
         "warn" lets the spawn proceed, for clusters whose autoscaler is not described in
-        `node_pools`. A request no node could ever hold (`no-node-fits`) is always rejected.
+        `node_pools` nor detected (see `autoscaler`). A request no node could ever hold
+        (`no-node-fits`) is rejected unless an autoscaler may add a node that holds it.
         """,
     )
 
@@ -93,6 +94,19 @@ class Prevalidator(LoggingConfigurable):
         `status.allocatable`) that the cluster autoscaler can add. A spawn that does not fit
         on today's nodes but fits a template is allowed with a warning that the server may take
         a few minutes, instead of being rejected.
+        """,
+    )
+
+    autoscaler = CaselessStrEnum(
+        ["auto", "present", "absent"],
+        default_value="auto",
+        config=True,
+        help="""
+        Whether the cluster can add nodes prevalidate cannot see (a node pool scaled to zero):
+        "present" and "auto" (the default, when a node carries a managed node group's or
+        Karpenter's label) make `no-node-fits` and
+        `insufficient-capacity` warnings, and the runtime backstop waits for the autoscaler's
+        verdict; "absent" keeps them errors. Ignored when `node_pools` describes the pools.
         """,
     )
 
@@ -292,6 +306,7 @@ class Prevalidator(LoggingConfigurable):
             admin_contact=self.admin_contact,
             capacity_policy=self.capacity_policy.lower(),
             node_pools=tuple(NodeInfo.from_dict(n) for n in self.node_pools),
+            autoscaler=self.autoscaler.lower(),
             disabled_checks=frozenset(self.disabled_checks),
             offline=not self.registry_checks,
             admission=AdmissionConfig.parse(self.admission_plugins, self.admission_config),

@@ -212,10 +212,34 @@ def _excluded(f: Mapping[str, Any]) -> str:
     )
 
 
+_SCALE_UP = (
+    "The cluster's autoscaler can add nodes, so your server will start if it adds one that can "
+    "run it; that may take a few minutes. If it cannot, you will be told why."
+)
+
+
+def _scale_up_no_fit(f: Mapping[str, Any]) -> str:
+    """A warning, not a refusal: the node that can run it may be in a pool scaled to zero. No
+    "choose at most": the added node may be bigger than any running now."""
+    requested: Mapping[str, int] = f["requested"]
+    largest: Mapping[str, int] = f.get("largest") or {}
+    if f.get("nodes_total", 0) == 0:
+        return "No node is running in the cluster right now. " + _SCALE_UP
+    if f.get("compatible_nodes", 0) == 0:
+        return f"No node running now can take your server: {_reasons(f.get('reasons') or {})}. " + _SCALE_UP
+    too_big = [r for r in requested if r != "pods" and requested[r] > largest.get(r, 0)]
+    if too_big:
+        asked = " and ".join(amount(r, requested[r], milli=True) for r in too_big)
+        return f"No node running now has {asked} allocatable. " + _SCALE_UP
+    return f"No node running now has {_all_of(requested)} allocatable at once. " + _SCALE_UP
+
+
 def no_node_fits(f: Mapping[str, Any]) -> str:
     requested: Mapping[str, int] = f["requested"]
     largest: Mapping[str, int] = f.get("largest") or {}
     reasons: Mapping[str, int] = f.get("reasons") or {}
+    if f.get("autoscaler") and not f.get("pools"):
+        return _scale_up_no_fit(f)
     if f.get("nodes_total", 0) == 0:
         if f.get("pools"):
             return "The cluster has no nodes running right now. " + _pool_sentence(f, "can")
@@ -288,4 +312,8 @@ def insufficient(f: Mapping[str, Any]) -> str:
     else:
         text = f"No single node has room for {_all_of(requested)} at once right now."
         advice = " Choose less, or try again later."
-    return text + (" " + _pool_sentence(f, "will") if f.get("pools") else advice)
+    if f.get("pools"):
+        return text + " " + _pool_sentence(f, "will")
+    if f.get("autoscaler"):
+        return text + " " + _SCALE_UP
+    return text + advice

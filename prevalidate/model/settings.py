@@ -21,6 +21,7 @@ class Settings:
     admin_contact: str = DEFAULT_ADMIN_CONTACT
     capacity_policy: str = "reject"  # "reject" | "warn": severity of insufficient-capacity
     node_pools: tuple[NodeInfo, ...] = ()
+    autoscaler: str = "auto"  # "auto" | "present" | "absent": can nodes we do not see be added?
     disabled_checks: frozenset[str] = frozenset()
     offline: bool = False
     admission: AdmissionConfig = field(default_factory=AdmissionConfig)  # which plugins run

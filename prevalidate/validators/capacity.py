@@ -9,9 +9,11 @@ demand, in scheduler units, with allocatable minus the requests of bound non-ter
 stopping at the first node with room. When none has room, a node where evicting the pods of
 lower priority than this one makes room will do (``preemption-expected``, see preemption.py).
 Declared node pools (templates an autoscaler can add) turn capacity errors into warnings when a
-template fits. A pod with ``spec.nodeName`` skips all of this: only that node's kubelet admits
-it (nodename.py). The pod's priority is the Priority admission plugin's; a PriorityClass that
-does not exist makes the apiserver refuse the pod.
+template fits; without declared pools, an autoscaler that may add nodes we cannot see (a pool
+scaled to zero: model/autoscaling.py) turns them into warnings too. A pod with
+``spec.nodeName`` skips all of this: only that node's kubelet admits it (nodename.py). The
+pod's priority is the Priority admission plugin's; a PriorityClass that does not exist makes
+the apiserver refuse the pod.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from dataclasses import dataclass, field
 
 from cachetools import LRUCache
 
+from ..model.autoscaling import unseen_nodes_possible
 from ..model.cluster import ClusterView, NodeUsage
 from ..model.demand import SpawnDemand
 from ..model.findings import Code, Finding, Severity
@@ -261,12 +264,15 @@ def check(ctx: CheckInput) -> list[Finding]:
             return [_preemption_finding(priority, scan)]
         largest_free = scan.largest_free
     pools = fitting_pools(demand, ctx.settings.node_pools, need)
+    scaler = unseen_nodes_possible(ctx.settings.autoscaler, ctx.settings.node_pools, cluster.nodes)
     base = {
         "requested": need,
         "nodes_total": len(cluster.nodes),
         "pools": pools,
         "excluded_big_enough": _excluded_but_big_enough(compatible, need),
     }
+    if scaler:
+        base["autoscaler"] = scaler
     if not could_fit and any(
         not resource_shortfalls(need, cache.allocatable[name]) for name in compatible.starting
     ):
@@ -281,9 +287,9 @@ def check(ctx: CheckInput) -> list[Finding]:
             compatible_nodes=len(compatible.names),
             largest=_largest(need, (units for units, _ in compatible.shapes)),
         )
-        severity = Severity.WARNING if pools else Severity.ERROR
+        severity = Severity.WARNING if pools or scaler else Severity.ERROR
         return [Finding(Code.NO_NODE_FITS, severity, subject="pod", facts=facts)]
-    degrade = bool(pools) or ctx.settings.capacity_policy == "warn"
+    degrade = bool(pools) or bool(scaler) or ctx.settings.capacity_policy == "warn"
     facts = dict(
         base,
         could_fit=len(could_fit),

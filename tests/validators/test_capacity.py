@@ -31,6 +31,9 @@ GPU = "nvidia.com/gpu"
 
 
 def _capacity(the_pod: Any, objects: Any, **settings: Any) -> list[tuple[str, str]]:
+    # These nodes carry no node-group label, so "auto" already means no autoscaler; stating
+    # it keeps the zero-node cases errors (tests/validators/test_autoscaling.py: the warnings).
+    settings.setdefault("autoscaler", "absent")
     return pairs(verdict(the_pod, objects, settings=only("capacity", **settings)))
 
 
@@ -372,7 +375,7 @@ RESOURCE_MISSES = [
         id="init-container-peak-too-big",
     ),
     pytest.param(pod(requests={"cpu": "4"}, overhead={"cpu": "1m"}), [node()], NO_FIT, id="overhead-too-big"),
-    pytest.param(pod(requests={"cpu": "1"}), [], NO_FIT, id="no-nodes-at-all"),
+    pytest.param(pod(requests={"cpu": "1"}), [], NO_FIT, id="no-nodes-at-all"),  # autoscaler: absent
     pytest.param(
         pod(requests={"cpu": "1"}, limits={"hugepages-2Mi": "1Gi"}),
         [node(extra={"hugepages-2Mi": "512Mi"})],
@@ -531,7 +534,7 @@ def test_severity_follows_node_pools_and_capacity_policy(
 
 
 def _fits(view: Any, the_pod: Any) -> list[tuple[str, str]]:
-    return pairs(verdict(the_pod, view=view, settings=only("capacity")))
+    return pairs(verdict(the_pod, view=view, settings=only("capacity", autoscaler="absent")))  # starts empty
 
 
 def test_node_and_pod_events_update_capacity() -> None:
