@@ -15,7 +15,7 @@ its source in kubernetes/kubernetes plugin/pkg/admission/:
   namespace's ``tolerationsWhitelist`` (else the configured one).
 - ExtendedResourceToleration (extendedresourcetoleration/admission.go): an ``Exists``
   NoSchedule toleration for each extended resource a container requests (``nvidia.com/gpu``).
-- RuntimeClass (runtimeclass/admission.go): the class's ``overhead.podFixed`` becomes
+- RuntimeClass (runtimeclass/admission.go; here runtimeclass.py): the class's ``overhead.podFixed`` becomes
   ``spec.overhead`` (a pod that sets a different one, or sets one without such a class, is
   refused), ``scheduling.nodeSelector`` is merged (a conflicting key is refused) and
   ``scheduling.tolerations`` are merged. A class that does not exist is refused by the plugin,
@@ -30,7 +30,7 @@ assumed toleration never causes a refusal either. What cannot be read (RBAC) is 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -42,12 +42,11 @@ from ..model.admission import (
     NODE_SELECTOR_ANNOTATION,
     POD_NODE_SELECTOR,
     POD_TOLERATION_RESTRICTION,
-    RUNTIME_CLASS,
     TOLERATIONS_WHITELIST_ANNOTATION,
     AdmissionConfig,
 )
 from ..model.cluster import ClusterView
-from ..model.findings import Code, Finding, Severity
+from ..model.findings import Finding
 from ..model.jsonshape import string_map  # a null value is "" to the decoder
 from ..model.names import qualified_name_problem
 from ..model.objects import LimitRangeInfo
@@ -63,13 +62,12 @@ from ..model.tolerations import (
     parse_tolerations,
     whitelisted,
 )
-from .context import closest, skipped
+from .admitstate import ANY_TAINT, AdmittedPod
+from .runtimeclass import runtime_class
 
 NOT_READY = Tol("node.kubernetes.io/not-ready", "Exists", "", "NoExecute", 300)
 UNREACHABLE = Tol("node.kubernetes.io/unreachable", "Exists", "", "NoExecute", 300)
 MEMORY_PRESSURE = Tol("node.kubernetes.io/memory-pressure", "Exists", "", "NoSchedule")
-# Tolerates every taint: stands for tolerations a plugin adds that we cannot read (RBAC).
-ANY_TAINT = Tol(operator="Exists")
 
 
 @dataclass(frozen=True)
@@ -78,24 +76,6 @@ class Admitted:
 
     pod: Mapping[str, Any]
     findings: tuple[Finding, ...] = ()
-
-
-@dataclass
-class _Pod:
-    """The fields admission changes. ``certain`` is the toleration list as the apiserver
-    builds it from the plugins known to run; ``assumed`` are added by plugins that may run."""
-
-    namespace: str
-    selector: dict[str, str] | None
-    own: list[Tol]
-    certain: list[Tol]
-    assumed: list[Tol] = field(default_factory=list)
-    overhead: Mapping[str, Any] | None = None  # spec.overhead to set; None: unchanged
-    findings: list[Finding] = field(default_factory=list)
-
-    def refuse(self, plugin: str, reason: str, **facts: Any) -> None:
-        facts = {"plugin": plugin, "reason": reason, "namespace": self.namespace, **facts}
-        self.findings.append(Finding(Code.ADMISSION_REFUSED, Severity.ERROR, plugin, facts))
 
 
 def admit(pod: Mapping[str, Any], cluster: ClusterView, settings: Settings) -> Admitted:
@@ -109,7 +89,7 @@ def admit(pod: Mapping[str, Any], cluster: ClusterView, settings: Settings) -> A
     raw_tolerations = [t for t in spec.get("tolerations") or () if isinstance(t, Mapping)]
     own = [Tol.of(t) for t in raw_tolerations]
     selector = spec.get("nodeSelector")
-    state = _Pod(
+    state = AdmittedPod(
         ns,
         string_map(selector) if isinstance(selector, Mapping) else None,
         own,
@@ -119,7 +99,7 @@ def admit(pod: Mapping[str, Any], cluster: ClusterView, settings: Settings) -> A
     _default_toleration_seconds(state, config)
     _pod_toleration_restriction(state, cluster, config, _best_effort(spec, cluster.limit_ranges_in(ns)))
     _extended_resource_toleration(state, spec, cluster.limit_ranges_in(ns), config)
-    _runtime_class(state, spec, cluster, config)
+    runtime_class(state, spec, cluster, config)
     _whitelists(state, cluster, config)
     findings = tuple(state.findings) if settings.enabled("admission") else ()
 
@@ -147,7 +127,7 @@ def admit(pod: Mapping[str, Any], cluster: ClusterView, settings: Settings) -> A
 # ---- the plugins, in kube-apiserver's order ----------------------------------------------
 
 
-def _pod_node_selector(state: _Pod, cluster: ClusterView, config: AdmissionConfig) -> None:
+def _pod_node_selector(state: AdmittedPod, cluster: ClusterView, config: AdmissionConfig) -> None:
     # Adding a node selector only ever removes nodes, so it is applied only when stated on.
     if not config.on(POD_NODE_SELECTOR) or not cluster.knows("Namespace"):
         return
@@ -171,7 +151,7 @@ def _pod_node_selector(state: _Pod, cluster: ClusterView, config: AdmissionConfi
     state.selector = {**namespace_selector, **pod_selector}
 
 
-def _default_toleration_seconds(state: _Pod, config: AdmissionConfig) -> None:
+def _default_toleration_seconds(state: AdmittedPod, config: AdmissionConfig) -> None:
     if config.off(DEFAULT_TOLERATION_SECONDS):
         return
     added = []
@@ -216,7 +196,7 @@ def _positive(raw: Any) -> bool:
 
 
 def _pod_toleration_restriction(
-    state: _Pod, cluster: ClusterView, config: AdmissionConfig, best_effort: bool
+    state: AdmittedPod, cluster: ClusterView, config: AdmissionConfig, best_effort: bool
 ) -> None:
     if config.off(POD_TOLERATION_RESTRICTION):
         return
@@ -269,7 +249,7 @@ def _extended_names(spec: Mapping[str, Any], ranges: Sequence[LimitRangeInfo]) -
 
 
 def _extended_resource_toleration(
-    state: _Pod, spec: Mapping[str, Any], ranges: Sequence[LimitRangeInfo], config: AdmissionConfig
+    state: AdmittedPod, spec: Mapping[str, Any], ranges: Sequence[LimitRangeInfo], config: AdmissionConfig
 ) -> None:
     if config.off(EXTENDED_RESOURCE_TOLERATION):
         return
@@ -281,82 +261,10 @@ def _extended_resource_toleration(
             state.assumed.append(toleration)
 
 
-def _runtime_class(
-    state: _Pod, spec: Mapping[str, Any], cluster: ClusterView, config: AdmissionConfig
-) -> None:
-    name = spec.get("runtimeClassName")
-    name = name if isinstance(name, str) else ""
-    sure = config.on(RUNTIME_CLASS)
-    own_overhead = spec.get("overhead") if isinstance(spec.get("overhead"), Mapping) else {}
-    if name and not cluster.knows("RuntimeClass"):
-        state.findings.append(skipped("admission", "RuntimeClass"))
-        if not config.off(RUNTIME_CLASS):  # the class's tolerations are unknown
-            state.assumed.append(ANY_TAINT)
-        return
-    klass = cluster.runtime_classes.get(name) if name else None
-    if name and klass is None:
-        # Refused by the plugin; without it the kubelet fails the sandbox for good
-        # (kuberuntime_sandbox.go createPodSandbox: LookupRuntimeHandler not found).
-        state.findings.append(
-            Finding(
-                Code.RUNTIMECLASS_NOT_FOUND,
-                Severity.ERROR,
-                name,
-                {"name": name, "closest": closest(name, cluster.runtime_classes), "admission": sure},
-            )
-        )
-        return
-    if klass is None or config.off(RUNTIME_CLASS):
-        if sure and own_overhead:  # validateOverhead: an overhead needs a class that sets one
-            state.refuse(RUNTIME_CLASS, "overhead-without-class", runtime_class=name)
-        return
-    if not sure:  # auto: only its tolerations, which can only add nodes
-        state.assumed.extend(klass.tolerations)
-        return
-    if klass.overhead is not None:
-        if own_overhead and _resource_list(own_overhead) != klass.overhead:
-            state.refuse(
-                RUNTIME_CLASS,
-                "overhead-mismatch",
-                runtime_class=name,
-                overhead=dict(klass.overhead_raw or {}),
-            )
-        else:
-            state.overhead = dict(klass.overhead_raw or {})
-    elif own_overhead:
-        state.refuse(RUNTIME_CLASS, "overhead-without-class", runtime_class=name)
-    if klass.node_selector:
-        clash = conflict(klass.node_selector, state.selector or {})
-        if clash:
-            key, wanted, asked = clash
-            state.refuse(
-                RUNTIME_CLASS,
-                "runtimeclass-selector-conflict",
-                runtime_class=name,
-                key=key,
-                required=wanted,
-                value=asked,
-            )
-        else:
-            state.selector = {**(state.selector or {}), **klass.node_selector}
-    state.certain = merge(state.certain, klass.tolerations)
-
-
-def _resource_list(raw: Mapping[str, Any]) -> dict[str, Decimal] | None:
-    """Semantic equality of quantities (``100m`` equals ``0.1``); None when one is unparsable."""
-    out: dict[str, Decimal] = {}
-    for key, value in raw.items():
-        try:
-            out[str(key)] = cached_quantity(str(value).strip())
-        except ValueError:
-            return None
-    return out
-
-
 # ---- what the validating phase checks on the final pod ------------------------------------
 
 
-def _whitelists(state: _Pod, cluster: ClusterView, config: AdmissionConfig) -> None:
+def _whitelists(state: AdmittedPod, cluster: ClusterView, config: AdmissionConfig) -> None:
     if config.on(POD_TOLERATION_RESTRICTION) and cluster.knows("Namespace"):
         _toleration_whitelist(state, cluster, config)
     if config.on(POD_NODE_SELECTOR):
@@ -377,7 +285,7 @@ def _whitelists(state: _Pod, cluster: ClusterView, config: AdmissionConfig) -> N
             )
 
 
-def _toleration_whitelist(state: _Pod, cluster: ClusterView, config: AdmissionConfig) -> None:
+def _toleration_whitelist(state: AdmittedPod, cluster: ClusterView, config: AdmissionConfig) -> None:
     annotation = cluster.namespace_annotations.get(state.namespace, {}).get(TOLERATIONS_WHITELIST_ANNOTATION)
     scope = "namespace"
     if annotation is None:
