@@ -31,11 +31,8 @@ import random
 import shutil
 import tempfile
 import time
-import traceback
 import weakref
-from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -54,81 +51,13 @@ from ...model.objects import NodeInfo
 from ...model.settings import Settings
 from ...validators import run_all
 from .mutate import TEXTS, mutate, mutate_text
+from .report import Failed, Failure, Report, signature_of
 
 MAX_MESSAGE = 4096  # characters in one rendered finding
 MAX_ERROR_LINE = 600  # characters in the CLI's one-line error
 CLI_EVERY = 25  # one pod case in this many also runs through `prevalidate check`
 MAX_CLI_TEXT = 300_000  # characters: larger mutated pods skip the file round trip
 SNAPSHOT_EVERY = 20  # one case in this many checks that the input was left untouched
-
-
-@dataclass
-class Failure:
-    kind: str
-    signature: str
-    case: int
-    target: str
-    detail: str
-    mutations: list[str] = field(default_factory=list)
-
-
-@dataclass
-class Report:
-    seed: int
-    start: int
-    cases: int = 0
-    seconds: float = 0.0
-    targets: Counter[str] = field(default_factory=Counter)
-    outcomes: Counter[str] = field(default_factory=Counter)
-    hits: Counter[str] = field(default_factory=Counter)
-    failures: dict[str, Failure] = field(default_factory=dict)
-
-    def add(self, failure: Failure) -> None:
-        self.hits[failure.signature] += 1
-        self.failures.setdefault(failure.signature, failure)
-
-    @property
-    def crashes(self) -> int:
-        return sum(self.hits.values())
-
-    def summary(self) -> str:
-        rate = self.cases / self.seconds if self.seconds else 0.0
-        lines = [
-            f"cases {self.start}..{self.start + self.cases - 1} of seed {self.seed}: "
-            f"{self.cases:,} mutations in {self.seconds:.1f} s ({rate:,.0f}/s); "
-            + ", ".join(f"{k} {v:,}" for k, v in sorted(self.targets.items())),
-            "outcomes: " + ", ".join(f"{k} {v:,}" for k, v in sorted(self.outcomes.items())),
-            f"failures: {self.crashes:,} in {len(self.failures)} classes",
-        ]
-        for signature, failure in sorted(self.failures.items(), key=lambda kv: -self.hits[kv[0]]):
-            lines.append(
-                f"  [{failure.kind}] {signature}  x{self.hits[signature]:,}  first: case {failure.case} "
-                f"({failure.target}; {'; '.join(failure.mutations)[:300]})\n      {failure.detail[:500]}"
-            )
-        return "\n".join(lines)
-
-
-def _signature(exc: BaseException) -> str:
-    frames = [f for f in traceback.extract_tb(exc.__traceback__) if "/prevalidate/" in f.filename]
-    frames = [f for f in frames if "/testing/fuzz/" not in f.filename] or frames
-    where = "?"
-    if frames:
-        last = frames[-1]
-        where = f"{last.filename.split('/prevalidate/', 1)[-1]}:{last.lineno} ({last.name})"
-    return f"{type(exc).__name__} at prevalidate/{where}"
-
-
-class _Failed(logging.Handler):
-    """Collects the warnings prevalidate logs when a check or a whole validation raised."""
-
-    def __init__(self) -> None:
-        super().__init__(logging.WARNING)
-        self.seen: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        message = record.getMessage()
-        if "failed" in message:
-            self.seen.append(message[:300])
 
 
 def _load_corpus(dirs: Sequence[Path]) -> tuple[list[dict[str, Any]], list[list[dict[str, Any]]], list[str]]:
@@ -181,7 +110,7 @@ class Fuzzer:
             }
         )
         self.settings = settings or Settings(offline=True, node_pools=(pool,))
-        self.failed = _Failed()
+        self.failed = Failed()
         logging.getLogger("prevalidate").addHandler(self.failed)
         weakref.finalize(self, logging.getLogger("prevalidate").removeHandler, self.failed)
         self.tmp = Path(tempfile.mkdtemp(prefix="prevalidate-fuzz-"))
@@ -215,7 +144,7 @@ class Fuzzer:
         try:
             verdict = run_all(pod, view, self.settings)  # a pod or a PodRequest
         except Exception as exc:
-            failures.append(Failure("exception", _signature(exc), 0, "", repr(exc)[:500], mutations))
+            failures.append(Failure("exception", signature_of(exc), 0, "", repr(exc)[:500], mutations))
             return
         report.outcomes["allowed" if verdict.allowed else "rejected"] += 1
         if any(f.code is Code.INPUT_INVALID for f in verdict.findings):
@@ -248,7 +177,7 @@ class Fuzzer:
             render_verdict(verdict)
             headline(verdict)
         except Exception as exc:
-            failures.append(Failure("exception", _signature(exc), 0, "", repr(exc)[:500], mutations))
+            failures.append(Failure("exception", signature_of(exc), 0, "", repr(exc)[:500], mutations))
 
     def _pod_case(self, index: int, rng: random.Random, failures: list[Failure], report: Report) -> None:
         which = rng.randrange(len(self.pods))
@@ -269,7 +198,7 @@ class Fuzzer:
             report.outcomes["cli-input-error"] += 1
             self._one_line(str(exc), failures, mutations)
         except Exception as exc:
-            failures.append(Failure("exception", _signature(exc), 0, "", repr(exc)[:500], mutations))
+            failures.append(Failure("exception", signature_of(exc), 0, "", repr(exc)[:500], mutations))
         for view in self.views:
             self._verdict(subject, view, failures, mutations, report)
         if snapshot is not None and repr((pod, others)) != snapshot:
@@ -303,7 +232,7 @@ class Fuzzer:
             self._one_line(str(exc), failures, mutations)
             return
         except Exception as exc:
-            failures.append(Failure("exception", _signature(exc), 0, "", repr(exc)[:500], mutations))
+            failures.append(Failure("exception", signature_of(exc), 0, "", repr(exc)[:500], mutations))
             return
         if warnings:
             report.outcomes["cluster-object-skipped"] += 1
@@ -381,7 +310,7 @@ class Fuzzer:
             with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
                 code = cli_main(args)
         except BaseException as exc:  # SystemExit included: `check` returns its status
-            failures.append(Failure("exception", _signature(exc), 0, "", repr(exc)[:500], mutations))
+            failures.append(Failure("exception", signature_of(exc), 0, "", repr(exc)[:500], mutations))
             return
         report.outcomes[f"cli-exit-{code}"] += 1
         for message in self.failed.seen:  # the service allowed it unchecked, or a check was skipped
