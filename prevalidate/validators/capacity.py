@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 from cachetools import LRUCache
 
-from ..model.autoscaling import unseen_nodes_possible
+from ..model.autoscaling import node_group_label, unseen_nodes_possible
 from ..model.cluster import ClusterView, NodeUsage
 from ..model.demand import SpawnDemand
 from ..model.findings import Code, Finding, Severity
@@ -88,6 +88,13 @@ class _NodeCache:
         self.generation = cluster.node_generation
         self.allocatable = {name: allocatable_units(node) for name, node in cluster.nodes.items()}
         self.by_signature: LRUCache[tuple[object, ...], _Compatible] = LRUCache(maxsize=SIGNATURES_KEPT)
+        self._nodes = cluster.nodes
+        self._group_label: tuple[str | None] | None = None  # asked only when nothing fits
+
+    def group_label(self) -> str | None:
+        if self._group_label is None:
+            self._group_label = (node_group_label(self._nodes.values()),)
+        return self._group_label[0]
 
 
 def _cache(cluster: ClusterView) -> _NodeCache:
@@ -264,7 +271,7 @@ def check(ctx: CheckInput) -> list[Finding]:
             return [_preemption_finding(priority, scan)]
         largest_free = scan.largest_free
     pools = fitting_pools(demand, ctx.settings.node_pools, need)
-    scaler = unseen_nodes_possible(ctx.settings.autoscaler, ctx.settings.node_pools, cluster.nodes)
+    scaler = unseen_nodes_possible(ctx.settings.autoscaler, ctx.settings.node_pools, cache.group_label)
     base = {
         "requested": need,
         "nodes_total": len(cluster.nodes),

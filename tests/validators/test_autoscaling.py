@@ -6,10 +6,11 @@ may be added; these tests hold the capacity check and its messages to it."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
-from factories import node, only, pairs, pod, pool, verdict, with_code
+from factories import cluster, node, only, pairs, pod, pool, verdict, with_code
 
 from prevalidate.messages import render
 from prevalidate.model.autoscaling import NODE_GROUP_LABELS, node_group_label, unseen_nodes_possible
@@ -26,6 +27,10 @@ def _gpu_on(pool_label: dict[str, str]) -> dict[str, Any]:
     return the_pod
 
 
+def _label(nodes: dict[str, NodeInfo]) -> Callable[[], str | None]:
+    return lambda: node_group_label(nodes.values())
+
+
 def _capacity(the_pod: Any, nodes: list[Any], **settings: Any) -> list[tuple[str, str]]:
     return pairs(verdict(the_pod, nodes, settings=only("capacity", **settings)))
 
@@ -34,22 +39,22 @@ def _capacity(the_pod: Any, nodes: list[Any], **settings: Any) -> list[tuple[str
 def test_each_node_group_label_shows_an_autoscaler_can_add_nodes(key: str) -> None:
     nodes = {"n": NodeInfo.from_dict(node("n", labels={key: "pool-a"}))}
     assert node_group_label(nodes.values()) == key
-    assert unseen_nodes_possible("auto", (), nodes) == f"label:{key}"
-    assert unseen_nodes_possible("absent", (), nodes) is None
+    assert unseen_nodes_possible("auto", (), _label(nodes)) == f"label:{key}"
+    assert unseen_nodes_possible("absent", (), _label(nodes)) is None
 
 
 def test_a_cluster_without_node_groups_cannot_scale_and_the_admin_can_say_otherwise() -> None:
     kubeadm = {"n": NodeInfo.from_dict(node("n", labels={"kubernetes.io/hostname": "n"}))}
-    assert unseen_nodes_possible("auto", (), kubeadm) is None
-    assert unseen_nodes_possible("present", (), kubeadm) == "declared"
-    assert unseen_nodes_possible("present", (), {}) == "declared"
-    assert unseen_nodes_possible("auto", (), {}) is None  # no node, no label: more nodes never hurt
+    assert unseen_nodes_possible("auto", (), _label(kubeadm)) is None
+    assert unseen_nodes_possible("present", (), _label(kubeadm)) == "declared"
+    assert unseen_nodes_possible("present", (), _label({})) == "declared"
+    assert unseen_nodes_possible("auto", (), _label({})) is None  # no node, no label: more nodes never hurt
 
 
 def test_declared_pools_decide_over_detection() -> None:
     gke = {"n": NodeInfo.from_dict(node("n", labels=GKE))}
-    assert unseen_nodes_possible("auto", (pool(),), gke) is None
-    assert unseen_nodes_possible("present", (pool(),), gke) is None
+    assert unseen_nodes_possible("auto", (pool(),), _label(gke)) is None
+    assert unseen_nodes_possible("present", (pool(),), _label(gke)) is None
 
 
 @pytest.mark.parametrize(
@@ -102,3 +107,18 @@ def test_a_pod_pinned_to_a_node_is_not_helped_by_an_autoscaler() -> None:
     nodes = [node("user-1", cpu="4", labels=GKE)]
     pinned = pod(requests={"cpu": "8"}, node_name="user-1")
     assert _capacity(pinned, nodes) == [("no-node-fits", "error")]
+
+
+def test_a_live_view_sees_a_node_group_label_arrive_and_go() -> None:
+    """The label is looked for once per node generation (a cache): a node joining or leaving, or
+    relabelled, must be seen."""
+    view = cluster(node("kind-1"))
+    settings = only("capacity")
+    assert pairs(verdict(GPU_POD, view=view, settings=settings)) == [("no-node-fits", "error")]
+    view.apply(node("core-1", labels=GKE))
+    assert pairs(verdict(GPU_POD, view=view, settings=settings)) == [("no-node-fits", "warning")]
+    view.apply(node("core-1"))  # relabelled: no node group any more
+    assert pairs(verdict(GPU_POD, view=view, settings=settings)) == [("no-node-fits", "error")]
+    view.apply(node("core-1", labels=GKE))
+    view.remove(node("core-1"))
+    assert pairs(verdict(GPU_POD, view=view, settings=settings)) == [("no-node-fits", "error")]
