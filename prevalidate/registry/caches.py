@@ -6,9 +6,9 @@ get through quickly), a rate-limited answer for as long as ``Retry-After`` asks,
 until its ``expires_in``.
 
 ``SingleFlight`` makes concurrent callers with the same key share one task, so 200 spawns of
-the same uncached image send one manifest request. Callers wait on it through
-``asyncio.shield`` with their own time budget: a caller that gives up does not cancel the
-shared work, which then still fills the cache for the next spawn.
+the same uncached image send one manifest request. Callers wait on it with their own time
+budget (budget.py): a caller that gives up does not cancel the shared work, which then still
+fills the cache for the next spawn.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from typing import Any, Generic, TypeVar
 
 from cachetools import TLRUCache
 
-__all__ = ["ExpiringCache", "SingleFlight", "wait_within", "within"]
+__all__ = ["ExpiringCache", "SingleFlight", "within"]
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
@@ -86,21 +86,6 @@ class SingleFlight(Generic[K, V]):
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
-
-
-async def wait_within(task: asyncio.Task[V], seconds: float) -> V:
-    """The task's result if it arrives within ``seconds``; ``TimeoutError`` otherwise, and
-    the task keeps running (it is shared)."""
-    if task.done():
-        return task.result()
-    if seconds <= 0:
-        raise asyncio.TimeoutError
-    # asyncio.wait neither cancels the task on timeout nor wraps it in another task, so it is
-    # both what sharing needs and cheaper than wait_for(shield(...)).
-    done, _pending = await asyncio.wait((task,), timeout=seconds)
-    if not done:
-        raise asyncio.TimeoutError
-    return task.result()
 
 
 async def within(coro: Coroutine[Any, Any, V], seconds: float) -> V:

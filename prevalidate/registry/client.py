@@ -32,7 +32,8 @@ from cachetools import LRUCache
 from prevalidate.model.image_facts import ImageFacts, ImageStatus, Platform
 from prevalidate.registry import logsafety
 from prevalidate.registry.auth import Authorizer
-from prevalidate.registry.caches import ExpiringCache, SingleFlight, wait_within, within
+from prevalidate.registry.budget import Budget
+from prevalidate.registry.caches import ExpiringCache, SingleFlight, within
 from prevalidate.registry.fetch import Fetcher, RequestCounts
 from prevalidate.registry.gate import Gate
 from prevalidate.registry.keyring import Credential, Keyring, KeyringError, build_keyring
@@ -231,18 +232,18 @@ class RegistryClient:
         """What the registry says about ``image`` for a pod with these pull secrets
         (``(secret type, .dockerconfigjson/.dockercfg text)``, pod's then service account's),
         within one time budget. Never raises for registry problems."""
-        deadline = asyncio.get_running_loop().time() + self.time_budget
-        return await self._image_facts(image, tuple(secrets), want_platforms, deadline)
+        budget = Budget(self.time_budget)
+        return await self._image_facts(image, tuple(secrets), want_platforms, budget)
 
     async def images_facts(
         self, images: Iterable[str], secrets: Secrets = (), want_platforms: bool = True
     ) -> dict[str, ImageFacts]:
         """``image_facts`` for several images (a pod's containers) under one shared budget."""
-        deadline = asyncio.get_running_loop().time() + self.time_budget
+        budget = Budget(self.time_budget)  # shared: a stall is credited once
         unique = list(dict.fromkeys(images))
         secrets_key = tuple(secrets)
         results = await asyncio.gather(
-            *(self._image_facts(i, secrets_key, want_platforms, deadline) for i in unique)
+            *(self._image_facts(i, secrets_key, want_platforms, budget) for i in unique)
         )
         return dict(zip(unique, results, strict=True))
 
@@ -264,7 +265,7 @@ class RegistryClient:
         image: str,
         secrets: tuple[tuple[str, str], ...],
         want_platforms: bool,
-        deadline: float,
+        budget: Budget,
     ) -> ImageFacts:
         cache_key = (image, secrets, want_platforms)
         cached = self._facts.get(cache_key)
@@ -273,7 +274,7 @@ class RegistryClient:
             return cached
         self.cache_misses += 1
         try:
-            facts, complete = await self._assemble(image, secrets, want_platforms, deadline)
+            facts, complete = await self._assemble(image, secrets, want_platforms, budget)
         except Exception:  # never fail a spawn on a bug here; the traceback has no secrets
             log.exception("registry check failed unexpectedly")
             return ImageFacts(image, ImageStatus.UNVERIFIED, "internal error")
@@ -287,10 +288,9 @@ class RegistryClient:
         image: str,
         secrets: tuple[tuple[str, str], ...],
         want_platforms: bool,
-        deadline: float,
+        budget: Budget,
     ) -> tuple[ImageFacts, bool]:
         """(facts, whether they are complete enough to cache as a whole)."""
-        loop = asyncio.get_running_loop()
         try:
             ref = _parse(image)
         except ValueError as exc:
@@ -306,7 +306,7 @@ class RegistryClient:
         if existence is None:
             task = self._run(("existence", *key), lambda: self._find_existence(key, ref, creds))
             try:
-                existence = await wait_within(task, deadline - loop.time())
+                existence = await budget.wait(task)
             except (asyncio.TimeoutError, TimeoutError):
                 detail = f"no answer from {host} within {self.time_budget:g} s"
                 return ImageFacts(image, ImageStatus.UNVERIFIED, detail, registry_host=host), False
@@ -314,13 +314,13 @@ class RegistryClient:
             image, existence.status, existence.detail, digest=existence.digest, registry_host=host
         )
         if existence.status is ImageStatus.EXISTS and want_platforms:
-            return await self._with_platforms(facts, ref, existence, deadline)
+            return await self._with_platforms(facts, ref, existence, budget)
         if existence.status is ImageStatus.NOT_FOUND and ref.tag and not ref.digest:
-            return await self._with_suggestions(facts, key, ref, existence, deadline)
+            return await self._with_suggestions(facts, key, ref, existence, budget)
         return facts, True
 
     async def _with_platforms(
-        self, facts: ImageFacts, ref: ImageReference, existence: Existence, deadline: float
+        self, facts: ImageFacts, ref: ImageReference, existence: Existence, budget: Budget
     ) -> tuple[ImageFacts, bool]:
         host = ref.registry_host
         pkey: tuple[str, ...] = (
@@ -330,7 +330,7 @@ class RegistryClient:
         if cached is None:
             task = self._run(("platforms", *pkey), lambda: self._find_platforms(pkey, ref, existence))
             try:
-                platforms = await wait_within(task, deadline - asyncio.get_running_loop().time())
+                platforms = await budget.wait(task)
             except (asyncio.TimeoutError, TimeoutError):
                 return facts, False
         else:
@@ -343,13 +343,13 @@ class RegistryClient:
         key: _ExistenceKey,
         ref: ImageReference,
         existence: Existence,
-        deadline: float,
+        budget: Budget,
     ) -> tuple[ImageFacts, bool]:
         found = self._tags.get(key)
         if found is None:
             task = self._run(("tags", *key), lambda: self._find_suggestions(key, ref, existence.credential))
             try:
-                found = await wait_within(task, deadline - asyncio.get_running_loop().time())
+                found = await budget.wait(task)
             except (asyncio.TimeoutError, TimeoutError):
                 return facts, False
         suggestions, repository_exists = found
