@@ -19,9 +19,9 @@ from typing import Any
 
 from . import quota
 from .quantity import parse_json_quantity
-from .scheduler import bind_volume, is_active
 from .settings import SimSettings
 from .store import Change, Store
+from .volumebinding import bind_volume, is_active
 
 Obj = dict[str, Any]
 NO_PROVISIONER = "kubernetes.io/no-provisioner"

@@ -17,21 +17,17 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from . import filters, preemption
+from . import preemption, volumebinding
 from .events import EventRecorder
 from .filters import NodeUsage, Rejection, filter_node, fit_error, request_amounts
 from .quantity import parse_json_quantity
 from .settings import SimSettings
 from .store import Change, Store, now_rfc3339
+from .volumebinding import is_active
 
 log = logging.getLogger("kubesim.scheduler")
 Obj = dict[str, Any]
 COMPONENT = "default-scheduler"
-RWOP_CONFLICT = "node has pod using PersistentVolumeClaim with the same name and ReadWriteOncePod access mode"
-
-
-def is_active(pod: Obj) -> bool:
-    return (pod.get("status") or {}).get("phase") not in ("Succeeded", "Failed")
 
 
 def set_condition(
@@ -131,32 +127,6 @@ class Scheduler:
         for pod in pending:
             self._schedule_one(pod, nodes, state)
 
-    def _volume_prefilter(self, pod: Obj) -> tuple[str | None, list[str]]:
-        """VolumeBinding PreFilter: (rejection text, claims to bind at scheduling time)."""
-        ns = pod["metadata"]["namespace"]
-        delayed: list[str] = []
-        unbound_immediate = False
-        for volume in (pod.get("spec") or {}).get("volumes") or []:
-            claim = (volume.get("persistentVolumeClaim") or {}).get("claimName")
-            if not claim:
-                continue
-            pvc = self.store.peek("persistentvolumeclaims", ns, claim)
-            if pvc is None:
-                return f'persistentvolumeclaim "{claim}" not found', []
-            if "deletionTimestamp" in pvc["metadata"]:
-                return f'persistentvolumeclaim "{claim}" is being deleted', []
-            if (pvc.get("status") or {}).get("phase") == "Bound":
-                continue
-            klass = (pvc.get("spec") or {}).get("storageClassName")
-            sc = self.store.peek("storageclasses", "", klass) if klass else None
-            if sc is not None and sc.get("volumeBindingMode") == "WaitForFirstConsumer":
-                delayed.append(claim)
-            else:
-                unbound_immediate = True
-        if unbound_immediate:
-            return "pod has unbound immediate PersistentVolumeClaims", []
-        return None, delayed
-
     def _amounts(self, pod: Obj) -> dict[str, int]:
         """Requests per pod, cached by UID: a pod's resources never change after creation."""
         uid = pod["metadata"].get("uid", "")
@@ -181,23 +151,23 @@ class Scheduler:
         return merged
 
     def _schedule_one(self, pod: Obj, nodes: list[Obj], state: _PassState) -> None:
-        prefilter, delayed = self._volume_prefilter(pod)
+        prefilter, delayed = volumebinding.prefilter(self.store, pod)
         rejections: dict[str, Rejection] = {}
         feasible: list[Obj] = []
-        rwop = self._read_write_once_pod_conflict(pod)
+        rwop = volumebinding.read_write_once_pod_conflict(self.store, pod)
         if prefilter is None:
             for node in nodes:
                 name = node["metadata"]["name"]
                 rejection = filter_node(pod, node, self._with_nominated(pod, name, state), self._amounts(pod))
                 if rejection is None and rwop:
                     # VolumeRestrictions runs after NodeResourcesFit in the default profile.
-                    rejection = Rejection((RWOP_CONFLICT,), False)
+                    rejection = Rejection((volumebinding.RWOP_CONFLICT,), False)
                 if rejection is None:
                     # VolumeBinding's Filter (after VolumeRestrictions): a bound volume's
                     # nodeAffinity (a zonal disk) excludes the node, and so does a claim still to
                     # be provisioned whose class's allowedTopologies the node is outside of
                     # (checkVolumeProvisions); both UnschedulableAndUnresolvable
-                    reasons = self._volume_binding(pod, node, delayed)
+                    reasons = volumebinding.node_reasons(self.store, pod, node, delayed)
                     rejection = Rejection(reasons, True) if reasons else None
                 if rejection is None:
                     feasible.append(node)
@@ -288,46 +258,6 @@ class Scheduler:
 
         self.store.mutate("pods", pod["metadata"]["namespace"], pod["metadata"]["name"], write)
 
-    def _volume_binding(self, pod: Obj, node: Obj, delayed: list[str]) -> tuple[str, ...]:
-        """VolumeBinding's reasons against `node`: a claim bound to a PersistentVolume whose
-        required nodeAffinity (e.g. `topology.kubernetes.io/zone In [b]`) the node does not
-        match; a WaitForFirstConsumer claim whose StorageClass's allowedTopologies exclude it."""
-        ns, reasons = pod["metadata"]["namespace"], []
-        for claim in claim_names(pod):
-            pvc = self.store.peek("persistentvolumeclaims", ns, claim) or {}
-            volume = (pvc.get("spec") or {}).get("volumeName")
-            pv = self.store.peek("persistentvolumes", "", volume) if volume else None
-            required = (((pv or {}).get("spec") or {}).get("nodeAffinity") or {}).get("required")
-            if required and not filters.node_selector_matches(required, node):
-                reasons.append(filters.VOLUME_NODE_CONFLICT)
-        for claim in delayed:
-            pvc = self.store.peek("persistentvolumeclaims", ns, claim) or {}
-            klass = (pvc.get("spec") or {}).get("storageClassName")
-            sc = self.store.peek("storageclasses", "", klass) if klass else None
-            if sc is not None and not filters.topology_matches(sc.get("allowedTopologies"), node):
-                reasons.append(filters.VOLUME_BIND_CONFLICT)
-        return tuple(dict.fromkeys(reasons))
-
-    def _read_write_once_pod_conflict(self, pod: Obj) -> bool:
-        """Another live pod already uses one of this pod's ReadWriteOncePod claims."""
-        ns = pod["metadata"]["namespace"]
-        claims = {
-            claim
-            for claim in claim_names(pod)
-            if "ReadWriteOncePod"
-            in ((self.store.peek("persistentvolumeclaims", ns, claim) or {}).get("spec") or {}).get(
-                "accessModes", []
-            )
-        }
-        if not claims:
-            return False
-        return any(
-            other["metadata"]["uid"] != pod["metadata"]["uid"]
-            and is_active(other)
-            and claims & set(claim_names(other))
-            for other in self.store.items("pods", ns)
-        )
-
     @staticmethod
     def _load(node: Obj, usage: NodeUsage) -> tuple[float, str]:
         """LeastAllocated-ish score: prefer the node with the smallest cpu share in use."""
@@ -344,7 +274,7 @@ class Scheduler:
                 pvc.setdefault("metadata", {}).setdefault("annotations", {})[
                     "volume.kubernetes.io/selected-node"
                 ] = node_name
-                bind_volume(pvc)
+                volumebinding.bind_volume(pvc)
 
             self.store.mutate("persistentvolumeclaims", ns, claim, bind_claim)
 
@@ -395,23 +325,3 @@ class _PassState:
         uid = pod["metadata"].get("uid")
         for name, pods in self.nominated_on.items():
             self.nominated_on[name] = [p for p in pods if p["metadata"].get("uid") != uid]
-
-
-def claim_names(pod: Obj) -> list[str]:
-    return [
-        claim
-        for v in (pod.get("spec") or {}).get("volumes") or []
-        if (claim := (v.get("persistentVolumeClaim") or {}).get("claimName"))
-    ]
-
-
-def bind_volume(pvc: Obj) -> None:
-    """What the PV controller and a dynamic provisioner do once a claim can be bound."""
-    spec = pvc.setdefault("spec", {})
-    spec.setdefault("volumeName", f"pvc-{pvc['metadata'].get('uid', 'unknown')}")
-    storage = ((spec.get("resources") or {}).get("requests") or {}).get("storage", "1Gi")
-    pvc["status"] = {
-        "phase": "Bound",
-        "accessModes": spec.get("accessModes") or ["ReadWriteOnce"],
-        "capacity": {"storage": storage},
-    }
