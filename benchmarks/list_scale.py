@@ -163,6 +163,10 @@ def table(results: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+def _loads(values: tuple[float, float, float]) -> str:
+    return ", ".join(f"{v:.2f}" for v in values)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--child", nargs=3, metavar=("URL", "MODE", "NODES"))
@@ -172,9 +176,13 @@ def main(argv: list[str] | None = None) -> None:
         url, mode, nodes = args.child
         print(json.dumps(asyncio.run(_child(url, mode, int(nodes)))))
         return
+    before = os.getloadavg()
     results = [measure(n) for n in (args.nodes or SIZES)]
+    after = os.getloadavg()
     text = table(results)
+    loads = f"load average (1, 5, 15 min) {_loads(before)} before the run, {_loads(after)} after"
     print(text)
+    print(loads)
     if not args.nodes:
         write_section(
             "list_scale",
@@ -184,7 +192,7 @@ def main(argv: list[str] | None = None) -> None:
             "body (paging off: main's path); *after*: 500 a page, each applied as it arrives. RSS "
             "figures are above the idle child (after imports). Targets at 5,000 nodes: ready <= 20 s, "
             "peak growth <= 400 MB, steady <= 250 MB, >= 5,000 pod events/s; kubesim load <= 60 s. "
-            f"2 shared cores, {time.strftime('%Y-%m-%d')}.\n\n" + text,
+            f"2 shared cores, {time.strftime('%Y-%m-%d %H:%M', time.gmtime())} UTC, {loads}.\n\n" + text,
         )
 
 

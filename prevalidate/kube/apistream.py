@@ -20,11 +20,15 @@ lines here replace it.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 from collections.abc import AsyncGenerator, Awaitable, Callable
 from typing import Any
 
 import aiohttp
+
+from .gcpause import gc_paused
 
 Obj = dict[str, Any]
 ListMethod = Callable[..., Awaitable[Any]]
@@ -74,6 +78,30 @@ def _status(code: int, body: bytes | Obj, *, in_stream: bool = False) -> ApiStat
 PAGE_SIZE = 500
 
 
+async def _fetch(method: ListMethod, args: dict[str, Any]) -> bytes:
+    """One list request's body; ``ApiStatus`` for an error answer."""
+    response = await method(
+        _preload_content=False,
+        _request_timeout=aiohttp.ClientTimeout(sock_connect=CONNECT_TIMEOUT, sock_read=READ_TIMEOUT),
+        **args,
+    )
+    try:
+        body: bytes = await response.read()
+        if response.status != 200:
+            raise _status(response.status, body)
+    finally:
+        response.release()
+    return body
+
+
+async def _discard(fetch: asyncio.Future[bytes]) -> None:
+    """A read-ahead no longer wanted: cancelled, its outcome consumed (never a stray
+    "exception was never retrieved")."""
+    fetch.cancel()
+    with contextlib.suppress(asyncio.CancelledError, Exception):
+        await fetch
+
+
 async def list_pages(
     method: ListMethod,
     *,
@@ -87,42 +115,44 @@ async def list_pages(
     has the first page's resourceVersion (the API server reads them all at it). ``ApiStatus``
     for an error answer: 410 Expired when a continue token outlived the history (relist).
     ``field_selector``: the API server's ``fieldSelector`` (``spec.nodeName=n1``), kept on
-    every page. ``on_request`` runs before each request after the first (request counting)."""
+    every page. ``on_request`` runs before each request after the first (request counting).
+
+    The next page is requested as soon as a page's continue token is read, before the page
+    is handed over: the API server encodes page n+1 while the caller applies page n, instead
+    of each waiting for the other (at most one page is read ahead)."""
     kwargs: dict[str, Any] = {"limit": limit} if limit > 0 else {}
     if namespace is not None:
         kwargs["namespace"] = namespace
     if field_selector:
         kwargs["field_selector"] = field_selector
-    following: str | None = None
+    first_args = dict(kwargs)
+    if resource_version:
+        first_args["resource_version"] = resource_version
+    fetch: asyncio.Future[bytes] = asyncio.ensure_future(_fetch(method, first_args))
     first_rv: str | None = None
-    while True:
-        page_args = dict(kwargs)
-        if following:
-            page_args["_continue"] = following  # a resourceVersion with a token is refused (400)
+    try:
+        while True:
+            body = await fetch
+            with gc_paused():  # gcpause.py: thousands of acyclic dicts per page
+                doc = json.loads(body)
+            del body
+            meta = doc.get("metadata") or {}
+            first_rv = first_rv or str(meta["resourceVersion"])
+            following = meta.get("continue") or None
+            items = list(doc.get("items") or [])
+            del doc
+            if not following:
+                yield first_rv, items
+                return
             if on_request is not None:
                 on_request()
-        elif resource_version:
-            page_args["resource_version"] = resource_version
-        response = await method(
-            _preload_content=False,
-            _request_timeout=aiohttp.ClientTimeout(sock_connect=CONNECT_TIMEOUT, sock_read=READ_TIMEOUT),
-            **page_args,
-        )
-        try:
-            body = await response.read()
-            if response.status != 200:
-                raise _status(response.status, body)
-        finally:
-            response.release()
-        doc = json.loads(body)
-        del body
-        meta = doc.get("metadata") or {}
-        first_rv = first_rv or str(meta["resourceVersion"])
-        following = meta.get("continue") or None
-        yield first_rv, list(doc.get("items") or [])
-        del doc
-        if not following:
-            return
+            # A resourceVersion with a continue token is refused (400): the token carries it.
+            fetch = asyncio.ensure_future(_fetch(method, {**kwargs, "_continue": following}))
+            await asyncio.sleep(0)  # let the read-ahead send its request before we go on
+            yield first_rv, items
+    finally:
+        if not fetch.done():
+            await _discard(fetch)
 
 
 async def watch_events(

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from ..model.cluster import ClusterView
+from .gcpause import gc_paused
 
 Obj = Mapping[str, Any]
 # Yield to the event loop this often while applying a big list, so a hub with thousands of
@@ -70,14 +71,17 @@ class Mirror:
 
     async def page(self, items: list[dict[str, Any]]) -> None:
         """Apply one list page: objects whose resourceVersion we hold already are skipped."""
-        for count, obj in enumerate(items, 1):
-            obj.setdefault("kind", self.kind)  # list items carry no kind; ClusterView needs it
-            ns, name, rv = _key(obj)
-            self._listed.setdefault(ns, set()).add(name)
-            if self.held.get(ns, {}).get(name) != rv or not rv:
-                self.apply(obj)
-            if count % APPLY_BATCH == 0:
+        for start in range(0, len(items), APPLY_BATCH):
+            if start:
                 await asyncio.sleep(0)
+            with gc_paused():  # gcpause.py; synchronous, between the yields
+                for obj in items[start : start + APPLY_BATCH]:
+                    obj.setdefault("kind", self.kind)  # list items carry no kind; ClusterView needs it
+                    ns, name, rv = _key(obj)
+                    self._listed.setdefault(ns, set()).add(name)
+                    if self.held.get(ns, {}).get(name) != rv or not rv:
+                        self.apply(obj)
+        await asyncio.sleep(0)
 
     def finish(self) -> int:
         """The list is complete: forget what it did not hold. Returns how many vanished."""

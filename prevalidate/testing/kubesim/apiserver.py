@@ -31,6 +31,7 @@ from .status import ApiError, bad_request, method_not_allowed, unknown_path, uns
 from .store import EXPIRED, Store, Watcher
 from .webhookconfig import Attributes
 from .webhooks import WarningRecorder, WebhookDispatcher
+from .wire import event_line, list_body
 
 log = logging.getLogger("kubesim.api")
 Obj = dict[str, Any]
@@ -129,13 +130,17 @@ class ApiHandler(web.RequestHandler):
         value = self.get_query_argument(name, None)
         return value if value not in (None, "") else None
 
-    def send(self, code: int, body: Obj) -> None:
+    def send(self, code: int, body: Obj | bytes) -> None:
         for header in self.warnings.headers():
             # Go writes header bytes as they are (UTF-8); tornado writes latin-1 text.
             self.add_header("Warning", header.encode().decode("latin-1"))
         self.set_status(code)
         self.set_header("Content-Type", "application/json")
-        self.finish(json.dumps(body))
+        self.finish(body if isinstance(body, bytes) else json.dumps(body))
+
+    def compute_etag(self) -> str | None:
+        # The apiserver sends no ETag; tornado's would hash every list body (hundreds of MB).
+        return None
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:
         # Anything unexpected still leaves as a Status body, never an HTML traceback.
@@ -248,15 +253,10 @@ class ApiHandler(web.RequestHandler):
                 meta["continue"] = following
             if remaining is not None:
                 meta["remainingItemCount"] = remaining
-        self.send(
-            200,
-            {
-                "kind": f"{t.resource.kind}List",
-                "apiVersion": t.resource.api_version,
-                "metadata": {"resourceVersion": str(rv), **meta},
-                "items": items,
-            },
-        )
+        plural = t.resource.plural
+        encoded = (self.store.encoded(plural, obj) for obj in items)
+        meta = {"resourceVersion": str(rv), **meta}
+        self.send(200, list_body(f"{t.resource.kind}List", t.resource.api_version, meta, encoded))
 
     async def _watch(self, t: Target, selector: Selector) -> None:
         timeout_arg = self._arg("timeoutSeconds")
@@ -301,7 +301,7 @@ class ApiHandler(web.RequestHandler):
                         self._bookmark(t, watcher)
                     break
                 kind, obj = item
-                self.write(json.dumps({"type": kind, "object": obj}) + "\n")
+                self.write(event_line(kind, self.store.encoded(t.resource.plural, obj)))
                 if watcher.queue.empty():
                     await self.flush()
             if not self.request.connection.stream.closed():  # type: ignore[union-attr]

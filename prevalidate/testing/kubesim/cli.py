@@ -41,15 +41,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 async def _serve(args: argparse.Namespace) -> int:
+    from .gcpause import startup_heap_frozen
     from .server import KubeSim  # tornado and the control plane: only when serving
 
-    cluster = load_cluster(args.cluster)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(sig, stop.set)
-    async with KubeSim(cluster, port=args.port) as sim:
+    with startup_heap_frozen():  # this process serves one cluster: its load is long-lived
+        sim = KubeSim(load_cluster(args.cluster), port=args.port)
+        await sim.start()
+    try:
         if args.kubeconfig_out:
             sim.write_kubeconfig(args.kubeconfig_out)
         print(
@@ -58,6 +61,8 @@ async def _serve(args: argparse.Namespace) -> int:
             flush=True,
         )
         await stop.wait()
+    finally:
+        await sim.stop()
     return 0
 
 

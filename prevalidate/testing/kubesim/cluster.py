@@ -53,6 +53,7 @@ from typing import Any
 
 import yaml
 
+from .gcpause import gc_paused
 from .images import InvalidImage, parse_image
 from .settings import API_VERSION, CatalogImage, NodePool, SimConfig
 
@@ -167,12 +168,13 @@ def _documents(text: str) -> list[Any]:
     """The file's documents. A JSON file (``kubectl get ... -o json``, how big clusters are
     dumped) is read by the json module, about 100 times faster than PyYAML's pure-Python
     loader (0.15 MB/s); JSON is YAML, so anything json refuses is read as YAML."""
-    if text.lstrip()[:1] in ("{", "["):
-        try:
-            return [json.loads(text)]
-        except ValueError:
-            pass
-    return list(yaml.safe_load_all(text))
+    with gc_paused():
+        if text.lstrip()[:1] in ("{", "["):
+            try:
+                return [json.loads(text)]
+            except ValueError:
+                pass
+        return list(yaml.safe_load_all(text))
 
 
 def parse_cluster(text: str, where: str = "cluster file") -> Cluster:

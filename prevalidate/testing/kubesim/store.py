@@ -12,12 +12,17 @@ Semantics mirror etcd + the apiserver watch cache:
   matching as ADDED (what the apiserver's filtered watch does).
 
 Stored dicts are never mutated in place: writes replace them, so readers may hold on to them.
+That also lets the store keep each stored object's JSON encoding (``encoded``), as the
+apiserver's watch cache keeps an object's serialisation (cachingObject): a list page or a watch
+event is then a join of bytes encoded once per version, not a json.dumps of every object for
+every request (json.dumps was three quarters of kubesim's CPU serving a 150,000-pod list).
 """
 
 from __future__ import annotations
 
 import asyncio
 import copy
+import json
 import uuid
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -103,6 +108,9 @@ class Store:
         self.history_floor = 0
         self.watchers: set[Watcher] = set()
         self.listeners: list[Callable[[Change], None]] = []
+        # resource -> key -> (the stored object, its JSON): valid while that very object
+        # (identity) is the stored one; every write of the key drops the entry.
+        self._wire: dict[str, dict[Key, tuple[Obj, bytes]]] = {}
 
     # -- reading -------------------------------------------------------------------
     def bucket(self, resource: str) -> dict[Key, Obj]:
@@ -130,11 +138,28 @@ class Store:
         objs = [o for o in self.items(resource, namespace) if selector.matches(o)]
         return objs, self.rv
 
+    def encoded(self, resource: str, obj: Obj) -> bytes:
+        """``json.dumps(obj)`` as bytes; kept while ``obj`` is the stored version of its key
+        (an older version, held by a paged list's snapshot, is encoded and not kept)."""
+        meta = obj["metadata"]
+        key = (meta.get("namespace", ""), meta["name"])
+        wire = self._wire.get(resource)
+        hit = wire.get(key) if wire is not None else None
+        if hit is not None and hit[0] is obj:
+            return hit[1]
+        data = json.dumps(obj).encode()
+        if self.bucket(resource).get(key) is obj:
+            self._wire.setdefault(resource, {})[key] = (obj, data)
+        return data
+
     # -- writing -------------------------------------------------------------------
     def _commit(self, kind: str, resource: str, obj: Obj, old: Obj | None) -> Obj:
         self.rv += 1
         obj["metadata"]["resourceVersion"] = str(self.rv)
         key = (obj["metadata"].get("namespace", ""), obj["metadata"]["name"])
+        wire = self._wire.get(resource)
+        if wire is not None:
+            wire.pop(key, None)
         if kind == "DELETED":
             self.bucket(resource).pop(key, None)
         else:
