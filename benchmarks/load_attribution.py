@@ -26,10 +26,11 @@ def section(runs: dict[str, BurstRun]) -> str:
         "Load, who holds the hub's event loop (`python -m benchmarks load_attribution`): the `load`",
         "burst (same hub, cluster, users and modes) with a thread in the hub sampling the main thread's",
         "stack every ~2 ms (`benchmarks/loadrun/loopsampler.py`). A sample belongs to JupyterHub's",
-        "database when SQLAlchemy/sqlite3 is on the stack, else to the innermost frame outside the",
-        "standard library; *long stretches* are runs of busy samples of >= 50 ms with no return to",
-        "`select` — the lateness JupyterHub's lag probe logs. Sampling costs the hub ~1%; the figures",
-        "of the `load` section come from a run without it.",
+        "database when SQLAlchemy/sqlite3 is on the stack, else to the innermost frame of a named",
+        "package (the standard library and other libraries count for their caller); *long stretches*",
+        "are runs of busy samples of >= 50 ms with no return to `select` — the lateness JupyterHub's",
+        "lag probe logs. Sampling costs the hub ~1%; the figures of the `load` section come from a run",
+        "without it.",
     ]
     for mode, run in runs.items():
         owners, stretches = attribute(run.samples)
