@@ -1,0 +1,106 @@
+"""The documentation pods on the real control plane: no false rejection.
+
+The claim under test: pods nobody here wrote (Kubernetes' documentation examples, pods
+KubeSpawner builds from the z2jh and KubeSpawner docs; tests/fuzz/corpus, provenance in its
+README) that Kubernetes creates and binds are not refused by prevalidate. Every corpus pod is
+created on a real kube-apiserver + kube-scheduler (v1.37) on two clusters (corpus.py,
+corpus_clusters/): an admin's cluster where everything the pods name exists and nodes offer what
+they ask for, and a small plain one where nothing they name exists. A false rejection (the plane
+binds the pod, nothing it names is missing, prevalidate reports an error) fails the test unless
+known.py explains it; the reverse (the plane refuses, prevalidate allows) is reported as a
+missed catch, not asserted.
+"""
+
+from __future__ import annotations
+
+import collections
+import tempfile
+from pathlib import Path
+
+import pytest
+import yaml
+
+from prevalidate.cli import EXIT_UNUSABLE, main
+from prevalidate.kube.dump import load_cluster
+from prevalidate.testing.realplane import ControlPlane, RealCluster, admit
+from prevalidate.validators import run_all
+
+from .corpus import BROKEN, CLUSTERS, CORPUS, VARIANTS, Judged, corpus_pods, run_variant
+from .judge import real_family
+from .known import explain
+
+
+def test_the_corpus_is_all_there() -> None:
+    """47 documentation pods and 8 KubeSpawner pods, of which two files are broken on purpose."""
+    assert len(list((CORPUS / "k8s-website").glob("*.yaml"))) == 47
+    assert len(list((CORPUS / "kubespawner").glob("*.yaml"))) == 8
+    assert len(corpus_pods()) == 55 - len(BROKEN)
+
+
+def test_no_false_rejection_of_documentation_pods(real_plane: ControlPlane) -> None:
+    results: list[Judged] = []
+    times = {}
+    with tempfile.TemporaryDirectory(prefix="corpus-") as tmp:
+        for variant in VARIANTS:
+            cluster = RealCluster(real_plane)
+            try:
+                judged, times[variant.name] = run_variant(cluster, variant, Path(tmp))
+                results += judged
+            finally:
+                cluster.clean()
+    unexplained, lines = [], []
+    for variant in VARIANTS:
+        mine = [j for j in results if j.variant is variant]
+        tally: collections.Counter[str] = collections.Counter()
+        for j in mine:
+            tally["pods"] += 1
+            tally["created"] += j.created
+            tally["bound"] += j.bound
+            tally["gated first"] += j.gated
+            tally["refused by plane"] += not j.real.allowed
+            tally["refused by us"] += j.refused_by_us
+            tally["missed catches"] += j.missed_catch
+            if j.false_rejection:
+                reason = explain(j.comparison)
+                tally["known" if reason else "false rejections"] += 1
+                if not reason:
+                    unexplained.append(j)
+        counts = ", ".join(f"{k} {v}" for k, v in tally.items())
+        lines.append(f"  {variant.name:6s} {times[variant.name]:5.1f}s  {counts}")
+        for j in mine:
+            mark = ("FALSE REJECTION" if j in unexplained else "missed catch" if j.missed_catch else "")
+            lines.append(f"    {j.source.name:50s} real: {j.real.detail[:90]} | "
+                         f"ours: {j.ours.detail or 'allowed'}  {mark}")
+    print("\ndocumentation pods on the real control plane:\n" + "\n".join(lines))
+    assert len(results) == len(VARIANTS) * len(corpus_pods())
+    assert any(j.bound for j in results) and any(not j.real.allowed for j in results)  # both reached
+    assert not unexplained, "\n".join(j.describe() for j in unexplained)
+
+
+def test_the_mistyped_affinity_file_is_refused_by_both(real_plane: ControlPlane) -> None:
+    """pod-with-node-affinity.yaml (this version) gives requiredDuringScheduling... a list:
+    the apiserver cannot decode it (400) and prevalidate says input-invalid."""
+    text = (CORPUS / "k8s-website/pod-with-node-affinity.yaml").read_text()
+    [pod] = [d for d in yaml.safe_load_all(text) if d]
+    cluster = RealCluster(real_plane)
+    try:
+        cluster.load(CLUSTERS / "plain.yaml")
+        pod["metadata"]["namespace"] = cluster.ns("docs")
+        answer = admit(cluster.api, pod)
+    finally:
+        cluster.clean()
+    assert not answer.allowed and answer.status == 400, (answer.status, answer.message)
+    assert real_family(answer.status, answer.message) == "http-400"
+    verdict = run_all(pod, load_cluster(CLUSTERS / "plain.yaml"))
+    assert [f.code.value for f in verdict.findings if f.severity.value == "error"] == ["input-invalid"]
+
+
+@pytest.mark.parametrize("name", sorted(BROKEN))
+def test_a_broken_file_is_unusable_input(name: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """`prevalidate check` on a broken documentation file (a tab in the indentation; a list
+    where an object belongs): exit 2 with one line naming the problem, never a traceback."""
+    code = main(["check", "--cluster", str(CLUSTERS / "plain.yaml"),
+                 "--pod", str(CORPUS / "k8s-website" / name), "--offline"])
+    err = capsys.readouterr().err
+    assert code == EXIT_UNUSABLE, (code, err)
+    assert len(err.strip().splitlines()) == 1 and name in err and "Traceback" not in err
