@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import copy
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -35,10 +36,12 @@ from prevalidate.testing.realplane import (
     admit,
     await_scheduler_nodes,
     await_scheduling,
+    await_stable,
 )
 from prevalidate.testing.realplane.api import collection, wait_for
 
-from .judge import Comparison, Outcome, dump, ours, real_family, scheduling_family
+from .judge import Comparison, Outcome, _quota_usage, dump, ours, real_family, scheduling_family
+from .known import explain
 
 Obj = dict[str, Any]
 CORPUS = Path(__file__).parents[1] / "fuzz" / "corpus"
@@ -91,13 +94,14 @@ def corpus_pods() -> list[CorpusPod]:
 @dataclass(frozen=True)
 class Variant:
     name: str
-    cluster_file: Path
+    cluster_files: tuple[Path, ...]  # loaded in order
     references_present: bool  # every object the pods name exists (the pods can really start)
 
 
 VARIANTS = (
-    Variant("admin", CLUSTERS / "admin.yaml", True),
-    Variant("plain", CLUSTERS / "plain.yaml", False),
+    Variant("admin", (CLUSTERS / "admin.yaml",), True),
+    Variant("policy", (CLUSTERS / "admin.yaml", CLUSTERS / "policy.yaml"), True),
+    Variant("plain", (CLUSTERS / "plain.yaml",), False),
 )
 
 
@@ -138,8 +142,13 @@ class Judged:
 
     @property
     def missed_catch(self) -> bool:
-        """The plane refuses (apiserver or scheduler) and we report no error at all."""
-        return not self.real.allowed and not self.refused_by_us
+        """The plane refuses (apiserver or scheduler), we report no error at all, and known.py
+        does not explain why."""
+        return not self.real.allowed and not self.refused_by_us and explain(self.comparison) is None
+
+    @property
+    def known(self) -> bool:
+        return not self.comparison.agree and explain(self.comparison) is not None
 
     def describe(self) -> str:
         return f"[{self.variant.name}] {self.source.name}: " + self.comparison.describe().split(": ", 1)[1]
@@ -156,13 +165,19 @@ class CorpusRun:
     results: list[Judged] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        loaded = self.cluster.load(self.variant.cluster_file)
+        namespaces: set[str] = set()
+        for cluster_file in self.variant.cluster_files:
+            namespaces |= set(self.cluster.load(cluster_file).namespaces)
         api = self.cluster.api
-        for ns in loaded.namespaces:  # the serviceaccount controller makes each `default` soon after
+        for ns in namespaces:  # the serviceaccount controller makes each `default` soon after
             wait_for(lambda ns=ns: api.get("ServiceAccount", "default", ns), 60, f"{ns}/default account")
+        # Dumped once the quota controller has counted the running pods, as both sides must see it.
+        self.baseline = {ns: await_stable(lambda ns=ns: _quota_usage(api, ns),
+                                          lambda usage, ns=ns: _counts_pods(api, ns, usage),
+                                          f"quota usage in {ns} counting its pods") for ns in namespaces}
         self.dump_file = self.workdir / f"{self.variant.name}.yaml"
         items: dict[tuple[str, str, str], Obj] = {}
-        for ns in loaded.namespaces:
+        for ns in sorted(namespaces):
             for obj in dump(api, ns)["items"]:
                 meta = obj["metadata"]
                 items[(obj["kind"], meta.get("namespace", ""), meta["name"])] = obj
@@ -174,6 +189,7 @@ class CorpusRun:
         pod = copy.deepcopy(source.pod)
         ns = self.cluster.ns(str(pod["metadata"].get("namespace") or DOCS_NAMESPACE))
         pod["metadata"]["namespace"] = ns
+        rename_term_namespaces(pod["spec"], self.cluster.ns)
         if source.kubespawner:
             alongside = [{**o, "metadata": {**o["metadata"], "namespace": ns}} for o in source.alongside]
             request = kubespawner_request(pod, alongside)
@@ -207,15 +223,42 @@ class CorpusRun:
             verdict = await_ungated(api, meta["name"], meta["namespace"])
         api.delete("Pod", meta["name"], meta["namespace"])
         wait_for(lambda: api.get("Pod", meta["name"], meta["namespace"]) is None, 60, f"{meta['name']} gone")
+        if self.baseline.get(meta["namespace"]):  # the next pod must meet the same quota usage
+            ns = meta["namespace"]
+            await_stable(lambda: _quota_usage(api, ns), lambda now: now == self.baseline[ns],
+                         f"quota usage in {ns} returning to {self.baseline[ns]}")
         if verdict.scheduled:
             # The next pod must meet a scheduler that has dropped this one from its node.
             await_scheduler_nodes(api)
             return Outcome(True, frozenset(), f"bound to {verdict.node}"), True, True, gated
+        if verdict.nominated:  # no variant has a pod of lower priority than a corpus pod's
+            raise RuntimeError(f"{meta['name']} preempted pods on {verdict.nominated}: {verdict.message}")
         if verdict.reason == "Timeout":
             return Outcome(False, frozenset({"timeout"}), verdict.message), True, False, gated
         refused = Outcome(False, frozenset({scheduling_family(verdict.message)}),
                           f"{verdict.reason}: {verdict.message}")
         return refused, True, False, gated
+
+
+def _counts_pods(api: Api, namespace: str, usage: dict[str, Obj]) -> bool:
+    """Every quota's usage counts every pod of the namespace (the quotas here are unscoped)."""
+    pods = len(api.list("Pod", namespace))
+    return all(int(used.get("pods", pods)) == pods for used in usage.values())
+
+
+def rename_term_namespaces(spec: Obj, rename: Callable[[str], str]) -> None:
+    """A pod (anti-)affinity term's `namespaces` name the pod's own namespace (KubeSpawner's
+    traits say `jhub`): they follow it into the test's copy of that namespace, or the term
+    would look at a namespace that does not exist here (and the scheduler's rule that a pod
+    matching its own term may start a group would not apply)."""
+    for kind in ("podAffinity", "podAntiAffinity"):
+        block = ((spec.get("affinity") or {}).get(kind)) or {}
+        terms = list(block.get("requiredDuringSchedulingIgnoredDuringExecution") or [])
+        preferred = block.get("preferredDuringSchedulingIgnoredDuringExecution") or []
+        terms += [t.get("podAffinityTerm") or {} for t in preferred]
+        for term in terms:
+            if term.get("namespaces"):
+                term["namespaces"] = [rename(ns) for ns in term["namespaces"]]
 
 
 def lift_gates(api: Api, pod: Obj) -> Obj:

@@ -60,6 +60,7 @@ def test_no_false_rejection_of_documentation_pods(real_plane: ControlPlane) -> N
             tally["refused by plane"] += not j.real.allowed
             tally["refused by us"] += j.refused_by_us
             tally["missed catches"] += j.missed_catch
+            tally["known differences"] += j.known
             if j.false_rejection:
                 reason = explain(j.comparison)
                 tally["known" if reason else "false rejections"] += 1
@@ -72,6 +73,10 @@ def test_no_false_rejection_of_documentation_pods(real_plane: ControlPlane) -> N
             lines.append(f"    {j.source.name:50s} real: {j.real.detail[:90]} | "
                          f"ours: {j.ours.detail or 'allowed'}  {mark}")
     print("\ndocumentation pods on the real control plane:\n" + "\n".join(lines))
+    for j in results:  # the plane's and our words on every difference worth reading
+        if j.missed_catch or j in unexplained:
+            print(f"  [{j.variant.name}] {j.source.name}\n    real: {j.real.detail}\n"
+                  f"    ours: {j.ours.detail}")
     assert len(results) == len(VARIANTS) * len(corpus_pods())
     assert any(j.bound for j in results) and any(not j.real.allowed for j in results)  # both reached
     assert not unexplained, "\n".join(j.describe() for j in unexplained)
