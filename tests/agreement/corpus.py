@@ -37,6 +37,7 @@ from prevalidate.testing.realplane import (
     await_scheduler_nodes,
     await_scheduling,
     await_stable,
+    read_objects,
 )
 from prevalidate.testing.realplane.api import collection, wait_for
 
@@ -101,6 +102,7 @@ class Variant:
 VARIANTS = (
     Variant("admin", (CLUSTERS / "admin.yaml",), True),
     Variant("policy", (CLUSTERS / "admin.yaml", CLUSTERS / "policy.yaml"), True),
+    Variant("packed", (CLUSTERS / "admin.yaml", CLUSTERS / "packed.yaml"), True),
     Variant("plain", (CLUSTERS / "plain.yaml",), False),
 )
 
@@ -111,7 +113,7 @@ class Judged:
     source: CorpusPod
     comparison: Comparison
     created: bool  # the apiserver created it
-    bound: bool
+    bound: bool  # bound, or nominated to a node by preemption (it binds once the victims are gone)
     gated: bool = False  # the scheduler held it for its schedulingGates first
 
     @property
@@ -184,6 +186,31 @@ class CorpusRun:
         whole = {"apiVersion": "v1", "kind": "List", "items": list(items.values())}
         self.dump_file.write_text(yaml.safe_dump(whole))
 
+    def _restore_victims(self) -> None:
+        """Preemption deleted running pods (gracefully: they stay Terminating, no kubelet ends
+        them). Put the variant's running pods back as they were, for the next pod."""
+        api = self.cluster.api
+        running = [(pod, pod["metadata"]["name"], self.cluster.ns(pod["metadata"]["namespace"]))
+                   for cluster_file in self.variant.cluster_files
+                   for pod in read_objects(cluster_file) if pod.get("kind") == "Pod"]
+
+        def victims() -> list[tuple[Obj, str, str]]:
+            found = []
+            for pod, name, ns in running:
+                current = api.get("Pod", name, ns)
+                if current is None or current["metadata"].get("deletionTimestamp"):
+                    found.append((pod, name, ns))
+            return found
+
+        # The scheduler may nominate before it deletes the victims (asynchronous preemption).
+        pending = wait_for(victims, 60, "preemption's victims deleted")
+        while pending:
+            for pod, name, ns in pending:
+                api.delete("Pod", name, ns)
+                wait_for(lambda name=name, ns=ns: api.get("Pod", name, ns) is None, 60, f"victim {name} gone")
+                self.cluster.load(yaml.safe_dump({"apiVersion": "v1", "kind": "List", "items": [pod]}))
+            pending = victims()
+
     def place(self, source: CorpusPod) -> tuple[Obj, PodRequest]:
         """The pod in this test's namespace (as the plane gets it) and prevalidate's request."""
         pod = copy.deepcopy(source.pod)
@@ -231,8 +258,10 @@ class CorpusRun:
             # The next pod must meet a scheduler that has dropped this one from its node.
             await_scheduler_nodes(api)
             return Outcome(True, frozenset(), f"bound to {verdict.node}"), True, True, gated
-        if verdict.nominated:  # no variant has a pod of lower priority than a corpus pod's
-            raise RuntimeError(f"{meta['name']} preempted pods on {verdict.nominated}: {verdict.message}")
+        if verdict.nominated:
+            self._restore_victims()
+            said = f"nominated to {verdict.nominated} by preemption"
+            return Outcome(True, frozenset(), said, preempted=True), True, True, gated
         if verdict.reason == "Timeout":
             return Outcome(False, frozenset({"timeout"}), verdict.message), True, False, gated
         refused = Outcome(False, frozenset({scheduling_family(verdict.message)}),
