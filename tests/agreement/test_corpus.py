@@ -17,19 +17,30 @@ missed catch, not asserted. One plane for all; `-s` prints the table (RESULTS.md
 from __future__ import annotations
 
 import collections
+import copy
+import os
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
 
 from prevalidate.cli import EXIT_UNUSABLE, main
 from prevalidate.kube.dump import load_cluster
-from prevalidate.testing.realplane import ControlPlane, RealCluster, admit
+from prevalidate.testing.realplane import (
+    BinariesMissing,
+    ControlPlane,
+    RealCluster,
+    admit,
+    binaries_dir,
+    schedule,
+)
+from prevalidate.testing.realplane.api import wait_for
 from prevalidate.validators import run_all
 
 from .corpus import BROKEN, CLUSTERS, CORPUS, VARIANTS, Judged, corpus_pods, run_variant
-from .judge import real_family
+from .judge import dump, ours, real_family
 from .known import explain
 
 
@@ -115,3 +126,48 @@ def test_a_broken_file_is_unusable_input(name: str, capsys: pytest.CaptureFixtur
     err = capsys.readouterr().err
     assert code == EXIT_UNUSABLE, (code, err)
     assert len(err.strip().splitlines()) == 1 and name in err and "Traceback" not in err
+
+
+SLA = "servicelevel.organization.example/agreed-service-level"
+
+
+def _sla_node(name: str, level: str) -> dict[str, Any]:
+    labels = {"kubernetes.io/hostname": name, "kubernetes.io/os": "linux"}
+    return {"apiVersion": "v1", "kind": "Node", "metadata": {"name": name, "labels": labels},
+            "spec": {"taints": [{"key": SLA, "value": level, "effect": "NoSchedule"}]},
+            "status": {"allocatable": {"cpu": "4", "memory": "16Gi", "pods": "110"}}}
+
+
+def test_numeric_tolerations_with_the_gate_on() -> None:
+    """pod-with-numeric-toleration.yaml (`Gt 900`) on a plane with TaintTolerationComparisonOperators
+    on: bound to the node tainted 950, not the one tainted 800; and `Gt 990` binds nowhere. prevalidate
+    agrees both ways (the apiserver without the gate refuses the pod: the other test's missed catch)."""
+    try:
+        folder = binaries_dir()
+    except BinariesMissing as exc:
+        if os.environ.get("PREVALIDATE_REQUIRE_K8S"):
+            pytest.fail(f"PREVALIDATE_REQUIRE_K8S is set but {exc}")
+        pytest.skip(f"no real Kubernetes control plane: {exc}")
+    text = (CORPUS / "k8s-website/pod-with-numeric-toleration.yaml").read_text()
+    [docs_pod] = [d for d in yaml.safe_load_all(text) if d]
+    with ControlPlane(folder, feature_gates={"TaintTolerationComparisonOperators": True}) as plane, \
+            tempfile.TemporaryDirectory(prefix="corpus-sla-") as tmp:
+        cluster = RealCluster(plane)
+        items = [{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "docs"}},
+                 _sla_node("gold", "950"), _sla_node("bronze", "800")]
+        cluster.load(yaml.safe_dump({"apiVersion": "v1", "kind": "List", "items": items}))
+        ns = cluster.ns("docs")
+        wait_for(lambda: plane.api.get("ServiceAccount", "default", ns), 60, "default account")
+        dumped = Path(tmp) / "cluster.yaml"
+        dumped.write_text(yaml.safe_dump(dump(plane.api, ns)))
+        outcomes = {}
+        for level in ("900", "990"):
+            the_pod = copy.deepcopy(docs_pod)
+            the_pod["metadata"].update(namespace=ns, name=f"sla-{level}")
+            the_pod["spec"]["tolerations"][0]["value"] = level
+            admission, scheduling = schedule(plane.api, the_pod, timeout=60)
+            assert admission.allowed, admission.message
+            assert scheduling is not None
+            outcomes[level] = (scheduling.node, ours(the_pod, dumped))
+    assert outcomes["900"][0] == "gold" and outcomes["900"][1].allowed
+    assert outcomes["990"][0] is None and outcomes["990"][1].families == {"scheduling"}
