@@ -3,10 +3,11 @@
 The claim under test: pods nobody here wrote (Kubernetes' documentation examples, pods
 KubeSpawner builds from the z2jh and KubeSpawner docs; tests/fuzz/corpus, provenance in its
 README) that Kubernetes creates and binds are not refused by prevalidate. Every corpus pod is
-created on a real kube-apiserver + kube-scheduler (v1.37) on four clusters (corpus.py,
+created on a real kube-apiserver + kube-scheduler (v1.37) on five clusters (corpus.py,
 corpus_clusters/): an admin's cluster where everything the pods name exists and nodes offer what
 they ask for; the same with the documentation's default LimitRange and CPU/memory quota in every
-namespace ("policy"); the same with every node full of priority -10 pods, z2jh's user
+namespace ("policy"); the same with its LimitRange min/max/ratio bounds and scoped quotas
+("constraints"); the same with every node full of priority -10 pods, z2jh's user
 placeholders on the user nodes ("packed": pods fit by preemption); and a small plain one where
 nothing they name exists. A false rejection (the plane binds the pod, or nominates it by
 preemption, nothing it names is missing, and prevalidate reports an error) fails the test unless
