@@ -29,6 +29,7 @@ from typing import Any
 import yaml
 
 from prevalidate.model.request import PodRequest, kubespawner_request
+from prevalidate.model.settings import Settings
 from prevalidate.testing.realplane import (
     Api,
     RealCluster,
@@ -116,6 +117,9 @@ class Judged:
     created: bool  # the apiserver created it
     bound: bool  # bound, or nominated to a node by preemption (it binds once the victims are gone)
     gated: bool = False  # the scheduler held it for its schedulingGates first
+    # prevalidate's verdict with its default settings (`prevalidate check` untold of the plane's
+    # admission plugins: "auto" assumes the mutations that make a pod more schedulable)
+    untold: Outcome | None = None
 
     @property
     def ours(self) -> Outcome:
@@ -140,8 +144,10 @@ class Judged:
 
     @property
     def false_rejection(self) -> bool:
-        """The plane created and bound the pod, nothing it names is missing, and we refuse."""
-        return self.bound and (bool(self.ours.families) or bool(self.unjustified_kubelet))
+        """The plane created and bound the pod, nothing it names is missing, and we refuse
+        (told of the plane's admission plugins or not)."""
+        refused = bool(self.ours.families) or bool(self.untold and self.untold.families)
+        return self.bound and (refused or bool(self.unjustified_kubelet))
 
     @property
     def missed_catch(self) -> bool:
@@ -231,8 +237,10 @@ class CorpusRun:
     def judge(self, source: CorpusPod) -> Judged:
         planed, request = self.place(source)
         mine = ours(request, self.dump_file)
+        untold = ours(request, self.dump_file, Settings(offline=True))
         real, created, bound, gated = self.real(planed)
-        judged = Judged(self.variant, source, Comparison(0, planed, mine, real), created, bound, gated)
+        comparison = Comparison(0, planed, mine, real)
+        judged = Judged(self.variant, source, comparison, created, bound, gated, untold)
         self.results.append(judged)
         return judged
 

@@ -145,9 +145,10 @@ PLANE_ADMISSION = AdmissionConfig.parse(
 )
 
 
-def ours(request: PodRequest | Obj, cluster_file: Path) -> Outcome:
-    """prevalidate's verdict on a pod (or a spawner's request) over a dump of the plane."""
-    settings = Settings(offline=True, admission=PLANE_ADMISSION)
+def ours(request: PodRequest | Obj, cluster_file: Path, settings: Settings | None = None) -> Outcome:
+    """prevalidate's verdict on a pod (or a spawner's request) over a dump of the plane; by
+    default told the plane's admission plugins, as an admin would tell it."""
+    settings = settings or Settings(offline=True, admission=PLANE_ADMISSION)
     verdict = run_all(request, load_cluster(cluster_file), settings, {})
     pod = PodRequest.of(request).pod
     errors = [f for f in verdict.findings if f.severity.value == "error"]
