@@ -7,7 +7,7 @@ or Unschedulable with its message). prevalidate judges the same pod over a dump 
 cluster, as `prevalidate check` would (judge.ours). Pods nobody here wrote: a false rejection
 among them is what a new user meets first.
 
-Two adjustments, both what the pod's owner does in a real cluster, not a change to the pod:
+Three adjustments, each what the pod's owner or a real cluster does, not a change to the pod:
 - z2jh's pods name `schedulerName: jhub-user-scheduler`, the chart's own kube-scheduler (the
   same binary with a packing profile, z2jh templates/scheduling/user-scheduler). The plane runs
   one kube-scheduler, `default-scheduler`, which stands in for it; prevalidate sees the pod
@@ -15,6 +15,8 @@ Two adjustments, both what the pod's owner does in a real cluster, not a change 
 - pod-with-scheduling-gates is held by the scheduler (`SchedulingGated`) until a controller
   removes its gates; the plane's verdict is then taken on the pod with its gates lifted the way
   that controller lifts them (an update that removes them, KEP-3521), and the hold recorded.
+- each test runs in its own copy of a namespace (`docs` stands for `default`, `jhub-t3` for
+  `jhub`), so a pod (anti-)affinity term's `namespaces` follow it (rename_term_namespaces).
 """
 
 from __future__ import annotations
@@ -229,17 +231,17 @@ class CorpusRun:
             request = kubespawner_request(pod, alongside)
         else:
             request = PodRequest(pod)
-        planed = copy.deepcopy(pod)
-        if planed["spec"].get("schedulerName") == USER_SCHEDULER:
-            planed["spec"]["schedulerName"] = "default-scheduler"
-        return planed, request
+        for_plane = copy.deepcopy(pod)
+        if for_plane["spec"].get("schedulerName") == USER_SCHEDULER:
+            for_plane["spec"]["schedulerName"] = "default-scheduler"
+        return for_plane, request
 
     def judge(self, source: CorpusPod) -> Judged:
-        planed, request = self.place(source)
+        for_plane, request = self.place(source)
         mine = ours(request, self.dump_file)
         untold = ours(request, self.dump_file, Settings(offline=True))
-        real, created, bound, gated = self.real(planed)
-        comparison = Comparison(0, planed, mine, real)
+        real, created, bound, gated = self.real(for_plane)
+        comparison = Comparison(0, for_plane, mine, real)
         judged = Judged(self.variant, source, comparison, created, bound, gated, untold)
         self.results.append(judged)
         return judged
