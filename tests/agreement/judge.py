@@ -188,6 +188,9 @@ def _quota_usage(api: Api, namespace: str) -> dict[str, Obj]:
             for q in api.list("ResourceQuota", namespace)}
 
 
+_POLICY_KINDS = ("LimitRange", "ResourceQuota")
+
+
 class RoundRunner:
     """Loads one Round into the plane, then judges its pods one at a time: a `dryRun=All`
     create for admission; if admitted, a real create for the scheduler's verdict, then the pod
@@ -248,8 +251,11 @@ class RoundRunner:
     def _restore_victims(self) -> None:
         """Preemption deleted running pods (gracefully: they stay Terminating, as no kubelet ends
         them). Put the round's running pods back as they were, so the next pod sees the same
-        cluster."""
+        cluster. They were admitted before the round's LimitRanges and quotas (the loader's
+        order), and today's policy may refuse them (a filler whose limit is over a LimitRange
+        max): the policies are lifted while they come back and loaded again after them."""
         api = self.cluster.api
+        victims = []
         for pod in self.round.running_pods:
             name = pod["metadata"]["name"]
             current = api.get("Pod", name, self.ns)
@@ -257,7 +263,16 @@ class RoundRunner:
                 continue
             api.delete("Pod", name, self.ns)
             wait_for(lambda name=name: api.get("Pod", name, self.ns) is None, 60, f"victim {name} gone")
-            self.cluster.load(yaml.safe_dump({"apiVersion": "v1", "kind": "List", "items": [pod]}))
+            victims.append(pod)
+        if not victims:
+            return
+        policies = [o for o in self.round.objects if o["kind"] in _POLICY_KINDS]
+        for policy in policies:
+            kind, name = policy["kind"], policy["metadata"]["name"]
+            api.delete(kind, name, self.ns)
+            wait_for(lambda k=kind, n=name: api.get(k, n, self.ns) is None, 60, f"{kind} {name} gone")
+        items = [*victims, *policies]  # the loader creates pods first, then the policies
+        self.cluster.load(yaml.safe_dump({"apiVersion": "v1", "kind": "List", "items": items}))
 
     def _settled_usage(self) -> dict[str, Obj]:
         """Quota usage once the controller has stopped changing it: the same for 1 s, and
