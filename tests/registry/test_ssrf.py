@@ -9,7 +9,7 @@ import pytest
 from prevalidate.model.image_facts import ImageStatus
 from prevalidate.registry import RegistryClient
 
-from .fakes import PUBLIC, resolver
+from .fakes import PUBLIC, RecordingResolver, resolver
 
 
 class CountingBackend(httpcore.AsyncNetworkBackend):
@@ -39,6 +39,7 @@ DNS = resolver(
         "ula.evil.test": ["fd12:3456::1"],
         "mapped.evil.test": ["::ffff:127.0.0.1"],
         "mixed.evil.test": [PUBLIC, "10.0.0.1"],
+        "xn--rgistry-7gg.evil.test": ["127.0.0.1"],  # r(Cyrillic е)gistry: punycode is ASCII
         "public.test": [PUBLIC],
     }
 )
@@ -74,8 +75,12 @@ SSRF_IMAGES = [
     "0.0.0.0:5000/app:1",
     "localhost/app:1",
     "localhost:5000/app:1",
+    "LOCALHOST/app:1",  # an uppercase first component is a domain (Go's splitDockerDomain)
+    "LocalHost:5000/app:1",
     "registry.localhost/app:1",
+    "REGISTRY.LOCALHOST/app:1",
     "metadata.google.internal/computemetadata:1",
+    "METADATA.Google.Internal/computemetadata:1",
     "loopback.evil.test/app:1",
     "private.evil.test/app:1",
     "metadata.evil.test/app:1",
@@ -84,6 +89,7 @@ SSRF_IMAGES = [
     "ula.evil.test/app:1",
     "mapped.evil.test/app:1",
     "mixed.evil.test/app:1",
+    "xn--rgistry-7gg.evil.test/app:1",
 ]
 
 
@@ -108,17 +114,21 @@ NOT_REFERENCES = [
     "[fe80::1%25eth0]/app:1",
     "user@169.254.169.254/app:1",
     "169.254.169.254#@public.test/app:1",
+    "localhost./app:1",  # the grammar has no trailing dot
+    "LOCALHOST.:5000/app:1",
+    "registry.internal./app:1",
+    "metadata.google.internal./app:1",
 ]
 
 
 @pytest.mark.parametrize("image", NOT_REFERENCES)
 async def test_address_forms_that_are_no_reference_open_no_connection(image: str) -> None:
-    backend = CountingBackend()
-    async with RegistryClient(resolver=DNS, network_backend=backend) as client:
+    backend, dns = CountingBackend(), RecordingResolver({"localhost": ["127.0.0.1"]})
+    async with RegistryClient(resolver=dns, network_backend=backend) as client:
         facts = await client.image_facts(image)
         assert facts.status is ImageStatus.UNVERIFIED and "invalid reference" in facts.detail, facts
         assert client.connection_attempts == 0
-    assert backend.attempts == []
+    assert backend.attempts == [] and dns.asked == []
 
 
 async def test_listed_internal_registry_is_contacted() -> None:
