@@ -48,7 +48,9 @@ def wire_host(url: httpx.URL) -> str:
     IDNA 2003 codec (``faß.de`` → ``fass.de``, while httpx sent ``xn--zca.de``), so the
     verdict would rest on the addresses of a different name than httpcore connects to.
     """
-    return url.raw_host.decode("ascii").lower()
+    # httpx keeps raw_host ASCII (IDNA-encoded or refused); should a byte ever not be, it
+    # becomes U+FFFD, and the policy refuses any host that is not ASCII.
+    return url.raw_host.decode("ascii", "replace").lower()
 
 
 class Gate:

@@ -280,3 +280,27 @@ def test_astronomical_values_are_refused_with_a_value_error(text: str) -> None:
 
 def test_a_huge_but_usable_value_still_parses_exactly() -> None:
     assert parse_quantity("1e999") == Decimal(10) ** 999
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "canonical"),
+    [
+        ("9" * 30, "9" * 30, "9" * 30),
+        (
+            "123456789012345678901234567890m",
+            "123456789012345678901234567.89",
+            "123456789012345678901234567890m",
+        ),
+        ("1" * 40 + ".5", "1" * 40 + ".5", "1" * 40 + "500m"),
+        ("1" * 300 + "n", "1" * 300 + "e-9", "1" * 300 + "n"),
+    ],
+)
+def test_many_significant_digits_are_kept_exactly_as_go_keeps_them(
+    text: str, value: str, canonical: str
+) -> None:
+    """Regression (found while writing the atheris quantity target): ``abs()`` rounded every
+    value to Python's default 28 digits, so ``999…9`` (30 nines) became ``1000000000000E``.
+    Go's slow path (inf.Dec) is exact, and so is CanonicalizeBytes on it."""
+    parsed = parse_quantity_full(text)
+    assert parsed.value == Decimal(value)
+    assert canonical_quantity(parsed.value, parsed.format) == canonical

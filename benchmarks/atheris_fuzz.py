@@ -1,0 +1,289 @@
+"""The coverage-guided fuzz (issue 14 item 4, "atheris where it adds coverage"): raw bytes into
+the parsers (``prevalidate/testing/fuzz/atheris_targets.py``, plus the webhook's AdmissionReview
+reading here), each under atheris (libFuzzer) for a fixed number of runs from a seed corpus in
+``tests/fuzz/atheris/<target>/``; writes the ``fuzz-atheris`` section of RESULTS.md.
+
+``make fuzz`` runs it after the hypothesis families (``type_fuzz``), with atheris installed from
+the ``fuzz`` extra; ``make test`` never needs atheris (``tests/fuzz/test_atheris_targets.py``
+calls the same targets on the seed corpus and the saved regression inputs).
+
+    python -m benchmarks.atheris_fuzz                       # every target, RUNS each
+    python -m benchmarks.atheris_fuzz --only image --runs 5000 --no-write
+    python -m benchmarks.atheris_fuzz --coverage image      # coverage.py: hypothesis vs atheris
+
+Each target runs in its own process (libFuzzer runs one target per process, and only code
+imported after ``instrument_imports`` gives coverage feedback, so this module imports no
+prevalidate code at the top). The corpus atheris grows is kept in ``build/atheris/<target>/``.
+A crash leaves its input in ``build/atheris/crashes/``; save it under
+``tests/fuzz/atheris/<target>/regression-*`` with the fix.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+SEEDS = ROOT / "tests/fuzz/atheris"
+WORK = ROOT / "build/atheris"
+SEED = 14
+MAX_LEN = 4096
+# Runs per target in `make fuzz`: the slow targets (a whole AdmissionReview through the
+# service, a Status through every message) get fewer.
+RUNS = {
+    "image": 60_000,
+    "quantity": 60_000,
+    "www-authenticate": 60_000,
+    "registry-host": 60_000,
+    "manifest": 40_000,
+    "status": 20_000,
+    "webhook": 10_000,
+}
+NAMES = tuple(RUNS)
+_STATS = re.compile(r"#(\d+)\s+DONE\s+cov: (\d+) ft: (\d+) corp: (\d+)/\S+.*?exec/s: (\d+)")
+_INITED = re.compile(r"#\d+\s+INITED\s+cov: (\d+) ft: (\d+)")
+_PROGRESS = re.compile(r"#(\d+)\s+\w+\s+cov: (\d+) ft: (\d+) corp: (\d+)/")
+
+
+def webhook_target() -> Any:
+    """AdmissionReview bodies: a content-type byte, then the body, through ``read_review`` and
+    the reviewer over a ValidationService (the checks of ``input_fuzz.WebhookFuzz``)."""
+    from prevalidate.testing.fuzz.atheris_targets import TargetFailure
+    from prevalidate.testing.fuzz.families import Tally
+
+    from .input_fuzz import WebhookFuzz
+
+    hook = WebhookFuzz()
+    types = ("application/json", "application/json; charset=utf-8", "text/plain", "")
+
+    def run(data: bytes) -> str:
+        content_type = types[data[0] % len(types)] if data else types[0]
+        tally = Tally("webhook")
+        hook.check((data[1:], content_type), tally)
+        if tally.crashes:
+            raise TargetFailure(tally.summary())
+        return next(iter(tally.outcomes), "none")
+
+    return run
+
+
+def target(name: str) -> Any:
+    if name == "webhook":
+        return webhook_target()
+    from prevalidate.testing.fuzz.atheris_targets import TARGETS
+
+    return TARGETS[name].run
+
+
+def child(name: str, libfuzzer_args: list[str]) -> None:
+    """One target under atheris; libFuzzer exits the process when done."""
+    import atheris
+
+    with atheris.instrument_imports(include=["prevalidate", "prevalidate_webhook"]):
+        run = target(name)
+
+    def one_input(data: bytes) -> None:
+        run(data)
+
+    atheris.Setup([sys.argv[0], *libfuzzer_args], one_input)
+    atheris.Fuzz()
+
+
+@dataclass
+class Outcome:
+    name: str
+    runs: int
+    seconds: float
+    edges: int = 0
+    features: int = 0
+    corpus: int = 0
+    exec_per_s: int = 0
+    crashes: int = 0
+    crash_text: str = ""
+    seeds: int = 0
+    seed_edges: int = 0  # cov after reading the seed corpus, before any mutation
+    seed_features: int = 0
+
+
+def run_target(name: str, runs: int, seed: int = SEED) -> Outcome:
+    corpus, crashes = WORK / name, WORK / "crashes"
+    corpus.mkdir(parents=True, exist_ok=True)
+    crashes.mkdir(parents=True, exist_ok=True)
+    seeds = SEEDS / name
+    args = [
+        sys.executable,
+        "-m",
+        "benchmarks.atheris_fuzz",
+        "--child",
+        name,
+        f"-runs={runs}",
+        f"-seed={seed}",
+        f"-max_len={MAX_LEN}",
+        "-timeout=30",  # one input: a hang
+        "-rss_limit_mb=3072",
+        f"-artifact_prefix={crashes}/{name}-",
+        "-print_final_stats=1",
+        str(corpus),  # new inputs go to the first directory
+        str(seeds),
+    ]
+    began = time.perf_counter()
+    done = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, errors="replace")
+    outcome = Outcome(name, runs, time.perf_counter() - began, seeds=len(list(seeds.iterdir())))
+    log = done.stderr
+    (WORK / f"{name}.log").write_text(log)
+    stats = _STATS.findall(log) or [(m[0], m[1], m[2], m[3], "0") for m in _PROGRESS.findall(log)]
+    inited = _INITED.search(log)
+    if inited:
+        outcome.seed_edges, outcome.seed_features = int(inited[1]), int(inited[2])
+    if stats:
+        last = stats[-1]
+        outcome.runs, outcome.edges, outcome.features = int(last[0]), int(last[1]), int(last[2])
+        outcome.corpus, outcome.exec_per_s = int(last[3]), int(last[4])
+    if done.returncode != 0:
+        outcome.crashes = 1  # libFuzzer stops at the first crash
+        marker = log.find("Uncaught Python exception")
+        outcome.crash_text = log[marker : marker + 2000] if marker >= 0 else log[-2000:]
+    return outcome
+
+
+# ---- coverage: what each fuzzer reaches in one parser ------------------------------------------
+
+
+def coverage_comparison(name: str, hypothesis_cases: int = 8_000) -> dict[str, dict[str, Any]]:
+    """Lines and branches of the parser modules reached by the hypothesis family that feeds
+    them (its ``make fuzz`` share) and by replaying atheris' corpus through the target."""
+    import json
+    import tempfile
+
+    import coverage
+
+    from prevalidate.testing.fuzz import families as fam
+    from prevalidate.testing.fuzz import registry_family as reg
+    from prevalidate.testing.fuzz.atheris_targets import TARGETS
+
+    from .input_fuzz import FAMILIES
+
+    family, files = {
+        "image": ("scalars", ["prevalidate/registry/reference.py", "prevalidate/registry/policy.py"]),
+        "quantity": ("scalars", ["prevalidate/model/quantity.py"]),
+        "www-authenticate": ("registry-parsing", ["prevalidate/registry/challenge.py"]),
+        "manifest": ("registry-parsing", ["prevalidate/registry/manifests.py"]),
+        "status": ("refusals", ["prevalidate/model/refusals.py"]),
+    }[name]
+    include = [str(ROOT / f) for f in files]
+    del reg  # imported so that both sides start with the same modules loaded
+    strategy = {f.name: f for f in FAMILIES}[family]
+
+    def measure(work: Any) -> dict[str, Any]:
+        cov = coverage.Coverage(branch=True, include=include, data_file=None)
+        cov.start()
+        try:
+            work()
+        finally:
+            cov.stop()
+        with tempfile.NamedTemporaryFile(suffix=".json") as out:
+            cov.json_report(outfile=out.name)
+            report = json.loads(Path(out.name).read_text())
+        result = {}
+        for path, data in report["files"].items():
+            summary = data["summary"]
+            result[Path(path).name] = (
+                summary["covered_lines"],
+                summary["num_statements"],
+                summary["covered_branches"],
+                summary["num_branches"],
+            )
+        return result
+
+    check, close = strategy.make()
+    try:
+        hyp = measure(lambda: fam.drive(fam.Tally(family), strategy.strategy, check, hypothesis_cases, SEED))
+    finally:
+        close()
+    run = TARGETS[name].run
+    inputs = [p.read_bytes() for d in (WORK / name, SEEDS / name) if d.is_dir() for p in sorted(d.iterdir())]
+
+    def replay() -> None:
+        for data in inputs:
+            run(data)
+
+    ath = measure(replay)
+    return {
+        "hypothesis": hyp,
+        "atheris": ath,
+        "inputs": {"hypothesis": hypothesis_cases, "atheris": len(inputs)},
+    }
+
+
+def markdown(outcomes: list[Outcome], comparison: str = "") -> str:
+    from prevalidate.testing.fuzz.atheris_targets import TARGETS
+
+    what = {n: t.what for n, t in TARGETS.items()}
+    what["webhook"] = "AdmissionReview bodies → `read_review`, `Reviewer.answer` over a ValidationService"
+    rows = "\n".join(
+        f"| {o.name} | {what[o.name]} | {o.seeds} | {o.seed_edges:,} / {o.seed_features:,} | {o.runs:,} | "
+        f"{o.edges:,} / {o.features:,} | "
+        f"{o.corpus:,} | **{o.crashes}** | {o.seconds:.0f} s ({o.exec_per_s:,}/s) |"
+        for o in outcomes
+    )
+    total = sum(o.runs for o in outcomes)
+    return f"""### Coverage-guided: atheris (issue 14, item 4)
+
+`make fuzz` then runs atheris 3.0 (libFuzzer; `pip install -e '.[fuzz]'`, not needed by
+`make test`) over the parsers, where mutating bytes under coverage feedback reaches corners a
+typed strategy does not: `python -m benchmarks.atheris_fuzz`, targets in
+`prevalidate/testing/fuzz/atheris_targets.py`, seed corpora in `tests/fuzz/atheris/<target>/`,
+libFuzzer seed {SEED}, inputs up to {MAX_LEN:,} bytes. A crash: an exception escaping, a
+message over its bound, a broken invariant (a reference that does not re-parse to itself, a
+quantity whose canonical form reads back as another value, a listed registry denied). *edges*
+and *features* (`cov` / `ft`) are libFuzzer's counts over the instrumented prevalidate code: after reading
+the seed corpus, and at the end of the run (what the mutations added). `make test` replays
+every seed and regression input without atheris (`tests/fuzz/test_atheris_targets.py`).
+
+| target | input → code | seeds | cov / ft, seeds | runs | cov / ft, end | corpus | crashes | time |
+|---|---|---|---|---|---|---|---|---|
+{rows}
+
+**Total: {total:,} runs, {sum(o.crashes for o in outcomes)} crashes.**
+{comparison}"""
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.atheris_fuzz")
+    parser.add_argument("--only", action="append", choices=NAMES)
+    parser.add_argument("--runs", type=int, help="runs per target (default: RUNS)")
+    parser.add_argument("--no-write", action="store_true", help="do not rewrite RESULTS.md")
+    parser.add_argument("--coverage", choices=("image", "quantity", "www-authenticate", "manifest", "status"))
+    args = parser.parse_args(argv)
+    if args.coverage:
+        print(coverage_comparison(args.coverage))
+        return 0
+    outcomes = []
+    for name in args.only or NAMES:
+        outcome = run_target(name, args.runs or RUNS[name])
+        print(
+            f"{name}: {outcome.runs:,} runs in {outcome.seconds:.0f} s, cov {outcome.seed_edges} -> "
+            f"{outcome.edges}, ft {outcome.seed_features} -> {outcome.features}, corpus {outcome.corpus}, "
+            f"crashes {outcome.crashes}",
+            flush=True,
+        )
+        if outcome.crash_text:
+            print(outcome.crash_text, flush=True)
+        outcomes.append(outcome)
+    if not args.no_write:
+        from ._results import write_section
+
+        write_section("fuzz-atheris", markdown(outcomes))
+    return 1 if any(o.crashes for o in outcomes) else 0
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 2 and sys.argv[1] == "--child":
+        child(sys.argv[2], sys.argv[3:])
+    sys.exit(main())
