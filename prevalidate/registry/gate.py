@@ -114,6 +114,10 @@ class Gate:
             return f"invalid port {port}"
         if url.scheme == "http" and not self._is_insecure_host(host):
             return f"plain HTTP to {hostport}, which is not an insecure registry"
+        # What the name alone decides (a literal, localhost, metadata, not ASCII) needs no DNS.
+        reason = denial_reason(hostport, self._explicit, (), require_listed=False)
+        if reason is not None:
+            return reason
         try:
             resolved = await self.resolve(host, port)
         except OSError:

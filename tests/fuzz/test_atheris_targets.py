@@ -11,6 +11,10 @@ from pathlib import Path
 
 import pytest
 
+# The benchmarks package is the repository's (not installed): first on the path, as
+# tests/fuzz/test_input_families.py does, so `benchmarks` is not tests/benchmarks.
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
 from benchmarks.atheris_fuzz import NAMES, SEEDS, target
 from prevalidate.testing.fuzz.atheris_targets import TARGETS, TargetFailure
 

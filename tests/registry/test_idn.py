@@ -185,7 +185,9 @@ async def _token_exchange(
 ) -> tuple[RecordingResolver, Recorder]:
     def handle(request: httpx.Request) -> httpx.Response:
         if request.url.raw_host == b"registry.test":
-            return httpx.Response(401, headers={"WWW-Authenticate": f'Bearer realm="{realm}",service="r"'})
+            # Header bytes as a registry sends them (UTF-8; httpx decodes them so for a header).
+            challenge = f'Bearer realm="{realm}",service="r"'.encode()
+            return httpx.Response(401, headers=[(b"www-authenticate", challenge)])
         return httpx.Response(200, json={"token": "t"})
 
     resolver, recorder = RecordingResolver(table), Recorder(handle)

@@ -57,6 +57,11 @@ seeds = {
         "12345678901234567890P",
         "Gi",
         ".",
+        "1K",
+        "1 Gi",
+        "NaN",
+        "1e3Gi",
+        "",
     ],
     "www-authenticate": [
         'Bearer realm="https://auth.docker.io/token",service="registry.docker.io",scope="repository:library/python:pull"',
