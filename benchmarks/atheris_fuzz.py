@@ -34,16 +34,16 @@ SEEDS = ROOT / "tests/fuzz/atheris"
 WORK = ROOT / "build/atheris"
 SEED = 14
 MAX_LEN = 4096
-# Runs per target in `make fuzz`: the slow targets (a whole AdmissionReview through the
-# service, a Status through every message) get fewer.
+# Runs per target in `make fuzz`: the slower targets (a whole AdmissionReview through the
+# service, a Status through every message, JSON bodies) get fewer.
 RUNS = {
-    "image": 60_000,
-    "quantity": 60_000,
-    "www-authenticate": 60_000,
-    "registry-host": 60_000,
-    "manifest": 40_000,
-    "status": 20_000,
-    "webhook": 10_000,
+    "image": 200_000,
+    "quantity": 200_000,
+    "www-authenticate": 200_000,
+    "registry-host": 200_000,
+    "manifest": 100_000,
+    "status": 100_000,
+    "webhook": 50_000,
 }
 NAMES = tuple(RUNS)
 _STATS = re.compile(r"#(\d+)\s+DONE\s+cov: (\d+) ft: (\d+) corp: (\d+)/\S+.*?exec/s: (\d+)")
@@ -133,9 +133,11 @@ def run_target(name: str, runs: int, seed: int = SEED) -> Outcome:
         str(seeds),
     ]
     began = time.perf_counter()
-    done = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, errors="replace")
+    done = subprocess.run(
+        args, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, errors="replace"
+    )
     outcome = Outcome(name, runs, time.perf_counter() - began, seeds=len(list(seeds.iterdir())))
-    log = done.stderr
+    log = done.stdout
     (WORK / f"{name}.log").write_text(log)
     stats = _STATS.findall(log) or [(m[0], m[1], m[2], m[3], "0") for m in _PROGRESS.findall(log)]
     inited = _INITED.search(log)
@@ -147,7 +149,7 @@ def run_target(name: str, runs: int, seed: int = SEED) -> Outcome:
         outcome.corpus, outcome.exec_per_s = int(last[3]), int(last[4])
     if done.returncode != 0:
         outcome.crashes = 1  # libFuzzer stops at the first crash
-        marker = log.find("Uncaught Python exception")
+        marker = log.find("Traceback")
         outcome.crash_text = log[marker : marker + 2000] if marker >= 0 else log[-2000:]
     return outcome
 

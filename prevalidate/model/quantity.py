@@ -141,7 +141,7 @@ def parse_quantity_full(text: str) -> Quantity:
             amount = _MAX_INT64
         if 0 < amount < 1:
             fmt = QuantityFormat.DECIMAL_SI
-    amount = -amount if negative and amount != 0 else amount
+    amount = amount.copy_negate() if negative and amount != 0 else amount  # exact, unlike unary minus
     return Quantity(_normalize(amount), fmt)
 
 
@@ -197,7 +197,9 @@ def canonical_quantity(value: Decimal, fmt: QuantityFormat = QuantityFormat.DECI
     mantissa = int("".join(map(str, digits)))
     exponent = exp if isinstance(exp, int) else 0
     if exponent < -9:  # parse_quantity already rounded to 1n; be safe for callers
-        return canonical_quantity(magnitude.quantize(_NANO, rounding=ROUND_CEILING), fmt)
+        with localcontext() as ctx:
+            ctx.prec = _precision(len(digits) + 10)
+            return canonical_quantity(magnitude.quantize(_NANO, rounding=ROUND_CEILING), fmt)
     shift = exponent % 3
     mantissa, exponent = mantissa * 10**shift, exponent - shift
     if fmt is QuantityFormat.DECIMAL_SI and exponent > 18:

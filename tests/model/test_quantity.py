@@ -293,13 +293,20 @@ def test_a_huge_but_usable_value_still_parses_exactly() -> None:
         ),
         ("1" * 40 + ".5", "1" * 40 + ".5", "1" * 40 + "500m"),
         ("1" * 300 + "n", "1" * 300 + "e-9", "1" * 300 + "n"),
+        # found by atheris after the first fix: unary minus rounded a negative value again
+        (
+            "-0" + "1" * 34 + "0" * 14 + "14825483150825619457",
+            "-" + "1" * 34 + "0" * 14 + "14825483150825619457",
+            "-" + "1" * 34 + "0" * 14 + "14825483150825619457",
+        ),
     ],
 )
 def test_many_significant_digits_are_kept_exactly_as_go_keeps_them(
     text: str, value: str, canonical: str
 ) -> None:
-    """Regression (found while writing the atheris quantity target): ``abs()`` rounded every
-    value to Python's default 28 digits, so ``999…9`` (30 nines) became ``1000000000000E``.
+    """Regression (found while writing the atheris quantity target, the last by atheris):
+    ``abs()`` and unary minus rounded every value to Python's default 28 digits, so ``999…9``
+    (30 nines) became ``1000000000000E``.
     Go's slow path (inf.Dec) is exact, and so is CanonicalizeBytes on it."""
     parsed = parse_quantity_full(text)
     assert parsed.value == Decimal(value)

@@ -9,7 +9,7 @@ import pytest
 from prevalidate.model.image_facts import ImageStatus
 from prevalidate.registry import RegistryClient
 
-from .fakes import PUBLIC, RecordingResolver, resolver
+from .fakes import PUBLIC, Recorder, RecordingResolver, exists, resolver
 
 
 class CountingBackend(httpcore.AsyncNetworkBackend):
@@ -39,7 +39,9 @@ DNS = resolver(
         "ula.evil.test": ["fd12:3456::1"],
         "mapped.evil.test": ["::ffff:127.0.0.1"],
         "mixed.evil.test": [PUBLIC, "10.0.0.1"],
-        "xn--rgistry-7gg.evil.test": ["127.0.0.1"],  # r(Cyrillic е)gistry: punycode is ASCII
+        "xn--rgistry-7gg.evil.test": ["127.0.0.1"],
+        "under_score.evil.test": ["10.0.0.7"],
+        "under_score.public.test": [PUBLIC],  # r(Cyrillic е)gistry: punycode is ASCII
         "public.test": [PUBLIC],
     }
 )
@@ -90,6 +92,8 @@ SSRF_IMAGES = [
     "mapped.evil.test/app:1",
     "mixed.evil.test/app:1",
     "xn--rgistry-7gg.evil.test/app:1",
+    "under_score.evil.test/app:1",  # a host only the path grammar accepts (no domain in Go)
+    "my_registry.localhost/app:1",
 ]
 
 
@@ -161,3 +165,26 @@ async def test_public_registry_connects_to_the_vetted_address() -> None:
     async with RegistryClient(resolver=DNS, network_backend=backend) as client:
         await client.image_facts("public.test/app:1")
     assert backend.attempts == [(PUBLIC, 443)]
+
+
+async def test_a_host_only_the_path_grammar_accepts_is_the_one_asked() -> None:
+    """Regression (atheris, ``ogle.idata.goo_le.internal/x:n``): Go's grammar gives such a
+    reference no domain (``_`` is no domain character) and we judged an empty host; containerd
+    contacts the first component, so that is the host the policy judges and the lookup asks,
+    at ``/v2/<the rest>``."""
+    backend = CountingBackend()
+    async with RegistryClient(resolver=DNS, network_backend=backend) as client:
+        await client.image_facts("under_score.public.test/team/app:1")
+    assert backend.attempts == [(PUBLIC, 443)]
+    recorder = Recorder(exists)
+    async with RegistryClient(resolver=DNS, transport=recorder.transport) as client:
+        facts = await client.image_facts("under_score.public.test/team/app:1")
+    assert facts.status is ImageStatus.EXISTS
+    assert recorder.requests[0].url.path == "/v2/team/app/manifests/1"
+
+    from prevalidate.registry.policy import registry_denial
+    from prevalidate.registry.reference import parse_image_reference
+
+    ref = parse_image_reference("under_score.public.test/team/app:1")
+    assert (ref.domain, ref.registry_host, ref.remote_path) == ("", "under_score.public.test", "team/app")
+    assert registry_denial(ref.registry_host, ["under_score.public.test"]) is None
