@@ -37,13 +37,13 @@ MAX_LEN = 4096
 # Runs per target in `make fuzz`: the slower targets (a whole AdmissionReview through the
 # service, a Status through every message, JSON bodies) get fewer.
 RUNS = {
-    "image": 200_000,
-    "quantity": 200_000,
-    "www-authenticate": 200_000,
-    "registry-host": 200_000,
-    "manifest": 100_000,
-    "status": 100_000,
-    "webhook": 50_000,
+    "image": 500_000,
+    "quantity": 500_000,
+    "www-authenticate": 500_000,
+    "registry-host": 500_000,
+    "manifest": 300_000,
+    "status": 200_000,
+    "webhook": 200_000,
 }
 NAMES = tuple(RUNS)
 _STATS = re.compile(r"#(\d+)\s+DONE\s+cov: (\d+) ft: (\d+) corp: (\d+)/\S+.*?exec/s: (\d+)")
