@@ -54,18 +54,25 @@ _PROGRESS = re.compile(r"#(\d+)\s+\w+\s+cov: (\d+) ft: (\d+) corp: (\d+)/")
 def webhook_target() -> Any:
     """AdmissionReview bodies: a content-type byte, then the body, through ``read_review`` and
     the reviewer over a ValidationService (the checks of ``input_fuzz.WebhookFuzz``)."""
+    import logging
+
     from prevalidate.testing.fuzz.atheris_targets import TargetFailure
-    from prevalidate.testing.fuzz.families import Tally
+    from prevalidate.testing.fuzz.families import Guarded, Tally
 
     from .input_fuzz import WebhookFuzz
 
     hook = WebhookFuzz()
     types = ("application/json", "application/json; charset=utf-8", "text/plain", "")
+    guarded = Guarded()  # a traceback the reviewer logged while it allowed unchecked
+    logging.getLogger("prevalidate").addHandler(guarded)
 
     def run(data: bytes) -> str:
         content_type = types[data[0] % len(types)] if data else types[0]
         tally = Tally("webhook")
+        guarded.seen.clear()
         hook.check((data[1:], content_type), tally)
+        for seen in guarded.seen:
+            tally.fail("guarded", seen)
         if tally.crashes:
             raise TargetFailure(tally.summary())
         return next(iter(tally.outcomes), "none")

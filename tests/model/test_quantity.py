@@ -311,3 +311,13 @@ def test_many_significant_digits_are_kept_exactly_as_go_keeps_them(
     parsed = parse_quantity_full(text)
     assert parsed.value == Decimal(value)
     assert canonical_quantity(parsed.value, parsed.format) == canonical
+
+
+def test_a_long_exact_quantity_is_told_in_a_message() -> None:
+    """Regression (atheris, status/regression-long-limitrange-value and
+    webhook/regression-many-findings-long-cpu): once quantities kept every digit, ``trim``'s
+    ``quantize`` (28 digits of context) raised on a 30-digit value with a fraction."""
+    from prevalidate.amounts import amount, trim
+
+    assert trim(Decimal("11111111111111111111111111111.5")) == "11111111111111111111111111111.5"
+    assert amount("cpu", parse_quantity("1" * 40 + "250m")) == "1" * 40 + ".25 CPUs"
