@@ -233,3 +233,16 @@ async def test_the_gate_judges_the_wire_host_of_a_url() -> None:
     reason = await unlisted.url_denial(httpx.URL(f"https://{PUNY_REGISTRY}/v2/"))
     assert reason is not None and PUNY_REGISTRY in reason and "private" in reason
     assert resolver.asked == [PUNY_REGISTRY, PUNY_REGISTRY]
+
+
+async def test_an_invalid_punycode_label_in_a_registry_url_raises_nothing() -> None:
+    """Regression (atheris, www-authenticate/regression-invalid-a-label): httpx's ``url.host``
+    raises ``IDNAError`` for ``xn--o-pfatt20n``; the gate and the redirect check use the
+    wire host, which is just a name to resolve and judge."""
+    from prevalidate.registry.fetch import _same_origin
+
+    url = httpx.URL("https://xn--o-pfatt20n/token")
+    assert _same_origin(url, url.join("/v2/")) and not _same_origin(url, httpx.URL("https://a.test/"))
+    resolver = RecordingResolver({"xn--o-pfatt20n": ["10.0.0.1"]})
+    reason = await Gate((), (), resolver).url_denial(url)
+    assert reason is not None and "private" in reason and resolver.asked == ["xn--o-pfatt20n"]

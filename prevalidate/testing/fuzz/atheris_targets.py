@@ -28,7 +28,7 @@ from ...messages import finding_json, render
 from ...model.findings import Code, Finding, Severity
 from ...model.quantity import canonical_quantity, parse_quantity_full
 from ...registry import challenge, manifests
-from ...registry.fetch import Reply
+from ...registry.fetch import Reply, _same_origin
 from ...registry.gate import host_for_url, wire_host
 from ...registry.policy import denial_reason, is_listed, parse_ip_literal, registry_denial, split_host_port
 from ...registry.reference import parse_image_reference
@@ -114,10 +114,11 @@ def www_authenticate(data: bytes) -> str:
             realm = httpx.URL(picked.realm)
         except httpx.InvalidURL:
             return "bearer-bad-realm"
-        if realm.scheme in ("http", "https") and realm.host:
+        if realm.scheme in ("http", "https") and realm.raw_host:
             host = wire_host(realm)
             port = realm.port or 443
             reason = denial_reason(host_for_url(host, port), ["registry.example.org"], require_listed=False)
+            _same_origin(realm, realm.join("/v2/"))  # what a redirect from the realm compares
             if reason is not None:
                 _bounded(reason, "realm denial reason", 600)
     return picked.scheme
