@@ -206,6 +206,7 @@ async def _token_exchange(
         "https://\u24dbocalhost/token",  # invalid IDNA for httpx
         "https://LOCALHOST./token",
         "https://metadata.google.internal./token",
+        "https://506\u30020\u30020\u30021/token",  # becomes "506.0.0.1": no address, no name
     ],
 )
 async def test_a_token_realm_on_an_internal_idn_host_is_never_contacted(realm: str) -> None:
