@@ -26,15 +26,18 @@ from prevalidate.testing.registry import run_registry
 USERS, WINDOW = 200, 10.0
 
 
+MODES = ("prevalidate", "stock", "prevalidate" + MEMORY_DB, "stock" + MEMORY_DB)
+
+
 async def measure(
-    users: int, window: float, modes: tuple[str, ...] = ("prevalidate", "stock", "prevalidate" + MEMORY_DB)
+    users: int, window: float, modes: tuple[str, ...] = MODES, *, sample: bool = False
 ) -> dict[str, BurstRun]:
     runs: dict[str, BurstRun] = {}
     with run_registry("open") as registry, tempfile.TemporaryDirectory(prefix="bench-load-") as tmp:
         registry.push_image(REPOSITORY, TAG)
         for mode in modes:
             print(f"   {mode}: {users} users in {window:.0f} s ...", flush=True)
-            runs[mode] = await run_burst(mode, users, window, registry, Path(tmp) / mode)
+            runs[mode] = await run_burst(mode, users, window, registry, Path(tmp) / mode, sample=sample)
             print(f"   {mode}: {verdict(runs[mode])}", flush=True)
     return runs
 

@@ -23,7 +23,7 @@ from pathlib import Path
 import httpx
 
 from benchmarks.hubspawn.browser import Browser
-from benchmarks.loadrun.hubside import LoopLag, hub_loop_lag, metrics_snapshot
+from benchmarks.loadrun.hubside import LoopLag, hub_loop_lag, metrics_snapshot, read_samples
 from benchmarks.loadrun.setup import cluster_yaml, form_for, hub_config, kind_of
 from prevalidate.testing.hubprocess import RunningHub, free_port, start_hub, visible_text
 from prevalidate.testing.registry import RunningRegistry
@@ -59,6 +59,7 @@ class BurstRun:
     burst_s: float = 0.0  # first submit -> last answer
     load: tuple[float, float] = (0.0, 0.0)
     hub_errors: list[str] = field(default_factory=list)  # tracebacks / 500s in the hub log
+    samples: list[tuple[float, str]] = field(default_factory=list)  # loopsampler's, when sampled
 
 
 # With LOAD_PROFILE set: a cProfile of the hub's main thread from start, dumped at each SIGUSR2
@@ -177,8 +178,10 @@ async def kubesim_process(cluster: str, workdir: Path) -> AsyncIterator[Path]:
 
 
 async def run_burst(
-    mode: str, users: int, window: float, registry: RunningRegistry, workdir: Path
+    mode: str, users: int, window: float, registry: RunningRegistry, workdir: Path, *, sample: bool = False
 ) -> BurstRun:
+    """One burst in `mode`; `sample`: the hub runs `loopsampler` (who holds its loop) and the
+    run keeps its samples of the burst in `run.samples`."""
     run = BurstRun(mode, users, window)
     host = registry.host
     workdir.mkdir(parents=True, exist_ok=True)
@@ -191,7 +194,10 @@ async def run_burst(
             # JupyterHub's database in memory (z2jh's `hub.db.type: sqlite-memory`): no commit
             # waits for the disk while holding the event loop.
             config += 'c.JupyterHub.db_url = "sqlite://"\n'
-        if os.environ.get("LOAD_PROFILE"):  # a cProfile of the hub's main thread, dumped at exit
+        samples = workdir / "loop-samples.jsonl"
+        if sample:  # both use SIGUSR2 to mark the burst
+            config += f"import benchmarks.loadrun.loopsampler as _s; _s.install({str(samples)!r})\n"
+        elif os.environ.get("LOAD_PROFILE"):  # a cProfile of the hub's main thread, dumped at exit
             config += _PROFILE.format(path=f"{os.environ['LOAD_PROFILE']}-{mode}.prof")
         async with start_hub(config, env=env, timeout=120, stop_timeout=60) as hub:
             browsers = [User(hub, f"load-{i:03d}") for i in range(users)]
@@ -204,21 +210,23 @@ async def run_burst(
 
                 await asyncio.gather(*(login(b) for b in browsers))
                 await asyncio.sleep(2.0)  # let the hub settle (reflectors, first lists)
-                await _burst(run, hub, browsers, host)
+                await _burst(run, hub, browsers, host, mark=sample or bool(os.environ.get("LOAD_PROFILE")))
             run.ready_servers = await _ready_servers(hub)
+            if sample:
+                run.samples = read_samples(samples)
             run.hub_errors = [line for line in hub.log().splitlines() if re.search(r"\] 5\d\d ", line)][:20]
     return run
 
 
-async def _burst(run: BurstRun, hub: RunningHub, browsers: list[User], host: str) -> None:
+async def _burst(run: BurstRun, hub: RunningHub, browsers: list[User], host: str, *, mark: bool) -> None:
+    """The burst; `mark`: SIGUSR2 to the hub as it starts and once it has settled."""
     before_metrics = await metrics_snapshot(hub)
     log_mark = len(hub.log())
     probe = Probe(hub.url + "/hub/api")
     run.load = (os.getloadavg()[0], 0.0)
     probe.start()
     await asyncio.sleep(1.0)  # a second of probes before the burst as a baseline
-    profiling = bool(os.environ.get("LOAD_PROFILE"))
-    if profiling:
+    if mark:
         hub.process.send_signal(signal.SIGUSR2)
     started = time.perf_counter()
     answers = [Answer(b.user, kind_of(i)) for i, b in enumerate(browsers)]
@@ -238,7 +246,7 @@ async def _burst(run: BurstRun, hub: RunningHub, browsers: list[User], host: str
     # server is ready (not the stock hub's bad pods still Pending until start_timeout).
     run.burst_s = time.perf_counter() - started
     probe.done.set()
-    if profiling:
+    if mark:
         hub.process.send_signal(signal.SIGUSR2)
     after_metrics = await metrics_snapshot(hub)
     run.loop = hub_loop_lag(before_metrics, after_metrics, hub.log()[log_mark:])

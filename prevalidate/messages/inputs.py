@@ -41,6 +41,8 @@ def _field_rule(f: Mapping[str, Any]) -> str:
             f'"{value}" is not a resource a container can ask for ({where}).{hint} Use cpu, memory, '
             "ephemeral-storage, hugepages-<size>, or an extended resource with a domain, like nvidia.com/gpu."
         )
+    if rule == "pod-level-resources":
+        return _pod_level(f)
     if rule == "mount-path-duplicate":
         return (
             f"Container {f.get('container')} mounts two volumes at {value} ({where}). "
@@ -71,6 +73,25 @@ def _field_rule(f: Mapping[str, Any]) -> str:
     if str(f.get("reason")).startswith("Required value"):
         return f"The pod is missing a required field ({where}). Ask your administrator to fix the options."
     return f"The server options are not valid ({where}). Ask your administrator to fix them."
+
+
+def _pod_level(f: Mapping[str, Any]) -> str:
+    """spec.resources (pod-level) against the containers' own (model/podlevel.py)."""
+    resource, pod, containers = str(f.get("resource")), f.get("pod"), f.get("containers")
+    defaulted = list(f.get("defaulted") or [])
+    source = f" (with the namespace defaults given to {names_list(defaulted)})" if defaulted else ""
+    if f.get("side") == "container-limit":
+        return (
+            f"Container {f.get('container')} may use up to {amount(resource, containers)} of {resource}, "
+            f"more than the whole pod's limit of {amount(resource, pod)}{source}. Lower the container's "
+            "limit or raise the pod's, or ask your administrator."
+        )
+    side = "request" if f.get("side") == "requests" else "limit"
+    return (
+        f"The pod's {resource} {side} of {amount(resource, pod)} (spec.resources) is less than its "
+        f"containers' {side}s together, {amount(resource, containers)}{source}. Raise the pod's {side} "
+        f"to at least {amount(resource, containers)}, or ask your administrator."
+    )
 
 
 def input_invalid(f: Mapping[str, Any]) -> str:

@@ -21,6 +21,7 @@ from .jsonshape import mapping, objects, string_map, strings
 from .names import field_invalid
 from .objects import LimitRangeInfo
 from .podfields import container_resource_name_problem, field_problems
+from .podlevel import pod_level_problems
 from .podrefs import ObjectRef, object_refs
 from .quantity import parse_quantity
 from .resources import (
@@ -277,10 +278,16 @@ def build_demand(pod: Mapping[str, Any], limit_ranges: Sequence[LimitRangeInfo] 
     requests = pod_totals(containers, "requests")
     limits = pod_totals(containers, "limits")
     pod_level = _resources(spec)
+    own = {attr: _parse_list(pod_level.get(attr), f"spec.resources.{attr}", problems)
+           for attr in ("requests", "limits")}
+    problems += pod_level_problems(
+        own["requests"], own["limits"], requests, limits,
+        [(c.name, c.limits) for c in containers if c.kind == KIND_CONTAINER],
+        [c.name for c in containers if c.defaulted],
+    )
     explicit = False
     for attr, target in (("requests", requests), ("limits", limits)):
-        override = _parse_list(pod_level.get(attr), f"spec.resources.{attr}", problems)
-        for name, value in override.items():
+        for name, value in own[attr].items():
             if name in (CPU, MEMORY) or is_hugepages(name):
                 target[name] = value
                 explicit = True

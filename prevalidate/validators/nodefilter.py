@@ -7,6 +7,7 @@ on other pods — so their result can be cached per (pod scheduling signature, n
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -21,7 +22,12 @@ REASON_TAINT = "node(s) had untolerated taint"
 
 
 def tolerates(toleration: Toleration, taint: Taint) -> bool:
-    """v1 ``Toleration.ToleratesTaint``."""
+    """v1 ``Toleration.ToleratesTaint`` (staging/src/k8s.io/api/core/v1/toleration.go) with
+    ``enableComparisonOperators``: ``Lt``/``Gt`` compare the taint's value with the
+    toleration's as decimal integers. Those operators are behind the TaintTolerationComparisonOperators
+    feature gate (alpha, off in v1.37): where it is off the apiserver refuses the pod (422) before
+    any scheduling, so comparing as a gate-on scheduler does can never wrongly refuse a spawn,
+    while treating them as "no match" refused pods a gate-on cluster runs."""
     if toleration.effect and toleration.effect != taint.effect:
         return False
     if toleration.key and toleration.key != taint.key:
@@ -30,7 +36,24 @@ def tolerates(toleration: Toleration, taint: Taint) -> bool:
         return True
     if toleration.operator in ("Equal", ""):
         return toleration.value == taint.value
+    if toleration.operator in ("Lt", "Gt"):
+        wanted, offered = _decimal_integer(toleration.value), _decimal_integer(taint.value)
+        if wanted is None or offered is None:
+            return False
+        return offered < wanted if toleration.operator == "Lt" else offered > wanted
     return False
+
+
+_INT64 = (-(2**63), 2**63 - 1)
+
+
+def _decimal_integer(text: str) -> int | None:
+    """apimachinery ``content.IsDecimalInteger`` then ``strconv.ParseInt(text, 10, 64)``: an
+    optional minus, no leading zeros, no plus sign, no "-0"."""
+    if not re.fullmatch(r"0|-?[1-9][0-9]*", text):
+        return None
+    value = int(text)
+    return value if _INT64[0] <= value <= _INT64[1] else None
 
 
 # Taints the node lifecycle controller or a cloud provider put on a node that is starting or

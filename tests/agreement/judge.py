@@ -24,6 +24,7 @@ import yaml
 
 from prevalidate.kube.dump import load_cluster
 from prevalidate.model.admission import AdmissionConfig
+from prevalidate.model.request import PodRequest
 from prevalidate.model.settings import Settings
 from prevalidate.testing.realplane import Api, RealCluster, admit, await_scheduling
 from prevalidate.testing.realplane.api import wait_for
@@ -144,9 +145,12 @@ PLANE_ADMISSION = AdmissionConfig.parse(
 )
 
 
-def ours(pod: Obj, cluster_file: Path) -> Outcome:
-    settings = Settings(offline=True, admission=PLANE_ADMISSION)
-    verdict = run_all(pod, load_cluster(cluster_file), settings, {})
+def ours(request: PodRequest | Obj, cluster_file: Path, settings: Settings | None = None) -> Outcome:
+    """prevalidate's verdict on a pod (or a spawner's request) over a dump of the plane; by
+    default told the plane's admission plugins, as an admin would tell it."""
+    settings = settings or Settings(offline=True, admission=PLANE_ADMISSION)
+    verdict = run_all(request, load_cluster(cluster_file), settings, {})
+    pod = PodRequest.of(request).pod
     errors = [f for f in verdict.findings if f.severity.value == "error"]
     kubelet_stage = KUBELET_STAGE | (NODE_NAME_KUBELET_STAGE if pod["spec"].get("nodeName") else set())
     families = frozenset(FAMILY_OF_CODE.get(f.code.value, f.code.value) for f in errors

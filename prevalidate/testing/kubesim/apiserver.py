@@ -1,10 +1,11 @@
 """The HTTP face of kubesim: a tornado app speaking the Kubernetes REST API over plain HTTP.
 
-Routes `/api/v1/...` and `/apis/<group>/<version>/...` (collections, objects, the `status`
-subresource, pods' `log`: podlogs.py), discovery, `/version` and health checks. Lists and watches honour
-`labelSelector`, `fieldSelector`, `resourceVersion` and `timeoutSeconds`; a watch is a chunked
-stream of `{"type": …, "object": …}` lines. Every failure is a `Status` body. Each request is
-appended to `request_log` so tests can list exactly what a client (KubeSpawner) called.
+Serves `/api/v1/...` and `/apis/<group>/<version>/...` (collections, objects, the `status`
+subresource, pods' `log`: podlogs.py; what a path names is urls.py's), discovery, `/version`
+and health checks; wire.py decodes request bodies and encodes list and watch bodies. Lists and
+watches honour `labelSelector`, `fieldSelector`, `resourceVersion` and `timeoutSeconds`; a watch
+is a chunked stream of `{"type": …, "object": …}` lines. Every failure is a `Status` body. Each
+request is appended to `request_log` so tests can list exactly what a client (KubeSpawner) called.
 """
 
 from __future__ import annotations
@@ -18,83 +19,22 @@ from urllib.parse import urlencode
 from tornado import web
 from tornado.iostream import StreamClosedError
 
-from . import discovery
 from .authz import authorize
 from .paging import Pager
 from .patch import merge_patch
 from .podlogs import PodLogs, read_log
 from .registry import Registry
-from .resources import BY_PLURAL, Resource
 from .selectors import Selector
 from .settings import SimSettings
-from .status import ApiError, bad_request, method_not_allowed, unknown_path, unsupported_media
+from .status import ApiError, bad_request, method_not_allowed, unsupported_media
 from .store import EXPIRED, Store, Watcher
+from .urls import Target, resolve
 from .webhookconfig import Attributes
 from .webhooks import WarningRecorder, WebhookDispatcher
-from .wire import event_line, list_body
+from .wire import event_line, list_body, loads
 
 log = logging.getLogger("kubesim.api")
 Obj = dict[str, Any]
-
-
-class RawFloat(float):
-    """A JSON number that remembers its text, so `1e3` decodes as Go would (not `1000.0`)."""
-
-    raw: str
-
-    def __new__(cls, text: str) -> RawFloat:
-        value = super().__new__(cls, float(text))
-        value.raw = text
-        return value
-
-
-def loads(body: bytes) -> Any:
-    return json.loads(body, parse_float=RawFloat)
-
-
-class Target:
-    """What a URL names: a resource type, maybe a namespace, maybe an object, maybe `status`."""
-
-    def __init__(self, resource: Resource, namespace: str | None, name: str | None, sub: str | None) -> None:
-        self.resource, self.namespace, self.name, self.sub = resource, namespace, name, sub
-
-
-def resolve(path: str) -> Target | Obj:
-    """A Target for resource URLs, or the discovery document to return; ApiError if unknown."""
-    parts = [p for p in path.split("/") if p]
-    if parts == ["version"]:
-        return discovery.version()
-    if parts == ["api"]:
-        return discovery.core_versions()
-    if parts == ["apis"]:
-        return discovery.group_list()
-    if len(parts) >= 2 and parts[:2] == ["api", "v1"]:
-        group, version, rest = "", "v1", parts[2:]
-    elif len(parts) >= 3 and parts[0] == "apis":
-        group, version, rest = parts[1], parts[2], parts[3:]
-    elif len(parts) == 2 and parts[0] == "apis":
-        doc = discovery.group(parts[1])
-        if doc is None:
-            raise unknown_path()
-        return doc
-    else:
-        raise unknown_path()
-    if not rest:
-        doc = discovery.resource_list(group, version)
-        if doc is None:
-            raise unknown_path()
-        return doc
-    namespace = None
-    if rest[0] == "namespaces" and len(rest) >= 3 and rest[2] not in ("status", "finalize"):
-        namespace, rest = rest[1], rest[2:]
-    resource = BY_PLURAL.get((group, rest[0]))
-    if resource is None or len(rest) > 3 or (namespace is not None and not resource.namespaced):
-        raise unknown_path()
-    name = rest[1] if len(rest) >= 2 else None
-    sub = rest[2] if len(rest) == 3 else None
-    if sub not in (None, "status") and not (sub == "log" and resource.plural == "pods"):
-        raise unknown_path()
-    return Target(resource, namespace, name, sub)
 
 
 class ApiHandler(web.RequestHandler):
@@ -106,8 +46,14 @@ class ApiHandler(web.RequestHandler):
     sim_settings: SimSettings
 
     def initialize(
-        self, store: Store, registry: Registry, request_log: list[str], settings: SimSettings,
-        pod_logs: PodLogs, webhooks: WebhookDispatcher, pager: Pager,
+        self,
+        store: Store,
+        registry: Registry,
+        request_log: list[str],
+        settings: SimSettings,
+        pod_logs: PodLogs,
+        webhooks: WebhookDispatcher,
+        pager: Pager,
     ) -> None:
         self.store, self.registry, self.request_log, self.pager = store, registry, request_log, pager
         self.sim_settings, self.pod_logs = settings, pod_logs
@@ -221,10 +167,14 @@ class ApiHandler(web.RequestHandler):
     # -- verbs -----------------------------------------------------------------------
     async def _get(self, t: Target) -> None:
         if t.sub == "log":
-            args = {k: v for k in ("container", "tailLines", "limitBytes", "previous")
-                    if (v := self._arg(k)) is not None}
-            text = read_log(self.store.peek("pods", t.namespace or "", t.name or ""), self.pod_logs,
-                            t.name or "", args)
+            args = {
+                k: v
+                for k in ("container", "tailLines", "limitBytes", "previous")
+                if (v := self._arg(k)) is not None
+            }
+            text = read_log(
+                self.store.peek("pods", t.namespace or "", t.name or ""), self.pod_logs, t.name or "", args
+            )
             self.set_status(200)
             self.set_header("Content-Type", "text/plain")
             self.finish(text)
@@ -341,8 +291,9 @@ class ApiHandler(web.RequestHandler):
             raise method_not_allowed()
         dry_run = self._arg("dryRun") == "All"
         obj, commit = self.registry.prepare_create(t.resource, t.namespace, self._body(), dry_run)
-        attr = Attributes(t.resource.group, t.resource.version, t.resource.plural, "",
-                          t.namespace or "", "CREATE")
+        attr = Attributes(
+            t.resource.group, t.resource.version, t.resource.plural, "", t.namespace or "", "CREATE"
+        )
         await self.webhooks.validate(attr, t.resource.kind, obj, dry_run, self.warnings)
         self.send(201, commit())
 
@@ -401,8 +352,12 @@ class HealthHandler(web.RequestHandler):
 
 
 def make_app(
-    store: Store, registry: Registry, request_log: list[str], settings: SimSettings | None = None,
-    pod_logs: PodLogs | None = None, webhooks: WebhookDispatcher | None = None,
+    store: Store,
+    registry: Registry,
+    request_log: list[str],
+    settings: SimSettings | None = None,
+    pod_logs: PodLogs | None = None,
+    webhooks: WebhookDispatcher | None = None,
 ) -> web.Application:
     settings = settings or SimSettings()
     args = {

@@ -1,7 +1,8 @@
-"""List bodies and watch event lines assembled from each object's cached JSON (Store.encoded).
+"""JSON on the wire: request bodies decoded as Go decodes them, and list bodies and watch
+event lines assembled from each object's cached JSON (Store.encoded).
 
-The bytes are exactly ``json.dumps`` of the whole answer (same separators, same key order), so
-a client cannot tell a cached page from one encoded afresh; tests/kubesim/test_wire.py holds
+The bytes sent are exactly ``json.dumps`` of the whole answer (same separators, same key order),
+so a client cannot tell a cached page from one encoded afresh; tests/kubesim/test_wire.py holds
 them to that after creates, updates and deletes.
 """
 
@@ -12,6 +13,21 @@ from collections.abc import Iterable
 from typing import Any
 
 Obj = dict[str, Any]
+
+
+class RawFloat(float):
+    """A JSON number that remembers its text, so `1e3` decodes as Go would (not `1000.0`)."""
+
+    raw: str
+
+    def __new__(cls, text: str) -> RawFloat:
+        value = super().__new__(cls, float(text))
+        value.raw = text
+        return value
+
+
+def loads(body: bytes) -> Any:
+    return json.loads(body, parse_float=RawFloat)
 
 
 def list_body(kind: str, api_version: str, metadata: Obj, items: Iterable[bytes]) -> bytes:

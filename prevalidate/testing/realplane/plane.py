@@ -20,6 +20,7 @@ import shutil
 import ssl
 import tempfile
 import time
+from collections.abc import Mapping
 from pathlib import Path
 from types import TracebackType
 
@@ -53,9 +54,15 @@ class PlaneError(Exception):
 
 class ControlPlane:
     def __init__(
-        self, bin_dir: Path | None = None, workdir: Path | None = None, ready_timeout: float = 90
+        self,
+        bin_dir: Path | None = None,
+        workdir: Path | None = None,
+        ready_timeout: float = 90,
+        feature_gates: Mapping[str, bool] | None = None,
     ) -> None:
         self.bin_dir = bin_dir or binaries_dir()
+        # --feature-gates for kube-apiserver and kube-scheduler (both read the pod-facing ones).
+        self.feature_gates = dict(feature_gates or {})
         self.ready_timeout = ready_timeout
         # etcd's fsyncs dominate start-up and writes; a tmpfs makes both cheap when there is one.
         base = "/dev/shm" if Path("/dev/shm").is_dir() else None
@@ -205,6 +212,9 @@ class ControlPlane:
         )
 
     def _launch(self, name: str, *args: str) -> None:
+        if self.feature_gates and name in ("kube-apiserver", "kube-scheduler"):
+            gates = ",".join(f"{k}={str(v).lower()}" for k, v in sorted(self.feature_gates.items()))
+            args = (*args, f"--feature-gates={gates}")
         component = Component(name, [str(self.bin_dir / name), *args], self.workdir / f"{name}.log")
         self.components.append(component.start())
 
