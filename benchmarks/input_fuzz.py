@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from prevalidate_webhook import review as wire
 from prevalidate_webhook.reviewer import Reviewer
 
+from prevalidate.messages.webhook import MAX_MESSAGE as MAX_DENIAL
 from prevalidate.model.settings import Settings
 from prevalidate.service import FixedView, ValidationService
 from prevalidate.testing.fuzz import families as fam
@@ -205,7 +206,8 @@ class WebhookFuzz:
             if not isinstance(status, dict) or status.get("code") not in (400, 403, 422):
                 tally.fail("wrong", f"a denial with status {status!r:.80}")
                 return
-            fam.bounded(str(status.get("message")), tally, "webhook denial message")
+            # The webhook's own bound (one paragraph of every error, 16 kB), not one message's.
+            fam.bounded(str(status.get("message")), tally, "webhook denial message", MAX_DENIAL)
         if HUGE[:1000].encode() in encoded:
             tally.fail("unbounded", "a 100 kB value echoed in the answer", encoded[:300].decode())
 

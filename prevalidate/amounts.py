@@ -4,7 +4,7 @@ and facts as JSON. Pure, no I/O here; the sentences themselves live in ``message
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from decimal import Decimal
+from decimal import Decimal, localcontext
 from typing import Any
 
 _BYTES = ("memory", "ephemeral-storage", "storage")
@@ -12,11 +12,14 @@ _BINARY = (("TiB", 2**40), ("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10))
 
 
 def trim(value: Decimal, places: int = 2) -> str:
-    text = (
-        f"{value.quantize(Decimal(1).scaleb(-places)):f}"
-        if value != value.to_integral_value()
-        else f"{value:f}"
-    )
+    if value != value.to_integral_value():
+        with localcontext() as ctx:
+            # Quantities keep every digit written (as Go does); quantize refuses a result
+            # longer than the context's precision (28 digits by default).
+            ctx.prec = max(28, value.adjusted() + places + 2)
+            text = f"{value.quantize(Decimal(1).scaleb(-places)):f}"
+    else:
+        text = f"{value:f}"
     if "." in text:
         text = text.rstrip("0").rstrip(".")
     return text

@@ -16,6 +16,7 @@ from ..model.findings import Code
 from ..model.objects import NodeInfo
 from ..model.objshape import object_problems
 from ..model.settings import CHECKS, DEFAULT_ADMIN_CONTACT, Settings
+from ..registry.policy import entry_problem
 from ..validators.backstop.policy import FatalRule, Policy
 
 
@@ -274,6 +275,16 @@ class Prevalidator(LoggingConfigurable):
         except ValueError as exc:
             raise TraitError(str(exc)) from None
         return value
+
+    @validate("allowed_registries", "insecure_registries")
+    def _ascii_registries(self, proposal: Any) -> list[str]:
+        # A Unicode name would match no image (see policy.is_listed): an allow-list that
+        # silently lacks the registry the admin meant rejects that registry's images.
+        for index, entry in enumerate(proposal["value"]):
+            problem = entry_problem(entry)
+            if problem is not None:
+                raise TraitError(f"{proposal['trait'].name}[{index}]: {problem}")
+        return list(proposal["value"])
 
     @validate("disabled_checks")
     def _known_checks(self, proposal: Any) -> set[str]:

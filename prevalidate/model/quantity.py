@@ -123,11 +123,13 @@ def parse_quantity_full(text: str) -> Quantity:
         amount = Decimal(0)
     else:
         try:
-            amount = abs(Decimal(value))
+            amount = Decimal(value).copy_abs()  # exact: abs() would round to the context's 28 digits
         except InvalidOperation as exc:  # pragma: no cover - the scanner admits digits only
             raise ValueError(ERR_NUMERIC) from exc
     with localcontext() as ctx:
-        ctx.prec, ctx.Emax, ctx.Emin = 200, MAX_EMAX, MIN_EMIN  # "1e-2000000000" is 1n, as in Go
+        # Exact, as Go's inf.Dec is: room for every digit written plus 2^60's nineteen.
+        # "1e-2000000000" is 1n, as in Go.
+        ctx.prec, ctx.Emax, ctx.Emin = _precision(len(value) + 20), MAX_EMAX, MIN_EMIN
         amount = amount.scaleb(exponent) if base == 10 else amount * (2**exponent)
         if amount != 0 and _exponent(amount) < -9:
             # Round up (away from zero) to 1n: "if you want some resources, you get some".
@@ -139,8 +141,13 @@ def parse_quantity_full(text: str) -> Quantity:
             amount = _MAX_INT64
         if 0 < amount < 1:
             fmt = QuantityFormat.DECIMAL_SI
-    amount = -amount if negative and amount != 0 else amount
+    amount = amount.copy_negate() if negative and amount != 0 else amount  # exact, unlike unary minus
     return Quantity(_normalize(amount), fmt)
+
+
+def _precision(digits: int) -> int:
+    """Context precision that keeps a value of ``digits`` significant digits exact."""
+    return max(200, digits + 20)
 
 
 def _exponent(value: Decimal) -> int:
@@ -153,7 +160,7 @@ def _normalize(value: Decimal) -> Decimal:
     if value == 0:
         return Decimal(0)
     with localcontext() as ctx:
-        ctx.prec = 200
+        ctx.prec = _precision(len(value.as_tuple().digits) + 60)  # + 60: quantize below
         normal = value.normalize()
         if 0 < _exponent(normal) <= 60:
             return normal.quantize(Decimal(1))
@@ -176,7 +183,7 @@ def canonical_quantity(value: Decimal, fmt: QuantityFormat = QuantityFormat.DECI
     if fmt is QuantityFormat.BINARY_SI and (abs(value) < 1024 or value != value.to_integral_value()):
         fmt = QuantityFormat.DECIMAL_SI
     sign = "-" if value < 0 else ""
-    magnitude = abs(value)
+    magnitude = value.copy_abs()  # exact: abs() would round to the context's 28 digits
     if fmt is QuantityFormat.BINARY_SI:
         mantissa, exponent = int(magnitude), 0
         while mantissa % 1024 == 0 and exponent < 60:
@@ -185,12 +192,14 @@ def canonical_quantity(value: Decimal, fmt: QuantityFormat = QuantityFormat.DECI
         return f"{sign}{mantissa}{_BINARY_BY_EXPONENT.get(exponent, '')}"
     # Decimal: the largest exponent (a multiple of 3) that keeps an integer mantissa.
     with localcontext() as ctx:
-        ctx.prec = 200
+        ctx.prec = _precision(len(magnitude.as_tuple().digits))
         _sign, digits, exp = magnitude.normalize().as_tuple()
     mantissa = int("".join(map(str, digits)))
     exponent = exp if isinstance(exp, int) else 0
     if exponent < -9:  # parse_quantity already rounded to 1n; be safe for callers
-        return canonical_quantity(magnitude.quantize(_NANO, rounding=ROUND_CEILING), fmt)
+        with localcontext() as ctx:
+            ctx.prec = _precision(len(digits) + 10)
+            return canonical_quantity(magnitude.quantize(_NANO, rounding=ROUND_CEILING), fmt)
     shift = exponent % 3
     mantissa, exponent = mantissa * 10**shift, exponent - shift
     if fmt is QuantityFormat.DECIMAL_SI and exponent > 18:

@@ -35,6 +35,8 @@ from .quantity import parse_quantity
 MAX_DETAIL = 300  # characters of a webhook's or a policy's message that we pass on
 MAX_NAME = 253  # characters of a name read from a refusal (a DNS subdomain's most; input can be 100 kB)
 MAX_CAUSES = 5
+MAX_MISSING = 8  # resources one quota refusal names (requests/limits of cpu, memory, storage, a GPU)
+MAX_CONTAINERS = 10  # containers named per resource (each a DNS label: 63 characters)
 
 
 class RefusalKind(str, Enum):
@@ -225,10 +227,17 @@ def _forbidden(rest: str, base: dict[str, Any]) -> Refusal:
             return Refusal(RefusalKind.QUOTA_EXCEEDED, **base, quota=found["quota"].strip(),
                            exceeded=exceeded)
     if (found := _MUST_SPECIFY.search(rest)) is not None:
-        missing = []
+        # One finding per missing resource: a message that is not the apiserver's (garbage, a
+        # webhook's text) must not become thousands of findings or one finding repeated.
+        missing: list[tuple[str, tuple[str, ...]]] = []
         for piece in found["rest"].split("; "):
             resource, _, containers = piece.partition(" for: ")
-            missing.append((resource.strip(), tuple(c for c in containers.strip().split(",") if c)))
+            names = tuple(one_line(c, 63) for c in containers.strip().split(",") if c)[:MAX_CONTAINERS]
+            entry = (one_line(resource.strip(), MAX_NAME), names)
+            if entry not in missing:
+                missing.append(entry)
+            if len(missing) == MAX_MISSING:
+                break
         return Refusal(RefusalKind.QUOTA_MUST_SPECIFY, **base, quota=found["quota"].strip(),
                        must_specify=tuple(missing))
     if re.search(r"(status unknown for quota|insufficient quota to)", rest):

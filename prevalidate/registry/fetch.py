@@ -85,7 +85,9 @@ class Reply:
 
 
 def _same_origin(a: httpx.URL, b: httpx.URL) -> bool:
-    return (a.scheme, a.host, a.port) == (b.scheme, b.host, b.port)
+    # raw_host: httpx's ``host`` IDNA-decodes, and raises on an invalid ``xn--`` label
+    # (a redirect to https://xn--o-pfatt20n/ did: atheris).
+    return (a.scheme, a.raw_host.lower(), a.port) == (b.scheme, b.raw_host.lower(), b.port)
 
 
 class Fetcher:

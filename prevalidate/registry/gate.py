@@ -29,13 +29,28 @@ from prevalidate.registry.policy import (
     split_host_port,
 )
 
-__all__ = ["Gate", "host_for_url"]
+__all__ = ["Gate", "host_for_url", "wire_host"]
 
 RESOLUTION_TTL = 30.0
 
 
 def host_for_url(host: str, port: int) -> str:
     return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
+def wire_host(url: httpx.URL) -> str:
+    """The host as it goes on the wire: ASCII, ``xn--`` labels as written.
+
+    Not ``url.host``: httpx decodes IDNA there for display (``xn--fa-hia.de`` comes back as
+    ``faß.de``), and that Unicode form is wrong for both things we do with a host. The
+    allow-list holds the ASCII names image references use, so a listed punycode registry
+    would look unlisted; and a resolver handed the Unicode form re-encodes it with Python's
+    IDNA 2003 codec (``faß.de`` → ``fass.de``, while httpx sent ``xn--zca.de``), so the
+    verdict would rest on the addresses of a different name than httpcore connects to.
+    """
+    # httpx keeps raw_host ASCII (IDNA-encoded or refused); should a byte ever not be, it
+    # becomes U+FFFD, and the policy refuses any host that is not ASCII.
+    return url.raw_host.decode("ascii", "replace").lower()
 
 
 class Gate:
@@ -83,7 +98,7 @@ class Gate:
 
     async def url_denial(self, url: httpx.URL) -> str | None:
         port = url.port or (80 if url.scheme == "http" else 443)
-        origin = (url.scheme, url.host, port)
+        origin = (url.scheme, wire_host(url), port)
         if origin in self._verdicts:
             return self._verdicts[origin]
         verdict = await self._origin_denial(url, port)
@@ -91,17 +106,22 @@ class Gate:
         return verdict
 
     async def _origin_denial(self, url: httpx.URL, port: int) -> str | None:
-        hostport = host_for_url(url.host, port)
+        host = wire_host(url)
+        hostport = host_for_url(host, port)
         if url.scheme not in ("http", "https"):
             return f"{url.scheme} URLs are not used"
         if not 0 < port < 65536:
             return f"invalid port {port}"
-        if url.scheme == "http" and not self._is_insecure_host(url.host):
+        if url.scheme == "http" and not self._is_insecure_host(host):
             return f"plain HTTP to {hostport}, which is not an insecure registry"
+        # What the name alone decides (a literal, localhost, metadata, not ASCII) needs no DNS.
+        reason = denial_reason(hostport, self._explicit, (), require_listed=False)
+        if reason is not None:
+            return reason
         try:
-            resolved = await self.resolve(url.host, port)
+            resolved = await self.resolve(host, port)
         except OSError:
-            return f"cannot resolve {url.host}"
+            return f"cannot resolve {host}"
         return denial_reason(hostport, self._explicit, resolved, require_listed=False)
 
     def connection_denial(self, host: str, port: int, addresses: Sequence[IPAddress]) -> str | None:

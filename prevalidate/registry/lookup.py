@@ -87,7 +87,7 @@ class Lookup:
 
     def _url(self, ref: ImageReference, path: str) -> httpx.URL:
         scheme = self._scheme_for(ref.registry_host)
-        return httpx.URL(f"{scheme}://{ref.registry_host}/v2/{ref.repository}/{path}")
+        return httpx.URL(f"{scheme}://{ref.registry_host}/v2/{ref.remote_path}/{path}")
 
     async def _request(
         self,
@@ -102,14 +102,14 @@ class Lookup:
         """One request with the registry's auth dance; may raise AuthFailure / httpx errors."""
         headers = {"Accept": accept} if accept else {}
         host = ref.registry_host
-        sent = await self._auth.preemptive(host, ref.repository, cred)
+        sent = await self._auth.preemptive(host, ref.remote_path, cred)
         if sent:
             headers["Authorization"] = sent
         reply = await self._fetcher.send(method, url, headers, kind=kind)
         if reply.status != 401:
             return reply
         header = await self._auth.answer(
-            host, reply.headers.get_list("www-authenticate"), ref.repository, cred, sent
+            host, reply.headers.get_list("www-authenticate"), ref.remote_path, cred, sent
         )
         if header is None:
             return reply

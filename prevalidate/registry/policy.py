@@ -9,6 +9,7 @@ connections, so before any connection we refuse:
   ``0x7f.0.0.1``, ``0177.0.0.1``, ``[::ffff:127.0.0.1]``, zone ids) whose address is not
   globally routable, and every IP literal in a non-canonical notation (nobody runs a
   registry at ``0x7f.1``; such spellings exist only to slip past filters);
+* host names that are not ASCII (no image reference has one; see ``is_listed`` on IDN);
 * host names that are loopback by definition (``localhost``, ``*.localhost``) or name a cloud
   metadata service, and host names that *resolve* to loopback, private, link-local, CGNAT,
   unique-local, metadata, unspecified, multicast or reserved addresses, including IPv4
@@ -39,6 +40,7 @@ __all__ = [
     "address_denial",
     "classify_address",
     "denial_reason",
+    "entry_problem",
     "is_listed",
     "parse_ip_literal",
     "registry_denial",
@@ -114,7 +116,8 @@ def split_host_port(registry_host: str) -> tuple[str, int | None]:
         host, _, port = text.partition(":")
     else:  # a bare name, or an unbracketed IPv6 literal from configuration
         host, port = text, ""
-    return host.lower(), int(port) if port.isdigit() else None
+    # isascii: str.isdigit() is True for "²" and "５", which int() rejects or reads as 5.
+    return host.lower(), int(port) if port.isascii() and port.isdigit() else None
 
 
 def _inet_aton(text: str) -> ipaddress.IPv4Address | None:
@@ -208,7 +211,18 @@ def classify_address(address: IPAddress) -> str | None:
 
 def is_listed(registry_host: str, allowed: Collection[str]) -> bool:
     """Is ``registry_host`` in the allow-list? Ports must be equal (absent means 443), and
-    the three Docker Hub names stand for one another."""
+    the three Docker Hub names stand for one another.
+
+    Names are compared as written (case aside), never IDNA-converted in either direction.
+    An image reference can only name an ASCII host (distribution/reference's domain grammar;
+    the kubelet refuses anything else as InvalidImageName), and containerd contacts that
+    host as written, so the ``xn--`` form *is* the registry's identity. Converting a Unicode
+    entry would mean choosing IDNA 2003 (Python's codec: ``faß.de`` → ``fass.de``) or 2008
+    (httpx: ``xn--zca.de``), two different hosts, so an entry could silently allow a registry
+    the admin never named; and decoding an image's ``xn--`` name would let a homoglyph entry
+    match. A Unicode entry therefore matches nothing, and the hub's configuration refuses it
+    at start (``entry_problem``) so that it is not a silent allow-list miss.
+    """
     host, port = split_host_port(registry_host)
     for entry in allowed:
         entry_host, entry_port = split_host_port(entry)
@@ -216,6 +230,16 @@ def is_listed(registry_host: str, allowed: Collection[str]) -> bool:
         if same_host and (entry_port or 443) == (port or 443):
             return True
     return False
+
+
+def entry_problem(entry: str) -> str | None:
+    """Why an allow-list or insecure-registry entry can never match an image, or None."""
+    if not entry.isascii():
+        return (
+            f"{entry!r} is not ASCII; image references name registries in ASCII only, "
+            "so write the name's IDNA (xn--) form as the image does"
+        )
+    return None
 
 
 def _host_is_listed(host: str, allowed: Collection[str]) -> bool:
@@ -251,6 +275,11 @@ def denial_reason(
     host, _port = split_host_port(registry_host)
     if not host:
         return "no registry host"
+    if not host.isascii():
+        # No image reference has such a host (the grammar is ASCII), and the socket layer
+        # would IDNA-2003-encode it into some other name (127。0。0。1 → 127.0.0.1): refused
+        # before the allow-list or any resolution is consulted.
+        return f"{registry_host} is not an ASCII host name (IDN hosts are used only as xn--)"
     listed = is_listed(registry_host, allowed)
     if listed:
         return None

@@ -79,7 +79,22 @@ class ImageReference:
 
     @property
     def registry_host(self) -> str:
-        return DOCKER_HUB_API_HOST if self.domain == DOCKER_HUB_DOMAIN else self.domain
+        if self.domain == DOCKER_HUB_DOMAIN:
+            return DOCKER_HUB_API_HOST
+        if not self.domain:
+            # Go's grammar reports no domain when the first component is a host only the path
+            # grammar accepts ("my_registry.example.com/app": "_" is no domain character), yet
+            # containerd's resolver contacts that first component (containerd/reference
+            # Spec.Hostname): the policy and the lookup must judge and ask the same host.
+            return self.repository.split("/", 1)[0]
+        return self.domain
+
+    @property
+    def remote_path(self) -> str:
+        """The repository as the registry's API names it (the path after ``/v2/``)."""
+        if not self.domain:
+            return self.repository.split("/", 1)[-1]
+        return self.repository
 
     @property
     def is_docker_hub(self) -> bool:

@@ -280,3 +280,44 @@ def test_astronomical_values_are_refused_with_a_value_error(text: str) -> None:
 
 def test_a_huge_but_usable_value_still_parses_exactly() -> None:
     assert parse_quantity("1e999") == Decimal(10) ** 999
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "canonical"),
+    [
+        ("9" * 30, "9" * 30, "9" * 30),
+        (
+            "123456789012345678901234567890m",
+            "123456789012345678901234567.89",
+            "123456789012345678901234567890m",
+        ),
+        ("1" * 40 + ".5", "1" * 40 + ".5", "1" * 40 + "500m"),
+        ("1" * 300 + "n", "1" * 300 + "e-9", "1" * 300 + "n"),
+        # found by atheris after the first fix: unary minus rounded a negative value again
+        (
+            "-0" + "1" * 34 + "0" * 14 + "14825483150825619457",
+            "-" + "1" * 34 + "0" * 14 + "14825483150825619457",
+            "-" + "1" * 34 + "0" * 14 + "14825483150825619457",
+        ),
+    ],
+)
+def test_many_significant_digits_are_kept_exactly_as_go_keeps_them(
+    text: str, value: str, canonical: str
+) -> None:
+    """Regression (found while writing the atheris quantity target, the last by atheris):
+    ``abs()`` and unary minus rounded every value to Python's default 28 digits, so ``999…9``
+    (30 nines) became ``1000000000000E``.
+    Go's slow path (inf.Dec) is exact, and so is CanonicalizeBytes on it."""
+    parsed = parse_quantity_full(text)
+    assert parsed.value == Decimal(value)
+    assert canonical_quantity(parsed.value, parsed.format) == canonical
+
+
+def test_a_long_exact_quantity_is_told_in_a_message() -> None:
+    """Regression (atheris, status/regression-long-limitrange-value and
+    webhook/regression-many-findings-long-cpu): once quantities kept every digit, ``trim``'s
+    ``quantize`` (28 digits of context) raised on a 30-digit value with a fraction."""
+    from prevalidate.amounts import amount, trim
+
+    assert trim(Decimal("11111111111111111111111111111.5")) == "11111111111111111111111111111.5"
+    assert amount("cpu", parse_quantity("1" * 40 + "250m")) == "1" * 40 + ".25 CPUs"

@@ -177,3 +177,25 @@ def test_mangled_statuses_never_raise_and_stay_one_line_each() -> None:
         rejection = Rejection.refused(parse_status(status, body))
         for sentence in rejection.sentences():
             assert "\n" not in sentence and len(sentence) < 5000
+
+
+def test_a_must_specify_list_that_is_not_the_apiservers_gives_few_bounded_findings() -> None:
+    """Regression (atheris, tests/fuzz/atheris/status/regression-must-specify-repeated): a
+    garbage "must specify" list gave one finding per "; " piece, 24 copies of one sentence,
+    8,213 characters on the spawn page. Now: equal pieces once, at most 8 resources, 10
+    containers each (63 characters, a DNS label), and the apiserver's own lists unchanged."""
+    from prevalidate.model.refusals import MAX_MISSING, refusal_findings
+
+    prefix = 'pods "x" is forbidden: failed quota: compute: must specify '
+    repeated = parse_status(403, {"message": prefix + "; ".join(["x"] * 24)})
+    assert len(refusal_findings(repeated)) == 1
+    many = "; ".join(f"{chr(97 + i) * 253} for: " + ",".join([chr(98 + i) * 253] * 25) for i in range(20))
+    refusal = parse_status(403, {"message": prefix + many})
+    assert len(refusal.must_specify) == MAX_MISSING
+    assert all(len(c) <= 63 and len(cs) <= 10 for _, cs in refusal.must_specify for c in cs)
+    assert len(Rejection.refused(refusal, "Write to admins.").text()) < 8192
+    real = "limits.cpu for: notebook; requests.memory for: notebook,sidecar"
+    assert parse_status(403, {"message": prefix + real}).must_specify == (
+        ("limits.cpu", ("notebook",)),
+        ("requests.memory", ("notebook", "sidecar")),
+    )

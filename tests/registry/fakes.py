@@ -29,6 +29,21 @@ def resolver(table: Mapping[str, Sequence[str]]):
     return resolve
 
 
+class RecordingResolver:
+    """A fake DNS that records every name it is asked (the proof that a host was never
+    resolved); unknown names fail like DNS."""
+
+    def __init__(self, table: Mapping[str, Sequence[str]] | None = None) -> None:
+        self.table = dict(table or {})
+        self.asked: list[str] = []
+
+    async def __call__(self, host: str, port: int) -> list[IPAddress]:
+        self.asked.append(host)
+        if host not in self.table:
+            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+        return [ipaddress.ip_address(a) for a in self.table[host]]
+
+
 class Recorder:
     """A mock transport whose handler is replaceable; it keeps every request it saw."""
 

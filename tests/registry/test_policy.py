@@ -102,9 +102,53 @@ SSRF_TABLE = [
     "0.0.0.0:5000",
     "localhost:5000",
     "LOCALHOST:5000",
+    "LOCALHOST",
+    "localhost.",
+    "LocalHost.:5000",
     "registry.localhost",
+    "registry.localhost.",
+    "REGISTRY.LOCALHOST",
     "metadata.google.internal",
+    "metadata.google.internal.",
+    "METADATA.GOOGLE.INTERNAL",
+    "127.0.0.1.",
 ]
+
+# Hosts that are not ASCII never name a registry an image can use (distribution/reference's
+# grammar is ASCII; see test_idn.py). Should one reach the policy anyway (a bug upstream),
+# it is refused: unresolved, even listed, whatever it would resolve to. Python's socket layer
+# would IDNA-encode it (U+3002 → ".", fullwidth → ASCII), turning each of these into an
+# internal address or into a different name than the one checked.
+IDN_HOSTS = [
+    "127\u30020\u30020\u30021",
+    "127\uff0e0\uff0e0\uff0e1:5000",
+    "\uff11\uff12\uff17.0.0.1",
+    "\u24dbocalhost",
+    "r\u0435gistry.example.com",
+    "ex\u0430mple.com",
+    "metadata.google.int\u0435rnal",
+    "fa\u00df.de",
+]
+
+
+@pytest.mark.parametrize("host", IDN_HOSTS)
+def test_a_non_ascii_host_is_refused_resolved_or_not_listed_or_not(host: str) -> None:
+    public = [ipaddress.ip_address("8.8.8.8")]
+    for allowed in ((), [host]):
+        for require_listed in (True, False):
+            reason = denial_reason(host, allowed, public, require_listed=require_listed)
+            assert reason is not None and "not an ASCII" in reason
+            assert registry_denial(host, allowed, insecure=[host]) is not None
+
+
+@pytest.mark.parametrize(
+    ("host", "address"),
+    [("xn--rgistry-7gg.example.com", "127.0.0.1"), ("xn--exmple-4nf.com", "10.0.0.1")],
+)
+def test_punycode_names_are_judged_by_their_addresses(host: str, address: str) -> None:
+    assert denial_reason(host, (), [ipaddress.ip_address(address)]) is not None
+    assert denial_reason(host, (), [ipaddress.ip_address("8.8.8.8")]) is None
+    assert denial_reason(host, [host], [ipaddress.ip_address(address)]) is None
 
 
 @pytest.mark.parametrize("host", SSRF_TABLE)

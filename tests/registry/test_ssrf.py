@@ -9,7 +9,7 @@ import pytest
 from prevalidate.model.image_facts import ImageStatus
 from prevalidate.registry import RegistryClient
 
-from .fakes import PUBLIC, resolver
+from .fakes import PUBLIC, Recorder, RecordingResolver, exists, resolver
 
 
 class CountingBackend(httpcore.AsyncNetworkBackend):
@@ -39,6 +39,9 @@ DNS = resolver(
         "ula.evil.test": ["fd12:3456::1"],
         "mapped.evil.test": ["::ffff:127.0.0.1"],
         "mixed.evil.test": [PUBLIC, "10.0.0.1"],
+        "xn--rgistry-7gg.evil.test": ["127.0.0.1"],
+        "under_score.evil.test": ["10.0.0.7"],
+        "under_score.public.test": [PUBLIC],  # r(Cyrillic е)gistry: punycode is ASCII
         "public.test": [PUBLIC],
     }
 )
@@ -74,8 +77,12 @@ SSRF_IMAGES = [
     "0.0.0.0:5000/app:1",
     "localhost/app:1",
     "localhost:5000/app:1",
+    "LOCALHOST/app:1",  # an uppercase first component is a domain (Go's splitDockerDomain)
+    "LocalHost:5000/app:1",
     "registry.localhost/app:1",
+    "REGISTRY.LOCALHOST/app:1",
     "metadata.google.internal/computemetadata:1",
+    "METADATA.Google.Internal/computemetadata:1",
     "loopback.evil.test/app:1",
     "private.evil.test/app:1",
     "metadata.evil.test/app:1",
@@ -84,6 +91,9 @@ SSRF_IMAGES = [
     "ula.evil.test/app:1",
     "mapped.evil.test/app:1",
     "mixed.evil.test/app:1",
+    "xn--rgistry-7gg.evil.test/app:1",
+    "under_score.evil.test/app:1",  # a host only the path grammar accepts (no domain in Go)
+    "my_registry.localhost/app:1",
 ]
 
 
@@ -108,17 +118,21 @@ NOT_REFERENCES = [
     "[fe80::1%25eth0]/app:1",
     "user@169.254.169.254/app:1",
     "169.254.169.254#@public.test/app:1",
+    "localhost./app:1",  # the grammar has no trailing dot
+    "LOCALHOST.:5000/app:1",
+    "registry.internal./app:1",
+    "metadata.google.internal./app:1",
 ]
 
 
 @pytest.mark.parametrize("image", NOT_REFERENCES)
 async def test_address_forms_that_are_no_reference_open_no_connection(image: str) -> None:
-    backend = CountingBackend()
-    async with RegistryClient(resolver=DNS, network_backend=backend) as client:
+    backend, dns = CountingBackend(), RecordingResolver({"localhost": ["127.0.0.1"]})
+    async with RegistryClient(resolver=dns, network_backend=backend) as client:
         facts = await client.image_facts(image)
         assert facts.status is ImageStatus.UNVERIFIED and "invalid reference" in facts.detail, facts
         assert client.connection_attempts == 0
-    assert backend.attempts == []
+    assert backend.attempts == [] and dns.asked == []
 
 
 async def test_listed_internal_registry_is_contacted() -> None:
@@ -151,3 +165,26 @@ async def test_public_registry_connects_to_the_vetted_address() -> None:
     async with RegistryClient(resolver=DNS, network_backend=backend) as client:
         await client.image_facts("public.test/app:1")
     assert backend.attempts == [(PUBLIC, 443)]
+
+
+async def test_a_host_only_the_path_grammar_accepts_is_the_one_asked() -> None:
+    """Regression (atheris, ``ogle.idata.goo_le.internal/x:n``): Go's grammar gives such a
+    reference no domain (``_`` is no domain character) and we judged an empty host; containerd
+    contacts the first component, so that is the host the policy judges and the lookup asks,
+    at ``/v2/<the rest>``."""
+    backend = CountingBackend()
+    async with RegistryClient(resolver=DNS, network_backend=backend) as client:
+        await client.image_facts("under_score.public.test/team/app:1")
+    assert backend.attempts == [(PUBLIC, 443)]
+    recorder = Recorder(exists)
+    async with RegistryClient(resolver=DNS, transport=recorder.transport) as client:
+        facts = await client.image_facts("under_score.public.test/team/app:1")
+    assert facts.status is ImageStatus.EXISTS
+    assert recorder.requests[0].url.path == "/v2/team/app/manifests/1"
+
+    from prevalidate.registry.policy import registry_denial
+    from prevalidate.registry.reference import parse_image_reference
+
+    ref = parse_image_reference("under_score.public.test/team/app:1")
+    assert (ref.domain, ref.registry_host, ref.remote_path) == ("", "under_score.public.test", "team/app")
+    assert registry_denial(ref.registry_host, ["under_score.public.test"]) is None
