@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import collections
 import copy
-import os
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -30,14 +29,13 @@ import yaml
 from prevalidate.cli import EXIT_UNUSABLE, main
 from prevalidate.kube.dump import load_cluster
 from prevalidate.testing.realplane import (
-    BinariesMissing,
     ControlPlane,
     RealCluster,
     admit,
-    binaries_dir,
     schedule,
 )
 from prevalidate.testing.realplane.api import wait_for
+from prevalidate.testing.realplane.pytest_plugin import binaries_or_skip
 from prevalidate.validators import run_all
 
 from .corpus import BROKEN, CLUSTERS, CORPUS, VARIANTS, Judged, corpus_pods, run_variant
@@ -85,14 +83,17 @@ def test_no_false_rejection_of_documentation_pods(real_plane: ControlPlane) -> N
         counts = ", ".join(f"{k} {v}" for k, v in tally.items())
         lines.append(f"  {variant.name:6s} {times[variant.name]:5.1f}s  {counts}")
         for j in mine:
-            mark = ("FALSE REJECTION" if j in unexplained else "missed catch" if j.missed_catch else "")
-            lines.append(f"    {j.source.name:50s} real: {j.real.detail[:90]} | "
-                         f"ours: {j.ours.detail or 'allowed'}  {mark}")
+            mark = "FALSE REJECTION" if j in unexplained else "missed catch" if j.missed_catch else ""
+            lines.append(
+                f"    {j.source.name:50s} real: {j.real.detail[:90]} | "
+                f"ours: {j.ours.detail or 'allowed'}  {mark}"
+            )
     print("\ndocumentation pods on the real control plane:\n" + "\n".join(lines))
     for j in results:  # the plane's and our words on every difference worth reading
         if j.missed_catch or j in unexplained:
-            print(f"  [{j.variant.name}] {j.source.name}\n    real: {j.real.detail}\n"
-                  f"    ours: {j.ours.detail}")
+            print(
+                f"  [{j.variant.name}] {j.source.name}\n    real: {j.real.detail}\n    ours: {j.ours.detail}"
+            )
     assert len(results) == len(VARIANTS) * len(corpus_pods())
     # Every outcome was reached: bound, bound by preemption, refused by the apiserver and by the scheduler.
     assert any(j.bound and not j.real.preempted for j in results) and any(j.real.preempted for j in results)
@@ -122,8 +123,16 @@ def test_the_mistyped_affinity_file_is_refused_by_both(real_plane: ControlPlane)
 def test_a_broken_file_is_unusable_input(name: str, capsys: pytest.CaptureFixture[str]) -> None:
     """`prevalidate check` on a broken documentation file (a tab in the indentation; a list
     where an object belongs): exit 2 with one line naming the problem, never a traceback."""
-    code = main(["check", "--cluster", str(CLUSTERS / "plain.yaml"),
-                 "--pod", str(CORPUS / "k8s-website" / name), "--offline"])
+    code = main(
+        [
+            "check",
+            "--cluster",
+            str(CLUSTERS / "plain.yaml"),
+            "--pod",
+            str(CORPUS / "k8s-website" / name),
+            "--offline",
+        ]
+    )
     err = capsys.readouterr().err
     assert code == EXIT_UNUSABLE, (code, err)
     assert len(err.strip().splitlines()) == 1 and name in err and "Traceback" not in err
@@ -134,28 +143,32 @@ SLA = "servicelevel.organization.example/agreed-service-level"
 
 def _sla_node(name: str, level: str) -> dict[str, Any]:
     labels = {"kubernetes.io/hostname": name, "kubernetes.io/os": "linux"}
-    return {"apiVersion": "v1", "kind": "Node", "metadata": {"name": name, "labels": labels},
-            "spec": {"taints": [{"key": SLA, "value": level, "effect": "NoSchedule"}]},
-            "status": {"allocatable": {"cpu": "4", "memory": "16Gi", "pods": "110"}}}
+    return {
+        "apiVersion": "v1",
+        "kind": "Node",
+        "metadata": {"name": name, "labels": labels},
+        "spec": {"taints": [{"key": SLA, "value": level, "effect": "NoSchedule"}]},
+        "status": {"allocatable": {"cpu": "4", "memory": "16Gi", "pods": "110"}},
+    }
 
 
 def test_numeric_tolerations_with_the_gate_on() -> None:
     """pod-with-numeric-toleration.yaml (`Gt 900`) on a plane with TaintTolerationComparisonOperators
     on: bound to the node tainted 950, not the one tainted 800; and `Gt 990` binds nowhere. prevalidate
     agrees both ways (the apiserver without the gate refuses the pod: the other test's missed catch)."""
-    try:
-        folder = binaries_dir()
-    except BinariesMissing as exc:
-        if os.environ.get("PREVALIDATE_REQUIRE_K8S"):
-            pytest.fail(f"PREVALIDATE_REQUIRE_K8S is set but {exc}")
-        pytest.skip(f"no real Kubernetes control plane: {exc}")
+    folder = binaries_or_skip()
     text = (CORPUS / "k8s-website/pod-with-numeric-toleration.yaml").read_text()
     [docs_pod] = [d for d in yaml.safe_load_all(text) if d]
-    with ControlPlane(folder, feature_gates={"TaintTolerationComparisonOperators": True}) as plane, \
-            tempfile.TemporaryDirectory(prefix="corpus-sla-") as tmp:
+    with (
+        ControlPlane(folder, feature_gates={"TaintTolerationComparisonOperators": True}) as plane,
+        tempfile.TemporaryDirectory(prefix="corpus-sla-") as tmp,
+    ):
         cluster = RealCluster(plane)
-        items = [{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "docs"}},
-                 _sla_node("gold", "950"), _sla_node("bronze", "800")]
+        items = [
+            {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "docs"}},
+            _sla_node("gold", "950"),
+            _sla_node("bronze", "800"),
+        ]
         cluster.load(yaml.safe_dump({"apiVersion": "v1", "kind": "List", "items": items}))
         ns = cluster.ns("docs")
         wait_for(lambda: plane.api.get("ServiceAccount", "default", ns), 60, "default account")

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -25,15 +26,20 @@ from .session import RealCluster
 _started: list[ControlPlane] = []
 
 
-@pytest.fixture(scope="session")
-def real_plane() -> Iterator[ControlPlane]:
+def binaries_or_skip() -> Path:
+    """The control plane's binaries; a skip when they are not built, a failure when the run
+    demands them (PREVALIDATE_REQUIRE_K8S, as CI sets)."""
     try:
-        folder = binaries_dir()
+        return binaries_dir()
     except BinariesMissing as exc:
         if os.environ.get("PREVALIDATE_REQUIRE_K8S"):
             pytest.fail(f"PREVALIDATE_REQUIRE_K8S is set but {exc}")
         pytest.skip(f"no real Kubernetes control plane: {exc}")
-    plane = ControlPlane(folder).start()
+
+
+@pytest.fixture(scope="session")
+def real_plane() -> Iterator[ControlPlane]:
+    plane = ControlPlane(binaries_or_skip()).start()
     _started.append(plane)
     try:
         yield plane
